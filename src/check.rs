@@ -1,0 +1,414 @@
+//! AST -> checked [`ir::Program`]: resolves the declared schema, names and types across every file
+//! of a policy set, and reports every problem it finds (never stops at the first).
+//! A program is returned only when there are no errors: nothing evaluates a broken policy set.
+
+pub mod ir;
+mod expr;
+
+use std::collections::HashMap;
+
+use crate::diag::{Diagnostic, suggest};
+use crate::source::Span;
+use crate::syntax::ast::{self, Clause, Item, Severity, TypeKind};
+use ir::*;
+
+/// The result of checking: a program when there were no errors, and every diagnostic.
+pub struct Checked {
+    pub program: Option<Program>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+const PRIMITIVES: [&str; 6] = ["bool", "int", "float", "string", "timestamp", "duration"];
+
+pub fn check(files: &[&ast::PolicyFile]) -> Checked {
+    let mut cx = Checker::default();
+    let items: Vec<&Item> = files.iter().flat_map(|f| f.items.iter()).collect();
+    cx.declare_types(&items);
+    cx.define_types(&items);
+    cx.find_manifest(&items);
+    cx.declare_defs(&items);
+    cx.check_defs();
+    let policies = cx.check_policies(&items);
+    cx.warn_unused_defs();
+    let has_errors = cx.diags.iter().any(|d| d.level == crate::diag::Level::Error);
+    let program = (!has_errors).then(|| {
+        let defs = cx
+            .defs
+            .into_iter()
+            .map(|d| Def { name: d.decl.name.node.clone(), doc: d.decl.doc.clone(), body: d.body.unwrap_or_else(|| unknown_expr(d.decl.span)), span: d.decl.span })
+            .collect();
+        Program { schema: cx.schema, defs, policies }
+    });
+    Checked { program, diagnostics: cx.diags }
+}
+
+fn unknown_expr(span: Span) -> Expr {
+    Expr { kind: ExprKind::Const(Const::Bool(false)), ty: Ty::Unknown, span }
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum DefState {
+    Unchecked,
+    InProgress,
+    Done,
+}
+
+struct DefSlot<'a> {
+    decl: &'a ast::LetDecl,
+    state: DefState,
+    body: Option<Expr>,
+    used: bool,
+}
+
+#[derive(Default)]
+struct Checker<'a> {
+    schema: Schema,
+    type_names: HashMap<String, (TypeId, Span)>,
+    has_root: bool,
+    defs: Vec<DefSlot<'a>>,
+    def_names: HashMap<String, DefId>,
+    diags: Vec<Diagnostic>,
+}
+
+impl<'a> Checker<'a> {
+    fn error(&mut self, d: Diagnostic) {
+        self.diags.push(d);
+    }
+
+    fn duplicate(&mut self, what: &str, name: &ast::Ident, first: Span) {
+        self.error(
+            Diagnostic::error("charter::check::duplicate", format!("{what} `{}` is defined twice", name.node))
+                .with_label(name.span, "defined again here")
+                .with_label(first, "first defined here")
+                .with_help("rename one of them"),
+        );
+    }
+
+    /// Pass 1: every named type gets an id, so fields can refer to types declared later.
+    fn declare_types(&mut self, items: &[&'a Item]) {
+        for item in items {
+            let (name, def) = match item {
+                Item::Levels(d) | Item::Enum(d) => (
+                    &d.name,
+                    TypeDef::Enum(EnumDef { name: d.name.node.clone(), ordered: matches!(item, Item::Levels(_)), variants: Vec::new(), span: d.name.span }),
+                ),
+                Item::Record(d) => (&d.name, TypeDef::Record(RecordDef { name: d.name.node.clone(), fields: Vec::new(), span: d.name.span })),
+                _ => continue,
+            };
+            if PRIMITIVES.contains(&name.node.as_str()) {
+                self.error(
+                    Diagnostic::error("charter::check::reserved_name", format!("`{}` is a built-in type", name.node))
+                        .with_label(name.span, "cannot be redefined")
+                        .with_help("choose another name"),
+                );
+                continue;
+            }
+            if let Some(&(_, first)) = self.type_names.get(&name.node) {
+                self.duplicate("type", name, first);
+                continue;
+            }
+            let id = self.schema.types.len();
+            self.schema.types.push(def);
+            self.type_names.insert(name.node.clone(), (id, name.span));
+        }
+    }
+
+    /// Pass 2: fields and variants.
+    fn define_types(&mut self, items: &[&'a Item]) {
+        for item in items {
+            match item {
+                Item::Levels(d) | Item::Enum(d) => {
+                    let Some(&(id, span)) = self.type_names.get(&d.name.node) else { continue };
+                    if span != d.name.span {
+                        continue;
+                    }
+                    let variants = self.variants(&d.variants, &d.name.node);
+                    if let TypeDef::Enum(e) = &mut self.schema.types[id] {
+                        e.variants = variants;
+                    }
+                }
+                Item::Record(d) => {
+                    let Some(&(id, span)) = self.type_names.get(&d.name.node) else { continue };
+                    if span != d.name.span {
+                        continue;
+                    }
+                    let fields = self.fields(&d.fields, &d.name.node);
+                    if let TypeDef::Record(r) = &mut self.schema.types[id] {
+                        r.fields = fields;
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn variants(&mut self, vs: &[ast::Variant], owner: &str) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        let mut seen: HashMap<&str, Span> = HashMap::new();
+        for v in vs {
+            if let Some(&first) = seen.get(v.name.node.as_str()) {
+                self.duplicate(&format!("value of `{owner}`"), &v.name, first);
+                continue;
+            }
+            seen.insert(&v.name.node, v.name.span);
+            out.push(v.name.node.clone());
+        }
+        out
+    }
+
+    fn fields(&mut self, fs: &[ast::FieldDecl], owner: &str) -> Vec<FieldDef> {
+        let mut out: Vec<FieldDef> = Vec::new();
+        for f in fs {
+            if let Some(first) = out.iter().find(|o| o.name == f.name.node) {
+                let first = first.span;
+                self.duplicate(&format!("field of `{owner}`"), &f.name, first);
+                continue;
+            }
+            let ty = self.type_expr(&f.ty, &format!("{owner}.{}", f.name.node));
+            out.push(FieldDef { name: f.name.node.clone(), ty, optional: f.ty.optional, doc: f.doc.clone(), span: f.name.span });
+        }
+        out
+    }
+
+    fn type_expr(&mut self, t: &ast::TypeExpr, path: &str) -> Ty {
+        match &t.kind {
+            TypeKind::Named(n) => match n.node.as_str() {
+                "bool" => Ty::Bool,
+                "int" => Ty::Int,
+                "float" => Ty::Float,
+                "string" => Ty::Str,
+                "timestamp" => Ty::Timestamp,
+                "duration" => Ty::Duration,
+                name => match self.type_names.get(name) {
+                    Some(&(id, _)) => match &self.schema.types[id] {
+                        TypeDef::Record(_) => Ty::Record(id),
+                        TypeDef::Enum(_) => Ty::Enum(id),
+                    },
+                    None => {
+                        let known: Vec<&str> = PRIMITIVES.iter().copied().chain(self.type_names.keys().map(String::as_str)).collect();
+                        let help = suggest(name, known.iter().copied()).unwrap_or_else(|| format!("known types: {}", known.join(", ")));
+                        self.error(
+                            Diagnostic::error("charter::check::unknown_type", format!("unknown type `{name}`"))
+                                .with_label(n.span, "not a declared type")
+                                .with_help(help),
+                        );
+                        Ty::Unknown
+                    }
+                },
+            },
+            TypeKind::List(inner) | TypeKind::Map(inner) => {
+                if inner.optional {
+                    self.error(
+                        Diagnostic::error("charter::check::optional_element", "only fields can be optional")
+                            .with_label(inner.span, "`?` is not allowed here")
+                            .with_help("make the field optional instead: `name: [T]?`"),
+                    );
+                }
+                let elem = self.type_expr(inner, path);
+                if matches!(t.kind, TypeKind::List(_)) { Ty::List(Box::new(elem)) } else { Ty::Map(Box::new(elem)) }
+            }
+            TypeKind::Record(fields) => {
+                let id = self.schema.types.len();
+                self.schema.types.push(TypeDef::Record(RecordDef { name: path.to_string(), fields: Vec::new(), span: t.span }));
+                let fields = self.fields(fields, path);
+                if let TypeDef::Record(r) = &mut self.schema.types[id] {
+                    r.fields = fields;
+                }
+                Ty::Record(id)
+            }
+            TypeKind::Enum(vs) | TypeKind::Levels(vs) => {
+                let variants = self.variants(vs, path);
+                let id = self.schema.types.len();
+                let ordered = matches!(t.kind, TypeKind::Levels(_));
+                self.schema.types.push(TypeDef::Enum(EnumDef { name: path.to_string(), ordered, variants, span: t.span }));
+                Ty::Enum(id)
+            }
+        }
+    }
+
+    fn find_manifest(&mut self, items: &[&'a Item]) {
+        let mut first: Option<&ast::RecordDecl> = None;
+        for item in items {
+            let Item::Manifest(d) = item else { continue };
+            if let Some(f) = first {
+                self.duplicate("manifest", &d.name, f.name.span);
+                continue;
+            }
+            first = Some(d);
+            let id = self.schema.types.len();
+            self.schema.types.push(TypeDef::Record(RecordDef { name: d.name.node.clone(), fields: Vec::new(), span: d.name.span }));
+            let fields = self.fields(&d.fields, &d.name.node);
+            if let TypeDef::Record(r) = &mut self.schema.types[id] {
+                r.fields = fields;
+            }
+            self.schema.root = id;
+            self.schema.root_name = d.name.node.clone();
+            self.has_root = true;
+        }
+        if first.is_none() {
+            let mut d = Diagnostic::error("charter::check::no_manifest", "the policy set declares no manifest schema").with_help(
+                "declare the shape of a change manifest, e.g. `manifest change { id: string, reviewers: [reviewer] }`",
+            );
+            if let Some(item) = items.first() {
+                d = d.with_label(Span { end: item.span().start, ..item.span() }, "no `manifest` declaration in any file");
+            }
+            self.error(d);
+        }
+    }
+
+    fn declare_defs(&mut self, items: &[&'a Item]) {
+        for item in items {
+            let Item::Let(d) = item else { continue };
+            if let Some(&id) = self.def_names.get(&d.name.node) {
+                let first = self.defs[id].decl.name.span;
+                self.duplicate("definition", &d.name, first);
+                continue;
+            }
+            if self.has_root && d.name.node == self.schema.root_name {
+                let span = self.schema.record(self.schema.root).span;
+                self.duplicate("name", &d.name, span);
+                continue;
+            }
+            self.def_names.insert(d.name.node.clone(), self.defs.len());
+            self.defs.push(DefSlot { decl: d, state: DefState::Unchecked, body: None, used: false });
+        }
+    }
+
+    fn check_defs(&mut self) {
+        for id in 0..self.defs.len() {
+            self.check_def(id);
+        }
+    }
+
+    /// Checks a definition once; a reference back into one being checked is a cycle.
+    fn check_def(&mut self, id: DefId) -> Ty {
+        match self.defs[id].state {
+            DefState::Done => return self.defs[id].body.as_ref().map_or(Ty::Unknown, |b| b.ty.clone()),
+            DefState::InProgress => return Ty::Unknown,
+            DefState::Unchecked => {}
+        }
+        self.defs[id].state = DefState::InProgress;
+        let decl = self.defs[id].decl;
+        let body = expr::ExprChecker::new(self).expr(&decl.body, None);
+        let ty = body.ty.clone();
+        self.defs[id].body = Some(body);
+        self.defs[id].state = DefState::Done;
+        ty
+    }
+
+    fn warn_unused_defs(&mut self) {
+        let unused: Vec<(String, Span)> =
+            self.defs.iter().filter(|d| !d.used).map(|d| (d.decl.name.node.clone(), d.decl.name.span)).collect();
+        for (name, span) in unused {
+            self.diags.push(
+                Diagnostic::warning("charter::check::unused_definition", format!("definition `{name}` is never used"))
+                    .with_label(span, "not used by any policy or definition")
+                    .with_help("remove it, or use it in a policy"),
+            );
+        }
+    }
+
+    fn check_policies(&mut self, items: &[&'a Item]) -> Vec<Policy> {
+        let mut out = Vec::new();
+        let mut names: HashMap<&str, Span> = HashMap::new();
+        for item in items {
+            let Item::Policy(p) = item else { continue };
+            if let Some(&first) = names.get(p.name.node.as_str()) {
+                self.duplicate("policy", &p.name, first);
+                continue;
+            }
+            names.insert(&p.name.node, p.name.span);
+            if let Some(policy) = self.policy(p) {
+                out.push(policy);
+            }
+        }
+        out
+    }
+
+    fn policy(&mut self, p: &'a ast::PolicyDecl) -> Option<Policy> {
+        let mut severity: Option<Span> = None;
+        let mut policy = Policy {
+            name: p.name.node.clone(),
+            name_span: p.name.span,
+            doc: p.doc.clone(),
+            severity: Severity::Deny,
+            when: None,
+            requires: Vec::new(),
+            message: None,
+            help: None,
+            span: p.span,
+        };
+        let mut seen: HashMap<&'static str, Span> = HashMap::new();
+        for clause in &p.clauses {
+            let (kw, span) = match clause {
+                Clause::Severity(s) => ("severity", s.span),
+                Clause::When(e) => ("when", e.span),
+                Clause::Require(_) => ("require", Span::default()),
+                Clause::Message(t) => ("message", t.span),
+                Clause::Help(t) => ("help", t.span),
+            };
+            if kw != "require" {
+                if let Some(&first) = seen.get(kw) {
+                    let help = if kw == "when" { "combine the conditions with `and`" } else { "keep one of them" };
+                    self.error(
+                        Diagnostic::error("charter::check::duplicate_clause", format!("policy `{}` has two `{kw}` clauses", p.name.node))
+                            .with_label(span, "second one here")
+                            .with_label(first, "first one here")
+                            .with_help(help),
+                    );
+                    continue;
+                }
+                seen.insert(kw, span);
+            }
+            match clause {
+                Clause::Severity(s) => {
+                    policy.severity = s.node;
+                    severity = Some(s.span);
+                }
+                Clause::When(e) => policy.when = Some(self.condition(e, "when")),
+                Clause::Require(e) => policy.requires.push(self.condition(e, "require")),
+                Clause::Message(t) => policy.message = Some(self.template(t)),
+                Clause::Help(t) => policy.help = Some(self.template(t)),
+            }
+        }
+        let _ = severity;
+        if policy.requires.is_empty() {
+            self.error(
+                Diagnostic::error("charter::check::no_require", format!("policy `{}` has no `require` clause", p.name.node))
+                    .with_label(p.name.span, "this policy requires nothing")
+                    .with_help("add what a change must satisfy, e.g. `require count(change.reviewers) >= 1`"),
+            );
+            return None;
+        }
+        Some(policy)
+    }
+
+    fn condition(&mut self, e: &ast::Expr, kw: &str) -> Expr {
+        let checked = expr::ExprChecker::new(self).expr(e, Some(&Ty::Bool));
+        if !matches!(checked.ty, Ty::Bool | Ty::Unknown) {
+            let found = self.schema.display(&checked.ty);
+            let help = match checked.ty {
+                Ty::List(_) => "test the list with `count(...) > 0`, `any x in ...: ...` or `all x in ...: ...`".to_string(),
+                _ => "compare it with something, e.g. `... == ...` or `... >= ...`".to_string(),
+            };
+            self.error(
+                Diagnostic::error("charter::check::not_bool", format!("a `{kw}` condition must be true or false, but this is a {found}"))
+                    .with_label(e.span, format!("this is a {found}"))
+                    .with_help(help),
+            );
+        }
+        checked
+    }
+
+    fn template(&mut self, t: &ast::Template) -> Template {
+        let parts = t
+            .parts
+            .iter()
+            .map(|p| match p {
+                ast::TemplatePart::Text(s) => TemplatePart::Text(s.clone()),
+                ast::TemplatePart::Expr(e) => TemplatePart::Expr(expr::ExprChecker::new(self).expr(e, None)),
+            })
+            .collect();
+        Template { parts, span: t.span }
+    }
+}

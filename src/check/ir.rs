@@ -1,0 +1,260 @@
+//! The checked program: a resolved schema and typed expressions. Names are resolved to indices
+//! (fields by position, definitions by id, bound elements by slot), so evaluation does no lookups
+//! by name.
+
+use std::sync::Arc;
+
+use crate::source::Span;
+use crate::syntax::ast::Severity;
+
+pub type TypeId = usize;
+pub type DefId = usize;
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Ty {
+    Bool,
+    Int,
+    Float,
+    Str,
+    Timestamp,
+    Duration,
+    Record(TypeId),
+    Enum(TypeId),
+    List(Box<Ty>),
+    Map(Box<Ty>),
+    /// The element type of `[]`, and the type of an expression that failed to check (so one
+    /// mistake is reported once).
+    Unknown,
+}
+
+#[derive(Clone, Debug)]
+pub enum TypeDef {
+    Record(RecordDef),
+    Enum(EnumDef),
+}
+
+#[derive(Clone, Debug)]
+pub struct RecordDef {
+    pub name: String,
+    pub fields: Vec<FieldDef>,
+    pub span: Span,
+}
+
+impl RecordDef {
+    pub fn field(&self, name: &str) -> Option<usize> {
+        self.fields.iter().position(|f| f.name == name)
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct FieldDef {
+    pub name: String,
+    pub ty: Ty,
+    pub optional: bool,
+    pub doc: Option<String>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct EnumDef {
+    pub name: String,
+    /// `levels` (ordered, comparable with `<`) or `enum` (equality only).
+    pub ordered: bool,
+    pub variants: Vec<String>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Schema {
+    pub types: Vec<TypeDef>,
+    /// The manifest record and the name expressions use for it (`change`).
+    pub root: TypeId,
+    pub root_name: String,
+}
+
+impl Schema {
+    pub fn record(&self, id: TypeId) -> &RecordDef {
+        match &self.types[id] {
+            TypeDef::Record(r) => r,
+            TypeDef::Enum(e) => panic!("type {} is not a record", e.name),
+        }
+    }
+
+    pub fn enumeration(&self, id: TypeId) -> &EnumDef {
+        match &self.types[id] {
+            TypeDef::Enum(e) => e,
+            TypeDef::Record(r) => panic!("type {} is not an enum", r.name),
+        }
+    }
+
+    /// How a type is written in messages: `int`, `[reviewer]`, `seniority`.
+    pub fn display(&self, ty: &Ty) -> String {
+        match ty {
+            Ty::Bool => "bool".into(),
+            Ty::Int => "int".into(),
+            Ty::Float => "float".into(),
+            Ty::Str => "string".into(),
+            Ty::Timestamp => "timestamp".into(),
+            Ty::Duration => "duration".into(),
+            Ty::Record(id) => self.record(*id).name.clone(),
+            Ty::Enum(id) => self.enumeration(*id).name.clone(),
+            Ty::List(t) => format!("[{}]", self.display(t)),
+            Ty::Map(t) => format!("map<{}>", self.display(t)),
+            Ty::Unknown => "unknown".into(),
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Program {
+    pub schema: Schema,
+    pub defs: Vec<Def>,
+    pub policies: Vec<Policy>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Def {
+    pub name: String,
+    pub doc: Option<String>,
+    pub body: Expr,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct Policy {
+    pub name: String,
+    pub name_span: Span,
+    pub doc: Option<String>,
+    pub severity: Severity,
+    pub when: Option<Expr>,
+    pub requires: Vec<Expr>,
+    pub message: Option<Template>,
+    pub help: Option<Template>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct Template {
+    pub parts: Vec<TemplatePart>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub enum TemplatePart {
+    Text(String),
+    Expr(Expr),
+}
+
+#[derive(Clone, Debug)]
+pub struct Expr {
+    pub kind: ExprKind,
+    pub ty: Ty,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub enum Const {
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(Arc<str>),
+    Duration(i64),
+    Timestamp(jiff::Timestamp),
+    Enum(TypeId, u32),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CmpOp {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+impl CmpOp {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CmpOp::Eq => "==",
+            CmpOp::Ne => "!=",
+            CmpOp::Lt => "<",
+            CmpOp::Le => "<=",
+            CmpOp::Gt => ">",
+            CmpOp::Ge => ">=",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ArithOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Builtin {
+    Count,
+    Sum,
+    Min,
+    Max,
+    Distinct,
+    Lower,
+    Upper,
+    Trim,
+    StartsWith,
+    EndsWith,
+    Contains,
+    Abs,
+}
+
+impl Builtin {
+    pub const ALL: [(&'static str, Builtin); 12] = [
+        ("count", Builtin::Count),
+        ("sum", Builtin::Sum),
+        ("min", Builtin::Min),
+        ("max", Builtin::Max),
+        ("distinct", Builtin::Distinct),
+        ("lower", Builtin::Lower),
+        ("upper", Builtin::Upper),
+        ("trim", Builtin::Trim),
+        ("starts_with", Builtin::StartsWith),
+        ("ends_with", Builtin::EndsWith),
+        ("contains", Builtin::Contains),
+        ("abs", Builtin::Abs),
+    ];
+
+    pub fn name(self) -> &'static str {
+        Builtin::ALL.iter().find(|(_, b)| *b == self).map_or("?", |(n, _)| n)
+    }
+}
+
+#[derive(Clone, Debug)]
+pub enum ExprKind {
+    Const(Const),
+    List(Vec<Expr>),
+    /// The manifest document.
+    Root,
+    /// An element bound by a quantifier or `where`, by slot (its binding depth).
+    Local(usize, Arc<str>),
+    Def(DefId),
+    /// `base.field`; `record` is the base's record type.
+    Field { base: Box<Expr>, record: TypeId, index: usize },
+    Not(Box<Expr>),
+    Neg(Box<Expr>),
+    And(Box<Expr>, Box<Expr>),
+    Or(Box<Expr>, Box<Expr>),
+    Compare(CmpOp, Box<Expr>, Box<Expr>),
+    Arith(ArithOp, Box<Expr>, Box<Expr>),
+    /// `x in xs`
+    In(Box<Expr>, Box<Expr>),
+    /// `path matches "glob"`, compiled when checked.
+    Matches(Box<Expr>, Arc<crate::glob::Glob>),
+    Quant { any: bool, slot: usize, var: Arc<str>, coll: Box<Expr>, body: Box<Expr> },
+    Where { slot: usize, var: Arc<str>, coll: Box<Expr>, body: Box<Expr> },
+    Call(Builtin, Vec<Expr>),
+    /// `has(path)`: false when any link of the path is absent.
+    Has(Box<Expr>),
+}

@@ -1,0 +1,81 @@
+//! Text -> AST. Never fails: returns the items it could build plus syntax errors.
+//!
+//! pest stops at the first error, so a file that does not parse is split at the start of every
+//! top-level item (`policy`, `let`, `record`, `levels`, `enum`, `manifest`, or the `///` doc
+//! comment before one) and each chunk is parsed alone: every item's first error is reported and
+//! the good items are kept (the language server relies on that).
+//! Invariant: knows nothing about manifests, evaluation, output formats or LSP.
+
+pub mod ast;
+mod lower;
+
+use crate::diag::Diagnostic;
+use crate::source::FileId;
+use ast::PolicyFile;
+
+/// The result of parsing one file.
+#[derive(Clone, Debug, Default)]
+pub struct Parsed {
+    pub file: PolicyFile,
+    pub errors: Vec<Diagnostic>,
+}
+
+/// Deepest bracket nesting accepted in a policy file; deeper input is an error, not a stack overflow.
+pub const MAX_NESTING: usize = 64;
+
+pub fn parse(file: FileId, text: &str) -> Parsed {
+    if let Some(err) = lower::nesting_error(file, text) {
+        return Parsed { file: PolicyFile::default(), errors: vec![err] };
+    }
+    match lower::parse_chunk(file, text, 0) {
+        Ok((items, errors)) => Parsed { file: PolicyFile { items }, errors },
+        Err(_) => {
+            let mut parsed = Parsed::default();
+            let starts = item_starts(text);
+            for (i, &start) in starts.iter().enumerate() {
+                let end = starts.get(i + 1).copied().unwrap_or(text.len());
+                match lower::parse_chunk(file, &text[start..end], start) {
+                    Ok((items, errors)) => {
+                        parsed.file.items.extend(items);
+                        parsed.errors.extend(errors);
+                    }
+                    Err(e) => parsed.errors.push(*e),
+                }
+            }
+            if starts.is_empty() || starts[0] > 0 {
+                // Text before the first item: parse it for its error.
+                let end = starts.first().copied().unwrap_or(text.len());
+                if let Err(e) = lower::parse_chunk(file, &text[..end], 0) {
+                    parsed.errors.insert(0, *e);
+                }
+            }
+            parsed
+        }
+    }
+}
+
+const ITEM_KEYWORDS: [&str; 6] = ["policy", "let", "record", "levels", "enum", "manifest"];
+
+/// Byte offsets of the lines that begin a top-level item (including its leading doc comments).
+fn item_starts(text: &str) -> Vec<usize> {
+    let mut starts = Vec::new();
+    let mut offset = 0;
+    let mut doc_start: Option<usize> = None;
+    for line in text.split_inclusive('\n') {
+        let trimmed = line.trim_start();
+        if trimmed.starts_with("///") && !trimmed.starts_with("////") {
+            doc_start.get_or_insert(offset);
+        } else {
+            let word: String = trimmed.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+            let after = trimmed[word.len()..].chars().next();
+            if ITEM_KEYWORDS.contains(&word.as_str()) && after.is_none_or(|c| c.is_whitespace() || c == '{') {
+                starts.push(doc_start.unwrap_or(offset));
+            }
+            if !trimmed.is_empty() {
+                doc_start = None;
+            }
+        }
+        offset += line.len();
+    }
+    starts
+}

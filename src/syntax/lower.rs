@@ -1,0 +1,602 @@
+//! pest pairs -> AST, one function per grammar rule. An impossible pair shape is a bug in the
+//! grammar or in this file (it panics with the rule name); user input never reaches a panic.
+
+use std::sync::LazyLock;
+
+use pest::Parser as _;
+use pest::error::{ErrorVariant, InputLocation};
+use pest::iterators::Pair;
+use pest::pratt_parser::{Assoc, Op, PrattParser};
+
+use super::ast::*;
+use crate::diag::Diagnostic;
+use crate::source::{FileId, Span, Spanned};
+
+#[derive(pest_derive::Parser)]
+#[grammar = "../grammar/charter.pest"]
+struct CharterParser;
+
+/// Most operators in one flat expression; longer chains are an error, not a deep recursion.
+const MAX_OPERATORS: usize = 256;
+/// Deepest expression tree accepted.
+const MAX_EXPR_DEPTH: usize = 128;
+
+static PRATT: LazyLock<PrattParser<Rule>> = LazyLock::new(|| {
+    PrattParser::new()
+        .op(Op::infix(Rule::op_or, Assoc::Left))
+        .op(Op::infix(Rule::op_and, Assoc::Left))
+        .op(Op::prefix(Rule::op_not))
+        .op(Op::infix(Rule::op_eq, Assoc::Left)
+            | Op::infix(Rule::op_ne, Assoc::Left)
+            | Op::infix(Rule::op_lt, Assoc::Left)
+            | Op::infix(Rule::op_le, Assoc::Left)
+            | Op::infix(Rule::op_gt, Assoc::Left)
+            | Op::infix(Rule::op_ge, Assoc::Left)
+            | Op::infix(Rule::op_in, Assoc::Left)
+            | Op::infix(Rule::op_matches, Assoc::Left))
+        .op(Op::infix(Rule::op_add, Assoc::Left) | Op::infix(Rule::op_sub, Assoc::Left))
+        .op(Op::infix(Rule::op_mul, Assoc::Left) | Op::infix(Rule::op_div, Assoc::Left))
+        .op(Op::prefix(Rule::op_neg))
+        .op(Op::postfix(Rule::field_access) | Op::postfix(Rule::where_op))
+});
+
+pub(super) type ChunkResult = Result<(Vec<Item>, Vec<Diagnostic>), Box<Diagnostic>>;
+
+/// Parses `text` (a whole file, or the slice of it starting at byte `base`).
+pub(super) fn parse_chunk(file: FileId, text: &str, base: usize) -> ChunkResult {
+    pest::set_error_detail(true);
+    let mut pairs = CharterParser::parse(Rule::file, text).map_err(|e| Box::new(syntax_error(file, text, base, &e)))?;
+    let file_pair = pairs.next().expect("grammar: file is the start rule");
+    let mut cx = Lower { file, base, errors: Vec::new() };
+    let mut items = Vec::new();
+    for p in file_pair.into_inner() {
+        match p.as_rule() {
+            Rule::EOI => {}
+            _ => items.push(cx.item(p)),
+        }
+    }
+    Ok((items, cx.errors))
+}
+
+/// Bracket nesting deeper than [`super::MAX_NESTING`], found before pest recurses into it.
+pub(super) fn nesting_error(file: FileId, text: &str) -> Option<Diagnostic> {
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    let mut in_comment = false;
+    for (i, c) in text.char_indices() {
+        if in_comment {
+            in_comment = c != '\n';
+            continue;
+        }
+        if in_string {
+            match (escaped, c) {
+                (true, _) => escaped = false,
+                (false, '\\') => escaped = true,
+                (false, '"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            '"' => in_string = true,
+            '/' if text[i..].starts_with("//") => in_comment = true,
+            '(' | '[' | '{' => {
+                depth += 1;
+                if depth > super::MAX_NESTING {
+                    return Some(
+                        Diagnostic::error("charter::syntax::too_deep", "brackets nest too deeply")
+                            .with_label(Span::new(file, i, i + 1), format!("more than {} levels deep", super::MAX_NESTING))
+                            .with_help("split the expression into named definitions with `let`"),
+                    );
+                }
+            }
+            ')' | ']' | '}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    None
+}
+
+fn syntax_error(file: FileId, text: &str, base: usize, e: &pest::error::Error<Rule>) -> Diagnostic {
+    let pos = match e.location {
+        InputLocation::Pos(p) => p,
+        InputLocation::Span((s, _)) => s,
+    };
+    let mut expected: Vec<String> = Vec::new();
+    let mut push = |s: String| {
+        if !expected.contains(&s) {
+            expected.push(s);
+        }
+    };
+    match &e.variant {
+        ErrorVariant::ParsingError { positives, .. } => {
+            for r in positives {
+                if let Some(name) = rule_name(*r) {
+                    push(name.to_string());
+                }
+            }
+        }
+        ErrorVariant::CustomError { message } => push(message.clone()),
+    }
+    if let Some(attempts) = e.parse_attempts()
+        && attempts.max_position == pos
+    {
+        for tok in attempts.expected_tokens() {
+            let token = tok.to_string();
+            if ["{", "}", "(", ")", "[", "]", ":", "=", ",", "<", ">", "?"].contains(&token.as_str()) {
+                push(format!("`{token}`"));
+            }
+        }
+    }
+    expected.sort_by_key(|s| (s.starts_with('`'), s.clone()));
+    let found = found_token(&text[pos..]);
+    let expected_text = join_or(&expected);
+    let message = match (&found, expected.is_empty()) {
+        (Some(f), false) => format!("unexpected {f}: expected {expected_text}"),
+        (None, false) => format!("unexpected end of file: expected {expected_text}"),
+        (Some(f), true) => format!("unexpected {f}"),
+        (None, true) => "unexpected end of file".to_string(),
+    };
+    let label = if expected.is_empty() { "not expected here".to_string() } else { format!("expected {expected_text}") };
+    let len = found.as_ref().map_or(0, |_| token_len(&text[pos..]));
+    let d = Diagnostic::error("charter::syntax::unexpected", message)
+        .with_label(Span::new(file, base + pos, base + pos + len), label);
+    d.with_help_opt(syntax_help(&text[pos..], &expected))
+}
+
+fn syntax_help(rest: &str, expected: &[String]) -> Option<String> {
+    let word: String = rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+    let clause_words = ["severity", "when", "require", "message", "help"];
+    if expected.iter().any(|e| e == "`require`") {
+        if let Some(s) = crate::diag::did_you_mean(&word, clause_words) {
+            return Some(format!("did you mean `{s}`?"));
+        }
+        return Some("a policy holds `severity`, `when`, `require`, `message` and `help` clauses".into());
+    }
+    if expected.iter().any(|e| e.starts_with("a declaration")) {
+        let items = ["policy", "let", "record", "levels", "enum", "manifest"];
+        if let Some(s) = crate::diag::did_you_mean(&word, items) {
+            return Some(format!("did you mean `{s}`?"));
+        }
+    }
+    if rest.starts_with('=') && !rest.starts_with("==") && expected.iter().any(|e| e == "an operator") {
+        return Some("compare with `==`".into());
+    }
+    if rest.starts_with("&&") {
+        return Some("write `and` instead of `&&`".into());
+    }
+    if rest.starts_with("||") {
+        return Some("write `or` instead of `||`".into());
+    }
+    if rest.starts_with('!') && !rest.starts_with("!=") {
+        return Some("write `not` instead of `!`".into());
+    }
+    if rest.starts_with('\'') {
+        return Some("strings use double quotes: \"...\"".into());
+    }
+    None
+}
+
+fn join_or(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} or {}", init.join(", "), last),
+    }
+}
+
+fn token_len(rest: &str) -> usize {
+    let first = rest.chars().next().map_or(0, char::len_utf8);
+    let word: usize = rest
+        .char_indices()
+        .take_while(|(_, c)| c.is_alphanumeric() || *c == '_')
+        .map(|(_, c)| c.len_utf8())
+        .sum();
+    word.max(first)
+}
+
+fn found_token(rest: &str) -> Option<String> {
+    let c = rest.chars().next()?;
+    Some(if c.is_alphanumeric() || c == '_' {
+        format!("`{}`", &rest[..token_len(rest)])
+    } else if c == '\n' {
+        "end of line".to_string()
+    } else {
+        format!("`{c}`")
+    })
+}
+
+/// Words a person uses for each grammar rule; `None` hides the rule from "expected" lists.
+fn rule_name(r: Rule) -> Option<&'static str> {
+    Some(match r {
+        Rule::levels_decl | Rule::enum_decl | Rule::record_decl | Rule::manifest_decl | Rule::let_decl | Rule::policy_decl => {
+            "a declaration (`policy`, `let`, `record`, `levels`, `enum` or `manifest`)"
+        }
+        Rule::EOI => "end of file",
+        Rule::ident | Rule::var => "a name",
+        Rule::field_name => "a field name",
+        Rule::policy_name => "a policy name",
+        Rule::variant => "a value name",
+        Rule::type_expr | Rule::list_type | Rule::map_type | Rule::inline_enum | Rule::inline_levels | Rule::inline_record | Rule::named_type => "a type",
+        Rule::optional => "`?`",
+        Rule::field_decl => "a field",
+        Rule::severity_clause => "`severity`",
+        Rule::when_clause => "`when`",
+        Rule::require_clause => "`require`",
+        Rule::message_clause => "`message`",
+        Rule::help_clause => "`help`",
+        Rule::severity_level => "`deny`, `warn` or `info`",
+        Rule::expr | Rule::quantifier | Rule::quant_kind | Rule::call | Rule::paren | Rule::list | Rule::bool | Rule::int | Rule::float
+        | Rule::duration | Rule::timestamp | Rule::op_not | Rule::op_neg => "an expression",
+        Rule::string => "a string",
+        Rule::template => "a string (the message text, in double quotes)",
+        Rule::op_or | Rule::op_and | Rule::op_eq | Rule::op_ne | Rule::op_le | Rule::op_ge | Rule::op_lt | Rule::op_gt | Rule::op_in
+        | Rule::op_matches | Rule::op_add | Rule::op_sub | Rule::op_mul | Rule::op_div => "an operator",
+        Rule::field_access => "`.`",
+        Rule::where_op | Rule::kw_where => "`where`",
+        Rule::kw_in => "`in`",
+        Rule::kw_levels => "`levels`",
+        Rule::kw_enum => "`enum`",
+        Rule::kw_record => "`record`",
+        Rule::kw_manifest => "`manifest`",
+        Rule::kw_map => "`map`",
+        Rule::kw_let => "`let`",
+        Rule::kw_policy => "`policy`",
+        Rule::kw_severity => "`severity`",
+        Rule::kw_when => "`when`",
+        Rule::kw_require => "`require`",
+        Rule::kw_message => "`message`",
+        Rule::kw_help => "`help`",
+        _ => return None,
+    })
+}
+
+struct Lower {
+    file: FileId,
+    base: usize,
+    errors: Vec<Diagnostic>,
+}
+
+impl Lower {
+    fn span(&self, p: &Pair<'_, Rule>) -> Span {
+        let s = p.as_span();
+        Span::new(self.file, self.base + s.start(), self.base + s.end())
+    }
+
+    fn ident(&self, p: Pair<'_, Rule>) -> Ident {
+        Spanned::new(p.as_str().to_string(), self.span(&p))
+    }
+
+    fn item(&mut self, p: Pair<'_, Rule>) -> Item {
+        match p.as_rule() {
+            Rule::levels_decl => Item::Levels(self.enum_decl(p)),
+            Rule::enum_decl => Item::Enum(self.enum_decl(p)),
+            Rule::record_decl => Item::Record(self.record_decl(p)),
+            Rule::manifest_decl => Item::Manifest(self.record_decl(p)),
+            Rule::let_decl => Item::Let(self.let_decl(p)),
+            Rule::policy_decl => Item::Policy(self.policy_decl(p)),
+            r => panic!("grammar: unexpected item rule {r:?}"),
+        }
+    }
+
+    /// Leading `doc` pairs joined into one doc string.
+    fn docs<'i>(&self, inner: &mut std::iter::Peekable<pest::iterators::Pairs<'i, Rule>>) -> Option<String> {
+        let mut lines = Vec::new();
+        while let Some(p) = inner.next_if(|p| p.as_rule() == Rule::doc) {
+            let text = p.into_inner().next().map_or("", |t| t.as_str());
+            lines.push(text.strip_prefix(' ').unwrap_or(text).trim_end().to_string());
+        }
+        (!lines.is_empty()).then(|| lines.join("\n"))
+    }
+
+    fn enum_decl(&mut self, p: Pair<'_, Rule>) -> EnumDecl {
+        let span = self.span(&p);
+        let mut inner = p.into_inner().peekable();
+        let doc = self.docs(&mut inner);
+        let _kw = inner.next();
+        let name = self.ident(inner.next().expect("grammar: enum name"));
+        let variants = self.variants(inner.next().expect("grammar: variants"));
+        EnumDecl { doc, name, variants, span }
+    }
+
+    fn variants(&mut self, p: Pair<'_, Rule>) -> Vec<Variant> {
+        debug_assert_eq!(p.as_rule(), Rule::variants);
+        p.into_inner()
+            .map(|v| {
+                let mut inner = v.into_inner().peekable();
+                let doc = self.docs(&mut inner);
+                let name = self.ident(inner.next().expect("grammar: variant name"));
+                Variant { doc, name }
+            })
+            .collect()
+    }
+
+    fn record_decl(&mut self, p: Pair<'_, Rule>) -> RecordDecl {
+        let span = self.span(&p);
+        let mut inner = p.into_inner().peekable();
+        let doc = self.docs(&mut inner);
+        let _kw = inner.next();
+        let name = self.ident(inner.next().expect("grammar: record name"));
+        let fields = self.record_body(inner.next().expect("grammar: record body"));
+        RecordDecl { doc, name, fields, span }
+    }
+
+    fn record_body(&mut self, p: Pair<'_, Rule>) -> Vec<FieldDecl> {
+        debug_assert_eq!(p.as_rule(), Rule::record_body);
+        p.into_inner().map(|f| self.field_decl(f)).collect()
+    }
+
+    fn field_decl(&mut self, p: Pair<'_, Rule>) -> FieldDecl {
+        debug_assert_eq!(p.as_rule(), Rule::field_decl);
+        let mut inner = p.into_inner().peekable();
+        let doc = self.docs(&mut inner);
+        let name = self.ident(inner.next().expect("grammar: field name"));
+        let ty = self.type_expr(inner.next().expect("grammar: field type"));
+        FieldDecl { doc, name, ty }
+    }
+
+    fn type_expr(&mut self, p: Pair<'_, Rule>) -> TypeExpr {
+        debug_assert_eq!(p.as_rule(), Rule::type_expr);
+        let span = self.span(&p);
+        let mut inner = p.into_inner();
+        let atom = inner.next().expect("grammar: type atom");
+        let optional = inner.next().is_some();
+        let kind = match atom.as_rule() {
+            Rule::named_type => TypeKind::Named(self.ident(atom.into_inner().next().expect("grammar: type name"))),
+            Rule::list_type => {
+                TypeKind::List(Box::new(self.type_expr(atom.into_inner().next().expect("grammar: list element type"))))
+            }
+            Rule::map_type => {
+                let t = atom.into_inner().nth(1).expect("grammar: map value type");
+                TypeKind::Map(Box::new(self.type_expr(t)))
+            }
+            Rule::inline_record => TypeKind::Record(self.record_body(atom.into_inner().next().expect("grammar: record body"))),
+            Rule::inline_enum => TypeKind::Enum(self.variants(atom.into_inner().nth(1).expect("grammar: variants"))),
+            Rule::inline_levels => TypeKind::Levels(self.variants(atom.into_inner().nth(1).expect("grammar: variants"))),
+            r => panic!("grammar: unexpected type rule {r:?}"),
+        };
+        TypeExpr { kind, optional, span }
+    }
+
+    fn let_decl(&mut self, p: Pair<'_, Rule>) -> LetDecl {
+        let span = self.span(&p);
+        let mut inner = p.into_inner().peekable();
+        let doc = self.docs(&mut inner);
+        let _kw = inner.next();
+        let name = self.ident(inner.next().expect("grammar: let name"));
+        let body = self.expr(inner.next().expect("grammar: let body"));
+        LetDecl { doc, name, body, span }
+    }
+
+    fn policy_decl(&mut self, p: Pair<'_, Rule>) -> PolicyDecl {
+        let span = self.span(&p);
+        let mut inner = p.into_inner().peekable();
+        let doc = self.docs(&mut inner);
+        let _kw = inner.next();
+        let name = self.ident(inner.next().expect("grammar: policy name"));
+        let clauses = inner.map(|c| self.clause(c)).collect();
+        PolicyDecl { doc, name, clauses, span }
+    }
+
+    fn clause(&mut self, p: Pair<'_, Rule>) -> Clause {
+        let rule = p.as_rule();
+        let mut inner = p.into_inner();
+        let _kw = inner.next();
+        let body = inner.next().expect("grammar: clause body");
+        match rule {
+            Rule::severity_clause => {
+                let sev = match body.as_str() {
+                    "deny" => Severity::Deny,
+                    "warn" => Severity::Warn,
+                    "info" => Severity::Info,
+                    s => panic!("grammar: unexpected severity {s}"),
+                };
+                Clause::Severity(Spanned::new(sev, self.span(&body)))
+            }
+            Rule::when_clause => Clause::When(self.expr(body)),
+            Rule::require_clause => Clause::Require(self.expr(body)),
+            Rule::message_clause => Clause::Message(self.template(body)),
+            Rule::help_clause => Clause::Help(self.template(body)),
+            r => panic!("grammar: unexpected clause rule {r:?}"),
+        }
+    }
+
+    fn template(&mut self, p: Pair<'_, Rule>) -> Template {
+        debug_assert_eq!(p.as_rule(), Rule::template);
+        let span = self.span(&p);
+        let parts = p
+            .into_inner()
+            .map(|part| match part.as_rule() {
+                Rule::text => TemplatePart::Text(unescape(part.as_str())),
+                Rule::interp => TemplatePart::Expr(self.expr(part.into_inner().next().expect("grammar: interpolated expr"))),
+                r => panic!("grammar: unexpected template rule {r:?}"),
+            })
+            .collect();
+        Template { parts, span }
+    }
+
+    /// An expression: checks its size, then lowers it and checks its depth.
+    fn expr(&mut self, p: Pair<'_, Rule>) -> Expr {
+        debug_assert_eq!(p.as_rule(), Rule::expr);
+        let span = self.span(&p);
+        if p.clone().into_inner().count() > 2 * MAX_OPERATORS {
+            self.errors.push(
+                Diagnostic::error("charter::syntax::too_long", "expression is too long")
+                    .with_label(span, format!("more than {MAX_OPERATORS} operators"))
+                    .with_help("split it into named definitions with `let`"),
+            );
+            return Spanned::new(ExprKind::Bool(false), span);
+        }
+        let e = self.pratt(p);
+        if depth_exceeds(&e, MAX_EXPR_DEPTH) {
+            self.errors.push(
+                Diagnostic::error("charter::syntax::too_deep", "expression nests too deeply")
+                    .with_label(span, format!("more than {MAX_EXPR_DEPTH} levels deep"))
+                    .with_help("split it into named definitions with `let`"),
+            );
+            return Spanned::new(ExprKind::Bool(false), span);
+        }
+        e
+    }
+
+    fn pratt(&mut self, p: Pair<'_, Rule>) -> Expr {
+        let this = std::cell::RefCell::new(self);
+        PRATT
+            .map_primary(|p| this.borrow_mut().primary(p))
+            .map_prefix(|op, rhs| {
+                let span = this.borrow().span(&op).cover(rhs.span);
+                let op = match op.as_rule() {
+                    Rule::op_not => UnOp::Not,
+                    Rule::op_neg => UnOp::Neg,
+                    r => panic!("grammar: unexpected prefix {r:?}"),
+                };
+                Spanned::new(ExprKind::Unary(op, Box::new(rhs)), span)
+            })
+            .map_postfix(|lhs, op| {
+                let span = lhs.span.cover(this.borrow().span(&op));
+                match op.as_rule() {
+                    Rule::field_access => {
+                        let name = this.borrow().ident(op.into_inner().next().expect("grammar: field name"));
+                        Spanned::new(ExprKind::Field(Box::new(lhs), name), span)
+                    }
+                    Rule::where_op => {
+                        let mut inner = op.into_inner();
+                        let _kw = inner.next();
+                        let var = this.borrow().ident(inner.next().expect("grammar: where variable"));
+                        let body = this.borrow_mut().expr(inner.next().expect("grammar: where body"));
+                        Spanned::new(ExprKind::Where(Box::new(lhs), var, Box::new(body)), span)
+                    }
+                    r => panic!("grammar: unexpected postfix {r:?}"),
+                }
+            })
+            .map_infix(|lhs, op, rhs| {
+                let op = match op.as_rule() {
+                    Rule::op_or => BinOp::Or,
+                    Rule::op_and => BinOp::And,
+                    Rule::op_eq => BinOp::Eq,
+                    Rule::op_ne => BinOp::Ne,
+                    Rule::op_lt => BinOp::Lt,
+                    Rule::op_le => BinOp::Le,
+                    Rule::op_gt => BinOp::Gt,
+                    Rule::op_ge => BinOp::Ge,
+                    Rule::op_in => BinOp::In,
+                    Rule::op_matches => BinOp::Matches,
+                    Rule::op_add => BinOp::Add,
+                    Rule::op_sub => BinOp::Sub,
+                    Rule::op_mul => BinOp::Mul,
+                    Rule::op_div => BinOp::Div,
+                    r => panic!("grammar: unexpected infix {r:?}"),
+                };
+                let span = lhs.span.cover(rhs.span);
+                Spanned::new(ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)), span)
+            })
+            .parse(p.into_inner())
+    }
+
+    fn primary(&mut self, p: Pair<'_, Rule>) -> Expr {
+        let span = self.span(&p);
+        let kind = match p.as_rule() {
+            Rule::paren => return self.expr(p.into_inner().next().expect("grammar: paren expr")),
+            Rule::bool => ExprKind::Bool(p.as_str() == "true"),
+            Rule::int => match p.as_str().replace('_', "").parse::<i64>() {
+                Ok(n) => ExprKind::Int(n),
+                Err(_) => {
+                    self.errors.push(
+                        Diagnostic::error("charter::syntax::int_overflow", "integer literal is too large")
+                            .with_label(span, "does not fit in a 64-bit integer"),
+                    );
+                    ExprKind::Int(0)
+                }
+            },
+            Rule::float => ExprKind::Float(p.as_str().parse().unwrap_or(0.0)),
+            Rule::duration => match parse_duration(p.as_str()) {
+                Some(secs) => ExprKind::Duration(secs),
+                None => {
+                    self.errors.push(
+                        Diagnostic::error("charter::syntax::duration_overflow", "duration literal is too large")
+                            .with_label(span, "does not fit in 64-bit seconds"),
+                    );
+                    ExprKind::Duration(0)
+                }
+            },
+            Rule::timestamp => ExprKind::Timestamp(p.as_str().to_string()),
+            Rule::string => ExprKind::Str(unescape(p.into_inner().next().map_or("", |s| s.as_str()))),
+            Rule::list => ExprKind::List(p.into_inner().map(|e| self.expr(e)).collect()),
+            Rule::var => ExprKind::Var(p.as_str().to_string()),
+            Rule::call => {
+                let mut inner = p.into_inner();
+                let name = self.ident(inner.next().expect("grammar: call name"));
+                ExprKind::Call(name, inner.map(|e| self.expr(e)).collect())
+            }
+            Rule::quantifier => {
+                let mut inner = p.into_inner();
+                let q = if inner.next().expect("grammar: quantifier kind").as_str() == "any" { Quant::Any } else { Quant::All };
+                let var = self.ident(inner.next().expect("grammar: quantifier variable"));
+                let _in = inner.next();
+                let coll = self.expr(inner.next().expect("grammar: quantifier collection"));
+                let body = self.expr(inner.next().expect("grammar: quantifier body"));
+                ExprKind::Quant(q, var, Box::new(coll), Box::new(body))
+            }
+            r => panic!("grammar: unexpected primary rule {r:?}"),
+        };
+        Spanned::new(kind, span)
+    }
+}
+
+fn depth_exceeds(e: &Expr, limit: usize) -> bool {
+    if limit == 0 {
+        return true;
+    }
+    let l = limit - 1;
+    match &e.node {
+        ExprKind::List(xs) | ExprKind::Call(_, xs) => xs.iter().any(|x| depth_exceeds(x, l)),
+        ExprKind::Field(x, _) | ExprKind::Unary(_, x) => depth_exceeds(x, l),
+        ExprKind::Binary(_, a, b) | ExprKind::Quant(_, _, a, b) | ExprKind::Where(a, _, b) => {
+            depth_exceeds(a, l) || depth_exceeds(b, l)
+        }
+        _ => false,
+    }
+}
+
+/// `1h30m` -> 5400 seconds.
+pub fn parse_duration(s: &str) -> Option<i64> {
+    let mut total: i64 = 0;
+    let mut num: i64 = 0;
+    for c in s.chars() {
+        if let Some(d) = c.to_digit(10) {
+            num = num.checked_mul(10)?.checked_add(i64::from(d))?;
+        } else {
+            let unit = match c {
+                'w' => 7 * 86_400,
+                'd' => 86_400,
+                'h' => 3_600,
+                'm' => 60,
+                's' => 1,
+                _ => return None,
+            };
+            total = total.checked_add(num.checked_mul(unit)?)?;
+            num = 0;
+        }
+    }
+    Some(total)
+}
+
+fn unescape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            match chars.next() {
+                Some('n') => out.push('\n'),
+                Some('t') => out.push('\t'),
+                Some('r') => out.push('\r'),
+                Some(other) => out.push(other),
+                None => {}
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
