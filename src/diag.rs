@@ -2,6 +2,8 @@
 //! [`Diagnostic`] values; `report` renders them. Labels may point into several files (a policy
 //! and a manifest); the renderer groups them per file.
 
+use std::borrow::Cow;
+
 use crate::source::Span;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -21,7 +23,7 @@ pub struct Label {
 pub struct Diagnostic {
     pub level: Level,
     /// Stable code, e.g. `charter::check::unknown_field`; also the SARIF rule id for tool errors.
-    pub code: &'static str,
+    pub code: Cow<'static, str>,
     pub message: String,
     /// The first label is the primary one: it decides the file and line the diagnostic is shown at.
     pub labels: Vec<Label>,
@@ -30,7 +32,7 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     pub fn error(code: &'static str, message: impl Into<String>) -> Diagnostic {
-        Diagnostic { level: Level::Error, code, message: message.into(), labels: Vec::new(), help: None }
+        Diagnostic { level: Level::Error, code: Cow::Borrowed(code), message: message.into(), labels: Vec::new(), help: None }
     }
 
     pub fn warning(code: &'static str, message: impl Into<String>) -> Diagnostic {

@@ -8,5 +8,33 @@
 pub mod diag;
 pub mod source;
 pub mod check;
+pub mod cli;
+pub mod eval;
 pub mod glob;
+pub mod manifest;
+pub mod report;
 pub mod syntax;
+
+use diag::Diagnostic;
+use source::{FileId, Sources};
+
+/// A policy set read from text: parses every file and checks them together.
+pub struct PolicySet {
+    pub files: Vec<FileId>,
+    pub parsed: Vec<syntax::Parsed>,
+    pub program: Option<check::ir::Program>,
+    /// Syntax errors first (file by file), then check errors and warnings.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// source -> syntax -> check for a whole policy set (files already added to `sources`).
+pub fn compile(sources: &Sources, files: &[FileId]) -> PolicySet {
+    let parsed: Vec<syntax::Parsed> = files.iter().map(|&f| syntax::parse(f, &sources.get(f).text)).collect();
+    let mut diagnostics: Vec<Diagnostic> = parsed.iter().flat_map(|p| p.errors.iter().cloned()).collect();
+    let syntax_ok = diagnostics.is_empty();
+    let asts: Vec<&syntax::ast::PolicyFile> = parsed.iter().map(|p| &p.file).collect();
+    let checked = check::check(&asts);
+    diagnostics.extend(checked.diagnostics);
+    let program = if syntax_ok { checked.program } else { None };
+    PolicySet { files: files.to_vec(), parsed, program, diagnostics }
+}

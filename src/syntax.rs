@@ -9,6 +9,8 @@
 pub mod ast;
 mod lower;
 
+pub use lower::parse_duration;
+
 use crate::diag::Diagnostic;
 use crate::source::FileId;
 use ast::PolicyFile;

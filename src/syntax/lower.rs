@@ -259,9 +259,12 @@ struct Lower {
 }
 
 impl Lower {
+    /// The pair's span without trailing whitespace (pest includes the whitespace it skipped
+    /// while trying a repetition that then did not match).
     fn span(&self, p: &Pair<'_, Rule>) -> Span {
         let s = p.as_span();
-        Span::new(self.file, self.base + s.start(), self.base + s.end())
+        let len = p.as_str().trim_end().len();
+        Span::new(self.file, self.base + s.start(), self.base + s.start() + len)
     }
 
     fn ident(&self, p: Pair<'_, Rule>) -> Ident {

@@ -1,0 +1,760 @@
+//! (Program, Manifest) -> [`Decision`]: every policy's outcome with the evidence that decided it.
+//!
+//! Evaluation is total: no recursion or loops in the language, 64-bit integers that report
+//! overflow, and a step budget that turns a runaway policy into an error. A policy is first
+//! evaluated without bookkeeping; only when it fails is it evaluated again recording which
+//! manifest values it read (so a passing manifest never pays for diagnostics).
+
+pub mod value;
+
+use std::rc::Rc;
+
+use crate::check::ir::*;
+use crate::manifest::{Manifest, Node, NodeValue};
+use crate::source::{Sources, Span};
+use crate::syntax::ast::Severity;
+use value::{Value, compare, display, element_name, equal};
+
+#[derive(Clone, Copy, Debug)]
+pub struct Options {
+    /// Evaluation steps allowed per policy.
+    pub step_budget: u64,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options { step_budget: 10_000_000 }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Verdict {
+    Allow,
+    Warn,
+    Deny,
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Allow => "allow",
+            Verdict::Warn => "warn",
+            Verdict::Deny => "deny",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Pass,
+    Fail,
+    /// The `when` condition was false.
+    Skip,
+    Error,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Pass => "pass",
+            Outcome::Fail => "fail",
+            Outcome::Skip => "skip",
+            Outcome::Error => "error",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Decision {
+    pub verdict: Verdict,
+    pub results: Vec<PolicyResult>,
+}
+
+#[derive(Clone, Debug)]
+pub struct PolicyResult {
+    /// Index into `Program::policies`.
+    pub policy: usize,
+    pub outcome: Outcome,
+    /// The rendered message (failures and errors only).
+    pub message: Option<String>,
+    pub help: Option<String>,
+    /// Labels in the policy file: each failed clause with what it evaluated to.
+    pub clauses: Vec<Note>,
+    /// Labels in the manifest: the values that decided the outcome.
+    pub evidence: Vec<Evidence>,
+    pub error: Option<EvalError>,
+}
+
+/// A label on a policy clause.
+#[derive(Clone, Debug)]
+pub struct Note {
+    pub span: Span,
+    pub text: String,
+}
+
+/// A manifest value that decided a result.
+#[derive(Clone, Debug)]
+pub struct Evidence {
+    /// `change.reviewers`, `change.size.lines_added`.
+    pub path: String,
+    pub span: Span,
+    /// `3 regions: us-east-1, eu-west-1, eu-central-2`.
+    pub text: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct EvalError {
+    pub code: &'static str,
+    pub message: String,
+    /// Where in the policy.
+    pub span: Span,
+    pub help: Option<String>,
+    /// Where in the manifest, when a manifest value is involved.
+    pub manifest_span: Option<Span>,
+}
+
+/// Evaluates every policy of `program` against `manifest`.
+pub fn evaluate(program: &Program, manifest: &Manifest, sources: &Sources, options: Options) -> Decision {
+    let mut ev = Evaluator::new(program, &manifest.root, sources, options);
+    let results: Vec<PolicyResult> = (0..program.policies.len()).map(|i| ev.policy(i)).collect();
+    let verdict = results
+        .iter()
+        .map(|r| match (program.policies[r.policy].severity, r.outcome) {
+            (Severity::Deny, Outcome::Fail | Outcome::Error) => Verdict::Deny,
+            (Severity::Warn, Outcome::Fail | Outcome::Error) => Verdict::Warn,
+            _ => Verdict::Allow,
+        })
+        .max()
+        .unwrap_or(Verdict::Allow);
+    Decision { verdict, results }
+}
+
+type R<'a> = Result<Value<'a>, EvalError>;
+
+const MAX_DEPTH: usize = 2_000;
+
+struct Evaluator<'a> {
+    program: &'a Program,
+    schema: &'a Schema,
+    root: &'a Node,
+    sources: &'a Sources,
+    env: Vec<Value<'a>>,
+    defs: Vec<Option<Value<'a>>>,
+    recording: bool,
+    reads: Vec<&'a Node>,
+    steps: u64,
+    budget: u64,
+    depth: usize,
+}
+
+impl<'a> Evaluator<'a> {
+    fn new(program: &'a Program, root: &'a Node, sources: &'a Sources, options: Options) -> Self {
+        Evaluator {
+            program,
+            schema: &program.schema,
+            root,
+            sources,
+            env: Vec::new(),
+            defs: vec![None; program.defs.len()],
+            recording: false,
+            reads: Vec::new(),
+            steps: 0,
+            budget: options.step_budget,
+            depth: 0,
+        }
+    }
+
+    fn policy(&mut self, index: usize) -> PolicyResult {
+        let p = &self.program.policies[index];
+        self.steps = 0;
+        let mut result =
+            PolicyResult { policy: index, outcome: Outcome::Pass, message: None, help: None, clauses: Vec::new(), evidence: Vec::new(), error: None };
+        if let Some(when) = &p.when {
+            match self.eval(when) {
+                Ok(v) if !v.as_bool() => {
+                    result.outcome = Outcome::Skip;
+                    return result;
+                }
+                Ok(_) => {}
+                Err(e) => return self.errored(result, e),
+            }
+        }
+        let mut failed = Vec::new();
+        for req in &p.requires {
+            match self.eval(req) {
+                Ok(v) if !v.as_bool() => failed.push(req),
+                Ok(_) => {}
+                Err(e) => return self.errored(result, e),
+            }
+        }
+        if failed.is_empty() {
+            return result;
+        }
+        result.outcome = Outcome::Fail;
+        // Again, recording what was read and why each clause is false.
+        self.recording = true;
+        self.reads.clear();
+        if let Some(when) = &p.when {
+            let _ = self.eval(when);
+        }
+        for req in failed {
+            self.steps = 0;
+            let _ = self.eval(req);
+            let note = self.why_false(req);
+            result.clauses.push(note);
+        }
+        self.recording = false;
+        result.evidence = self.evidence();
+        result.message = Some(match &p.message {
+            Some(t) => self.template(t),
+            None => p.doc.as_deref().and_then(|d| d.lines().next()).map_or_else(|| format!("policy `{}` failed", p.name), str::to_string),
+        });
+        result.help = p.help.as_ref().map(|t| self.template(t));
+        result
+    }
+
+    fn errored(&mut self, mut result: PolicyResult, e: EvalError) -> PolicyResult {
+        let p = &self.program.policies[result.policy];
+        result.outcome = Outcome::Error;
+        result.message = Some(format!("policy `{}` could not be evaluated: {}", p.name, e.message));
+        result.help = e.help.clone();
+        result.clauses.push(Note { span: e.span, text: e.message.clone() });
+        result.error = Some(e);
+        result
+    }
+
+    fn template(&mut self, t: &'a Template) -> String {
+        let mut out = String::new();
+        for part in &t.parts {
+            match part {
+                TemplatePart::Text(s) => out.push_str(s),
+                TemplatePart::Expr(e) => match self.eval(e) {
+                    Ok(v) => out.push_str(&display(&v, self.schema)),
+                    Err(_) => {
+                        out.push('<');
+                        out.push_str(self.src(e));
+                        out.push_str(": absent>");
+                    }
+                },
+            }
+        }
+        out
+    }
+
+    fn src(&self, e: &Expr) -> &'a str {
+        self.sources.slice(e.span)
+    }
+
+    fn err(&self, code: &'static str, span: Span, message: String, help: Option<String>) -> EvalError {
+        EvalError { code, message, span, help, manifest_span: None }
+    }
+
+    fn bool(&mut self, e: &'a Expr) -> Result<bool, EvalError> {
+        Ok(self.eval(e)?.as_bool())
+    }
+
+    fn eval(&mut self, e: &'a Expr) -> R<'a> {
+        self.steps += 1;
+        if self.steps > self.budget {
+            return Err(self.err(
+                "charter::eval::budget",
+                e.span,
+                format!("evaluation took more than {} steps", self.budget),
+                Some("the policy does too much work for this manifest; nest fewer quantifiers, or filter lists before quantifying".into()),
+            ));
+        }
+        if self.depth >= MAX_DEPTH {
+            return Err(self.err("charter::eval::depth", e.span, "evaluation nested too deeply".into(), None));
+        }
+        self.depth += 1;
+        let r = self.eval_inner(e);
+        self.depth -= 1;
+        r
+    }
+
+    fn eval_inner(&mut self, e: &'a Expr) -> R<'a> {
+        Ok(match &e.kind {
+            ExprKind::Const(c) => match c {
+                Const::Bool(b) => Value::Bool(*b),
+                Const::Int(i) => Value::Int(*i),
+                Const::Float(f) => Value::Float(*f),
+                Const::Str(s) => Value::Str(s.clone()),
+                Const::Duration(d) => Value::Duration(*d),
+                Const::Timestamp(t) => Value::Timestamp(*t),
+                Const::Enum(t, i) => Value::Enum(*t, *i),
+            },
+            ExprKind::List(xs) => {
+                let mut out = Vec::with_capacity(xs.len());
+                for x in xs {
+                    out.push(self.eval(x)?);
+                }
+                Value::List(Rc::new(out))
+            }
+            ExprKind::Root => Value::Record(self.schema.root, self.root),
+            ExprKind::Local(slot, _) => self.env[*slot].clone(),
+            ExprKind::Def(id) => {
+                if !self.recording
+                    && let Some(v) = &self.defs[*id]
+                {
+                    return Ok(v.clone());
+                }
+                let saved = std::mem::take(&mut self.env);
+                let r = self.eval(&self.program.defs[*id].body);
+                self.env = saved;
+                let v = r?;
+                self.defs[*id] = Some(v.clone());
+                v
+            }
+            ExprKind::Field { base, record, index } => {
+                let b = self.eval(base)?;
+                let Value::Record(_, node) = b else { panic!("checker let a field access on a non-record through") };
+                let NodeValue::Record(fields) = &node.value else { panic!("record value without record node") };
+                let field = &self.schema.record(*record).fields[*index];
+                match &fields[*index] {
+                    Some(n) => {
+                        if self.recording {
+                            self.reads.push(n);
+                        }
+                        Value::from_node(n, &field.ty)
+                    }
+                    None => {
+                        let path = path_text(e, self.program);
+                        let mut err = self.err(
+                            "charter::eval::absent",
+                            e.span,
+                            format!("`{path}` is absent in this manifest"),
+                            Some(format!("test that it is present first: `has({path}) and ...`")),
+                        );
+                        err.manifest_span = Some(node.key_span.unwrap_or(node.span));
+                        return Err(err);
+                    }
+                }
+            }
+            ExprKind::Not(x) => Value::Bool(!self.bool(x)?),
+            ExprKind::Neg(x) => match self.eval(x)? {
+                Value::Int(i) => Value::Int(i.checked_neg().ok_or_else(|| self.overflow(e))?),
+                Value::Float(f) => Value::Float(-f),
+                Value::Duration(d) => Value::Duration(d.checked_neg().ok_or_else(|| self.overflow(e))?),
+                v => panic!("checker let `-` on {v:?} through"),
+            },
+            ExprKind::And(a, b) => Value::Bool(self.bool(a)? && self.bool(b)?),
+            ExprKind::Or(a, b) => Value::Bool(self.bool(a)? || self.bool(b)?),
+            ExprKind::Compare(op, a, b) => {
+                let (x, y) = (self.eval(a)?, self.eval(b)?);
+                Value::Bool(match op {
+                    CmpOp::Eq => equal(&x, &y),
+                    CmpOp::Ne => !equal(&x, &y),
+                    _ => match compare(&x, &y) {
+                        Some(o) => match op {
+                            CmpOp::Lt => o.is_lt(),
+                            CmpOp::Le => o.is_le(),
+                            CmpOp::Gt => o.is_gt(),
+                            _ => o.is_ge(),
+                        },
+                        None => false,
+                    },
+                })
+            }
+            ExprKind::Arith(op, a, b) => {
+                let (x, y) = (self.eval(a)?, self.eval(b)?);
+                self.arith(*op, x, y, e)?
+            }
+            ExprKind::In(a, b) => {
+                let x = self.eval(a)?;
+                let xs = self.eval(b)?;
+                Value::Bool(match (&x, &xs) {
+                    (Value::Str(k), Value::Map(kvs, _)) => kvs.iter().any(|(key, _)| key == k),
+                    _ => xs.elements().any(|y| equal(&x, &y)),
+                })
+            }
+            ExprKind::Matches(a, glob) => match self.eval(a)? {
+                Value::Str(s) => Value::Bool(glob.is_match(&s)),
+                v => panic!("checker let `matches` on {v:?} through"),
+            },
+            ExprKind::Quant { any, slot, coll, body, .. } => {
+                let xs = self.eval(coll)?;
+                let mut result = !*any;
+                for x in xs.elements() {
+                    self.bind(*slot, x);
+                    let b = self.bool(body);
+                    self.env.truncate(*slot);
+                    if b? == *any {
+                        result = *any;
+                        break;
+                    }
+                }
+                Value::Bool(result)
+            }
+            ExprKind::Where { slot, coll, body, .. } => {
+                let xs = self.eval(coll)?;
+                let mut out = Vec::new();
+                for x in xs.elements() {
+                    self.bind(*slot, x.clone());
+                    let b = self.bool(body);
+                    self.env.truncate(*slot);
+                    if b? {
+                        out.push(x);
+                    }
+                }
+                Value::List(Rc::new(out))
+            }
+            ExprKind::Call(f, args) => self.call(*f, args, e)?,
+            ExprKind::Has(path) => match self.eval(path) {
+                Ok(_) => Value::Bool(true),
+                Err(err) if err.code == "charter::eval::absent" => Value::Bool(false),
+                Err(err) => return Err(err),
+            },
+        })
+    }
+
+    fn bind(&mut self, slot: usize, v: Value<'a>) {
+        self.env.truncate(slot);
+        self.env.push(v);
+    }
+
+    fn overflow(&self, e: &Expr) -> EvalError {
+        self.err(
+            "charter::eval::overflow",
+            e.span,
+            format!("`{}` overflows a 64-bit integer", self.src(e)),
+            Some("a manifest value is far larger than this policy expects".into()),
+        )
+    }
+
+    fn arith(&self, op: ArithOp, x: Value<'a>, y: Value<'a>, e: &Expr) -> R<'a> {
+        use Value::*;
+        let ov = || self.overflow(e);
+        Ok(match (op, x, y) {
+            (ArithOp::Div, a, b) if matches!(a, Int(_) | Float(_)) => {
+                let (a, b) = (as_f64(&a), as_f64(&b));
+                if b == 0.0 {
+                    return Err(self.err("charter::eval::div_zero", e.span, format!("`{}` divides by zero", self.src(e)), None));
+                }
+                Float(a / b)
+            }
+            (ArithOp::Div, Duration(a), Int(b)) => {
+                if b == 0 {
+                    return Err(self.err("charter::eval::div_zero", e.span, format!("`{}` divides by zero", self.src(e)), None));
+                }
+                Duration(a / b)
+            }
+            (ArithOp::Add, Int(a), Int(b)) => Int(a.checked_add(b).ok_or_else(ov)?),
+            (ArithOp::Sub, Int(a), Int(b)) => Int(a.checked_sub(b).ok_or_else(ov)?),
+            (ArithOp::Mul, Int(a), Int(b)) => Int(a.checked_mul(b).ok_or_else(ov)?),
+            (op, a @ (Int(_) | Float(_)), b @ (Int(_) | Float(_))) => {
+                let (a, b) = (as_f64(&a), as_f64(&b));
+                Float(match op {
+                    ArithOp::Add => a + b,
+                    ArithOp::Sub => a - b,
+                    _ => a * b,
+                })
+            }
+            (ArithOp::Add, Str(a), Str(b)) => Str(format!("{a}{b}").into()),
+            (ArithOp::Add, Duration(a), Duration(b)) => Duration(a.checked_add(b).ok_or_else(ov)?),
+            (ArithOp::Sub, Duration(a), Duration(b)) => Duration(a.checked_sub(b).ok_or_else(ov)?),
+            (ArithOp::Mul, Duration(a), Int(b)) | (ArithOp::Mul, Int(b), Duration(a)) => Duration(a.checked_mul(b).ok_or_else(ov)?),
+            (ArithOp::Sub, Timestamp(a), Timestamp(b)) => Duration(a.as_second().checked_sub(b.as_second()).ok_or_else(ov)?),
+            (ArithOp::Add, Timestamp(t), Duration(d)) | (ArithOp::Add, Duration(d), Timestamp(t)) => {
+                Timestamp(t.checked_add(jiff::SignedDuration::from_secs(d)).map_err(|_| ov())?)
+            }
+            (ArithOp::Sub, Timestamp(t), Duration(d)) => Timestamp(t.checked_sub(jiff::SignedDuration::from_secs(d)).map_err(|_| ov())?),
+            (op, a, b) => panic!("checker let {op:?} on {a:?} and {b:?} through"),
+        })
+    }
+
+    fn call(&mut self, f: Builtin, args: &'a [Expr], e: &'a Expr) -> R<'a> {
+        let mut vals = Vec::with_capacity(args.len());
+        for a in args {
+            vals.push(self.eval(a)?);
+        }
+        let s = |v: &Value<'a>| match v {
+            Value::Str(s) => s.clone(),
+            other => panic!("checker let a non-string {other:?} through"),
+        };
+        Ok(match f {
+            Builtin::Count => Value::Int(vals[0].len() as i64),
+            Builtin::Sum => {
+                let mut acc = match &e.ty {
+                    Ty::Float => Value::Float(0.0),
+                    Ty::Duration => Value::Duration(0),
+                    _ => Value::Int(0),
+                };
+                for x in vals[0].elements() {
+                    acc = self.arith(ArithOp::Add, acc, x, e)?;
+                }
+                acc
+            }
+            Builtin::Min | Builtin::Max => {
+                let items: Vec<Value<'a>> = if vals.len() == 1 { vals[0].elements().collect() } else { vals };
+                let mut best: Option<Value<'a>> = None;
+                for x in items {
+                    best = Some(match best {
+                        None => x,
+                        Some(b) => {
+                            let o = compare(&x, &b);
+                            let better = if f == Builtin::Min { o.is_some_and(|o| o.is_lt()) } else { o.is_some_and(|o| o.is_gt()) };
+                            if better { x } else { b }
+                        }
+                    });
+                }
+                best.ok_or_else(|| {
+                    self.err(
+                        "charter::eval::empty",
+                        e.span,
+                        format!("`{}` of an empty list has no value", f.name()),
+                        Some(format!("check that the list is not empty first: `count(...) > 0 and {}(...)`", f.name())),
+                    )
+                })?
+            }
+            Builtin::Distinct => {
+                let mut out: Vec<Value<'a>> = Vec::new();
+                for x in vals[0].elements() {
+                    if !out.iter().any(|y| equal(&x, y)) {
+                        out.push(x);
+                    }
+                }
+                Value::List(Rc::new(out))
+            }
+            Builtin::Lower => Value::Str(s(&vals[0]).to_lowercase().into()),
+            Builtin::Upper => Value::Str(s(&vals[0]).to_uppercase().into()),
+            Builtin::Trim => Value::Str(s(&vals[0]).trim().into()),
+            Builtin::StartsWith => Value::Bool(s(&vals[0]).starts_with(&*s(&vals[1]))),
+            Builtin::EndsWith => Value::Bool(s(&vals[0]).ends_with(&*s(&vals[1]))),
+            Builtin::Contains => match (&vals[0], &vals[1]) {
+                (Value::Str(a), Value::Str(b)) => Value::Bool(a.contains(&**b)),
+                (xs, x) => Value::Bool(xs.elements().any(|y| equal(x, &y))),
+            },
+            Builtin::Abs => match &vals[0] {
+                Value::Int(i) => Value::Int(i.checked_abs().ok_or_else(|| self.overflow(e))?),
+                Value::Float(f) => Value::Float(f.abs()),
+                Value::Duration(d) => Value::Duration(d.checked_abs().ok_or_else(|| self.overflow(e))?),
+                v => panic!("checker let abs of {v:?} through"),
+            },
+        })
+    }
+
+    // ---------------------------------------------------------------- explanations
+
+    fn show(&self, v: &Value<'a>) -> String {
+        match v {
+            Value::Str(s) => format!("\"{s}\""),
+            Value::List(_) | Value::Nodes(..) if v.is_empty() => "empty".into(),
+            Value::List(_) | Value::Nodes(..) => format!("[{}]", display(v, self.schema)),
+            _ => display(v, self.schema),
+        }
+    }
+
+    /// Why a clause that evaluated to false is false, as a label on the sub-expression that
+    /// decided it.
+    fn why_false(&mut self, e: &'a Expr) -> Note {
+        let note = |span: Span, text: String| Note { span, text };
+        match &e.kind {
+            ExprKind::And(a, b) => {
+                if self.bool(a).unwrap_or(false) { self.why_false(b) } else { self.why_false(a) }
+            }
+            ExprKind::Or(..) => note(e.span, "false: none of the alternatives holds".into()),
+            ExprKind::Not(x) => note(e.span, format!("false: `{}` is true", self.src(x))),
+            ExprKind::Compare(_, a, b) => {
+                let (Ok(x), Ok(y)) = (self.eval(a), self.eval(b)) else { return note(e.span, "false".into()) };
+                let left = format!("`{}` is {}", self.src(a), self.show(&x));
+                let text = if matches!(b.kind, ExprKind::Const(_)) || is_constant(b) {
+                    format!("false: {left}")
+                } else {
+                    format!("false: {left}, `{}` is {}", self.src(b), self.show(&y))
+                };
+                note(e.span, text)
+            }
+            ExprKind::Quant { any: true, coll, .. } => {
+                let xs = self.eval(coll).ok();
+                let names: Vec<String> = xs.iter().flat_map(|v| v.elements()).map(|x| display(&x, self.schema)).collect();
+                let text = match names.len() {
+                    0 => format!("false: `{}` is empty", self.src(coll)),
+                    1 => format!("false for the only element of `{}`: {}", self.src(coll), names[0]),
+                    n => format!("false for all {n} elements of `{}`: {}", self.src(coll), name_list(&names)),
+                };
+                note(e.span, text)
+            }
+            ExprKind::Quant { any: false, slot, coll, body, .. } => {
+                let Ok(xs) = self.eval(coll) else { return note(e.span, "false".into()) };
+                let mut failing = Vec::new();
+                for x in xs.elements() {
+                    self.bind(*slot, x.clone());
+                    let ok = self.bool(body).unwrap_or(true);
+                    self.env.truncate(*slot);
+                    if !ok {
+                        failing.push(display(&x, self.schema));
+                    }
+                }
+                note(e.span, format!("false for {}", name_list(&failing)))
+            }
+            ExprKind::In(a, b) => match self.eval(a) {
+                Ok(x) => note(e.span, format!("false: {} is not in `{}`", self.show(&x), self.src(b))),
+                Err(_) => note(e.span, "false".into()),
+            },
+            ExprKind::Matches(a, g) => match self.eval(a) {
+                Ok(x) => note(e.span, format!("false: {} does not match \"{}\"", self.show(&x), g.pattern())),
+                Err(_) => note(e.span, "false".into()),
+            },
+            ExprKind::Has(p) => note(e.span, format!("false: `{}` is absent", self.src(p))),
+            _ => note(e.span, format!("false: `{}` is false", self.src(e))),
+        }
+    }
+
+    /// Manifest labels for the values read while recording.
+    fn evidence(&mut self) -> Vec<Evidence> {
+        let reads = std::mem::take(&mut self.reads);
+        let mut index = Vec::new();
+        let root_ty = Ty::Record(self.schema.root);
+        collect_paths(self.root, &root_ty, self.schema.root_name.clone(), None, self.schema, &mut index);
+        let find = |n: &Node| index.iter().position(|p: &PathEntry<'_>| std::ptr::eq(p.node, n));
+        let mut seen_lists: Vec<usize> = Vec::new();
+        let mut out: Vec<Evidence> = Vec::new();
+        let mut read_idx: Vec<usize> = reads.iter().filter_map(|n| find(n)).collect();
+        read_idx.dedup();
+        let mut done: Vec<usize> = Vec::new();
+        for i in read_idx.iter().copied() {
+            if done.contains(&i) {
+                continue;
+            }
+            done.push(i);
+            let entry = &index[i];
+            if entry.in_list.is_some() {
+                continue; // summarised with its list
+            }
+            match (&entry.node.value, entry.ty) {
+                (NodeValue::List(items), Ty::List(elem)) => {
+                    seen_lists.push(i);
+                    let text = self.list_summary(entry, items, elem, &index, &read_idx);
+                    out.push(Evidence { path: entry.path.clone(), span: entry.node.key_span.unwrap_or(entry.node.span), text });
+                }
+                (NodeValue::Record(_), _) | (NodeValue::Map(_), _) => {}
+                _ => {
+                    let v = Value::from_node(entry.node, entry.ty);
+                    out.push(Evidence { path: entry.path.clone(), span: entry.node.span, text: format!("{} = {}", entry.path, self.show(&v)) });
+                }
+            }
+        }
+        out.sort_by_key(|e| e.span.start);
+        out
+    }
+
+    fn list_summary<'x>(&self, entry: &PathEntry<'x>, items: &'x [Node], elem: &'x Ty, index: &[PathEntry<'x>], reads: &[usize]) -> String {
+        let noun = entry.path.rsplit('.').next().unwrap_or("items").to_string();
+        let n = items.len();
+        if n == 0 {
+            return format!("no {noun}");
+        }
+        let noun = if n == 1 { singular(&noun) } else { noun };
+        let shown: Vec<String> = items
+            .iter()
+            .take(10)
+            .map(|item| match (elem, &item.value) {
+                (Ty::Record(id), NodeValue::Record(fields)) => {
+                    let name = element_name(*id, item, self.schema).unwrap_or_else(|| "?".into());
+                    let rec = self.schema.record(*id);
+                    let facts: Vec<String> = fields
+                        .iter()
+                        .enumerate()
+                        .filter_map(|(fi, f)| {
+                            let f = f.as_ref()?;
+                            let read = reads.iter().any(|&r| std::ptr::eq(index[r].node, f));
+                            let ty = &rec.fields[fi].ty;
+                            if !read || matches!(f.value, NodeValue::Record(_)) {
+                                return None;
+                            }
+                            let v = Value::from_node(f, ty);
+                            Some(match (&v, rec.fields[fi].name.as_str()) {
+                                (Value::Bool(true), field) => field.replace('_', " "),
+                                (Value::Bool(false), field) => format!("not {}", field.replace('_', " ")),
+                                (_, field) if display(&v, self.schema) == name => format!("{field}: {name}"),
+                                (v, field) => format!("{field}: {}", display(v, self.schema)),
+                            })
+                        })
+                        .filter(|f| !f.starts_with(&format!("name: {name}")))
+                        .collect();
+                    if facts.is_empty() { name } else { format!("{name} ({})", facts.join(", ")) }
+                }
+                _ => display(&Value::from_node(item, elem), self.schema),
+            })
+            .collect();
+        let more = if n > 10 { format!(" and {} more", n - 10) } else { String::new() };
+        format!("{n} {noun}: {}{more}", shown.join(", "))
+    }
+}
+
+fn singular(noun: &str) -> String {
+    noun.strip_suffix("ies").map(|s| format!("{s}y")).or_else(|| noun.strip_suffix('s').map(str::to_string)).unwrap_or_else(|| noun.to_string())
+}
+
+fn name_list(names: &[String]) -> String {
+    match names.len() {
+        0 => "no element".into(),
+        n if n <= 5 => names.join(", "),
+        n => format!("{} and {} more", names[..5].join(", "), n - 5),
+    }
+}
+
+fn is_constant(e: &Expr) -> bool {
+    match &e.kind {
+        ExprKind::Const(_) => true,
+        ExprKind::List(xs) => xs.iter().all(is_constant),
+        ExprKind::Neg(x) => is_constant(x),
+        ExprKind::Arith(_, a, b) => is_constant(a) && is_constant(b),
+        _ => false,
+    }
+}
+
+fn as_f64(v: &Value<'_>) -> f64 {
+    match v {
+        Value::Int(i) => *i as f64,
+        Value::Float(f) => *f,
+        _ => 0.0,
+    }
+}
+
+/// `change.author.team`, as the policy names it.
+fn path_text(e: &Expr, program: &Program) -> String {
+    match &e.kind {
+        ExprKind::Root => program.schema.root_name.clone(),
+        ExprKind::Local(_, name) => name.to_string(),
+        ExprKind::Def(id) => program.defs[*id].name.clone(),
+        ExprKind::Field { base, record, index } => {
+            format!("{}.{}", path_text(base, program), program.schema.record(*record).fields[*index].name)
+        }
+        _ => "(...)".into(),
+    }
+}
+
+struct PathEntry<'a> {
+    node: &'a Node,
+    ty: &'a Ty,
+    path: String,
+    /// Set for nodes inside a list element: the list's path.
+    in_list: Option<usize>,
+}
+
+fn collect_paths<'a>(node: &'a Node, ty: &'a Ty, path: String, in_list: Option<usize>, schema: &'a Schema, out: &mut Vec<PathEntry<'a>>) {
+    let me = out.len();
+    out.push(PathEntry { node, ty, path: path.clone(), in_list });
+    match (&node.value, ty) {
+        (NodeValue::Record(fields), Ty::Record(id)) => {
+            let rec = schema.record(*id);
+            for (f, def) in fields.iter().zip(&rec.fields) {
+                if let Some(f) = f {
+                    collect_paths(f, &def.ty, format!("{path}.{}", def.name), in_list, schema, out);
+                }
+            }
+        }
+        (NodeValue::List(items), Ty::List(elem)) => {
+            for (i, item) in items.iter().enumerate() {
+                collect_paths(item, elem, format!("{path}[{i}]"), Some(in_list.unwrap_or(me)), schema, out);
+            }
+        }
+        (NodeValue::Map(kvs), Ty::Map(elem)) => {
+            for (k, v) in kvs {
+                collect_paths(v, elem, format!("{path}.{k}"), in_list, schema, out);
+            }
+        }
+        _ => {}
+    }
+}

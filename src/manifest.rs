@@ -1,0 +1,483 @@
+//! Manifest text (YAML or JSON) -> a [`Manifest`] validated against the declared schema.
+//!
+//! Two steps: serde-saphyr reads the document into a raw tree where every key and value keeps
+//! its byte span (duplicate keys are an error); then the tree is checked against the schema,
+//! collecting every problem, into typed [`Node`]s whose record fields are stored by schema
+//! position (so evaluation reads a field by index, never by name).
+
+use std::fmt;
+use std::sync::Arc;
+
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_saphyr::Spanned as YSpanned;
+
+use crate::check::ir::{Schema, Ty, TypeDef};
+use crate::diag::{Diagnostic, suggest};
+use crate::source::{FileId, Span};
+
+/// A validated manifest.
+#[derive(Clone, Debug)]
+pub struct Manifest {
+    pub file: FileId,
+    pub root: Node,
+}
+
+/// A manifest value with the span of its text and, for a field or map entry, of its key.
+#[derive(Clone, Debug)]
+pub struct Node {
+    pub value: NodeValue,
+    pub span: Span,
+    pub key_span: Option<Span>,
+}
+
+#[derive(Clone, Debug)]
+pub enum NodeValue {
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(Arc<str>),
+    Timestamp(jiff::Timestamp),
+    /// Seconds.
+    Duration(i64),
+    /// A level or enum value: its index among the type's values.
+    Enum(u32),
+    List(Vec<Node>),
+    Map(Vec<(Arc<str>, Node)>),
+    /// Fields in schema order; `None` is an absent optional field.
+    Record(Vec<Option<Node>>),
+}
+
+/// The result of loading: the manifest when it validates, and every diagnostic (warnings for
+/// unknown fields come with a valid manifest).
+pub struct Loaded {
+    pub manifest: Option<Manifest>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+pub fn load(file: FileId, text: &str, schema: &Schema) -> Loaded {
+    let raw = match serde_saphyr::from_str::<YSpanned<Raw>>(text) {
+        Ok(r) => RawNode::from_spanned(r, file, text),
+        Err(e) => return Loaded { manifest: None, diagnostics: vec![yaml_error(file, text, &e)] },
+    };
+    let mut v = Validator { file, schema, diags: Vec::new() };
+    let root = v.value(&raw, &Ty::Record(schema.root), &schema.root_name);
+    let ok = !v.diags.iter().any(|d| d.level == crate::diag::Level::Error);
+    Loaded { manifest: root.filter(|_| ok).map(|root| Manifest { file, root }), diagnostics: v.diags }
+}
+
+fn yaml_error(file: FileId, text: &str, e: &serde_saphyr::Error) -> Diagnostic {
+    let message = e.without_snippet().to_string();
+    let message = message.lines().next().unwrap_or("").to_string();
+    let message = strip_location(&message);
+    let span = e
+        .location()
+        .and_then(|l| {
+            let s = l.span();
+            Some(Span::new(file, s.byte_offset()? as usize, (s.byte_offset()? + s.byte_len().unwrap_or(0)) as usize))
+        })
+        .unwrap_or(Span::new(file, 0, 0));
+    let span = if span.is_empty() && (span.start as usize) < text.len() { Span { end: span.start + 1, ..span } } else { span };
+    let help = if message.contains("duplicate") {
+        "each key may appear once in a mapping; remove or merge the repeated one"
+    } else {
+        "the manifest must be one YAML (or JSON) document"
+    };
+    Diagnostic::error("charter::manifest::syntax", format!("cannot read the manifest: {message}"))
+        .with_label(span, "here")
+        .with_help(help)
+}
+
+fn strip_location(msg: &str) -> String {
+    let msg = msg.trim();
+    let msg = msg.strip_prefix("error: ").unwrap_or(msg);
+    let msg = match msg.find(" at line ") {
+        Some(i) => &msg[..i],
+        None => msg,
+    };
+    let msg = match msg.strip_prefix("line ") {
+        Some(rest) => rest.split_once(": ").map_or(rest, |(_, m)| m),
+        None => msg,
+    };
+    msg.to_string()
+}
+
+// ------------------------------------------------------------------ the raw tree
+
+enum Raw {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(String),
+    Seq(Vec<YSpanned<Raw>>),
+    Map(Vec<(YSpanned<String>, YSpanned<Raw>)>),
+    /// An integer outside the 64-bit range.
+    TooBig,
+}
+
+impl<'de> Deserialize<'de> for Raw {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Raw, D::Error> {
+        d.deserialize_any(RawVisitor)
+    }
+}
+
+struct RawVisitor;
+
+impl<'de> Visitor<'de> for RawVisitor {
+    type Value = Raw;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a YAML value")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Raw, E> {
+        Ok(Raw::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Raw, E> {
+        Ok(Raw::Int(v))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Raw, E> {
+        Ok(i64::try_from(v).map_or(Raw::TooBig, Raw::Int))
+    }
+    fn visit_i128<E>(self, v: i128) -> Result<Raw, E> {
+        Ok(i64::try_from(v).map_or(Raw::TooBig, Raw::Int))
+    }
+    fn visit_u128<E>(self, v: u128) -> Result<Raw, E> {
+        Ok(i64::try_from(v).map_or(Raw::TooBig, Raw::Int))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Raw, E> {
+        Ok(Raw::Float(v))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Raw, E> {
+        Ok(Raw::Str(v.to_string()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Raw, E> {
+        Ok(Raw::Str(v))
+    }
+    fn visit_unit<E>(self) -> Result<Raw, E> {
+        Ok(Raw::Null)
+    }
+    fn visit_none<E>(self) -> Result<Raw, E> {
+        Ok(Raw::Null)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Raw, D::Error> {
+        Raw::deserialize(d)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Raw, A::Error> {
+        let mut out = Vec::new();
+        while let Some(x) = seq.next_element::<YSpanned<Raw>>()? {
+            out.push(x);
+        }
+        Ok(Raw::Seq(out))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Raw, A::Error> {
+        let mut out = Vec::new();
+        while let Some(k) = map.next_key::<YSpanned<String>>()? {
+            let v = map.next_value::<YSpanned<Raw>>()?;
+            out.push((k, v));
+        }
+        Ok(Raw::Map(out))
+    }
+    fn visit_bytes<E: de::Error>(self, _v: &[u8]) -> Result<Raw, E> {
+        Err(E::custom("binary values are not supported"))
+    }
+}
+
+/// The raw tree with spans converted to [`Span`]s.
+struct RawNode {
+    kind: RawKind,
+    span: Span,
+}
+
+enum RawKind {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(String),
+    Seq(Vec<RawNode>),
+    Map(Vec<(String, Span, RawNode)>),
+    TooBig,
+}
+
+fn yspan<T>(s: &YSpanned<T>, file: FileId, text: &str) -> Span {
+    let sp = s.referenced.span();
+    match (sp.byte_offset(), sp.byte_len()) {
+        (Some(o), len) => {
+            let start = o as usize;
+            let mut end = start + len.unwrap_or(0) as usize;
+            if end == start {
+                // A block collection has an empty span at its first token: cover that token.
+                end = text[start.min(text.len())..].find(['\n', ':']).map_or(text.len(), |i| start + i);
+            }
+            Span::new(file, start, end)
+        }
+        (None, _) => Span::new(file, 0, 0),
+    }
+}
+
+impl RawNode {
+    fn from_spanned(s: YSpanned<Raw>, file: FileId, text: &str) -> RawNode {
+        let span = yspan(&s, file, text);
+        let kind = match s.value {
+            Raw::Null => RawKind::Null,
+            Raw::Bool(b) => RawKind::Bool(b),
+            Raw::Int(i) => RawKind::Int(i),
+            Raw::Float(f) => RawKind::Float(f),
+            Raw::Str(s) => RawKind::Str(s),
+            Raw::TooBig => RawKind::TooBig,
+            Raw::Seq(xs) => RawKind::Seq(xs.into_iter().map(|x| RawNode::from_spanned(x, file, text)).collect()),
+            Raw::Map(kvs) => RawKind::Map(
+                kvs.into_iter()
+                    .map(|(k, v)| {
+                        let ks = yspan(&k, file, text);
+                        (k.value, ks, RawNode::from_spanned(v, file, text))
+                    })
+                    .collect(),
+            ),
+        };
+        RawNode { kind, span }
+    }
+
+    fn describe(&self) -> String {
+        match &self.kind {
+            RawKind::Null => "null".into(),
+            RawKind::Bool(b) => format!("`{b}`"),
+            RawKind::Int(i) => format!("the number {i}"),
+            RawKind::Float(f) => format!("the number {f}"),
+            RawKind::Str(s) => format!("the string \"{}\"", truncate(s, 40)),
+            RawKind::Seq(_) => "a list".into(),
+            RawKind::Map(_) => "a mapping".into(),
+            RawKind::TooBig => "a number too large for 64 bits".into(),
+        }
+    }
+}
+
+fn truncate(s: &str, n: usize) -> String {
+    if s.chars().count() <= n { s.to_string() } else { format!("{}…", s.chars().take(n).collect::<String>()) }
+}
+
+// ------------------------------------------------------------------ validation
+
+struct Validator<'s> {
+    file: FileId,
+    schema: &'s Schema,
+    diags: Vec<Diagnostic>,
+}
+
+impl Validator<'_> {
+    fn mismatch(&mut self, raw: &RawNode, path: &str, expected: &str, help: Option<String>) {
+        self.diags.push(
+            Diagnostic::error("charter::manifest::type", format!("`{path}` must be {expected}, found {}", raw.describe()))
+                .with_label(raw.span, format!("expected {expected}"))
+                .with_help_opt(help),
+        );
+    }
+
+    fn node(&self, value: NodeValue, raw: &RawNode) -> Option<Node> {
+        Some(Node { value, span: raw.span, key_span: None })
+    }
+
+    fn value(&mut self, raw: &RawNode, ty: &Ty, path: &str) -> Option<Node> {
+        let _ = self.file;
+        match (ty, &raw.kind) {
+            (_, RawKind::TooBig) => {
+                self.mismatch(raw, path, "a 64-bit integer", Some("integers range from -9223372036854775808 to 9223372036854775807".into()));
+                None
+            }
+            (Ty::Bool, RawKind::Bool(b)) => self.node(NodeValue::Bool(*b), raw),
+            (Ty::Bool, RawKind::Str(s)) if matches!(s.to_lowercase().as_str(), "yes" | "no" | "on" | "off" | "true" | "false") => {
+                self.mismatch(raw, path, "true or false", Some(format!("write `{}` without quotes", if matches!(s.to_lowercase().as_str(), "yes" | "on" | "true") { "true" } else { "false" })));
+                None
+            }
+            (Ty::Bool, _) => {
+                self.mismatch(raw, path, "true or false", None);
+                None
+            }
+            (Ty::Int, RawKind::Int(i)) => self.node(NodeValue::Int(*i), raw),
+            (Ty::Int, RawKind::Str(s)) if s.trim().parse::<i64>().is_ok() => {
+                self.mismatch(raw, path, "an integer", Some(format!("write {} without quotes", s.trim())));
+                None
+            }
+            (Ty::Int, _) => {
+                self.mismatch(raw, path, "an integer", None);
+                None
+            }
+            (Ty::Float, RawKind::Float(f)) => self.node(NodeValue::Float(*f), raw),
+            (Ty::Float, RawKind::Int(i)) => self.node(NodeValue::Float(*i as f64), raw),
+            (Ty::Float, _) => {
+                self.mismatch(raw, path, "a number", None);
+                None
+            }
+            (Ty::Str, RawKind::Str(s)) => self.node(NodeValue::Str(s.as_str().into()), raw),
+            (Ty::Str, RawKind::Int(_) | RawKind::Float(_) | RawKind::Bool(_)) => {
+                let text = match &raw.kind {
+                    RawKind::Int(i) => i.to_string(),
+                    RawKind::Float(f) => f.to_string(),
+                    RawKind::Bool(b) => b.to_string(),
+                    _ => String::new(),
+                };
+                self.mismatch(raw, path, "a string", Some(format!("quote it: \"{text}\"")));
+                None
+            }
+            (Ty::Str, _) => {
+                self.mismatch(raw, path, "a string", None);
+                None
+            }
+            (Ty::Timestamp, RawKind::Str(s)) => match parse_timestamp(s) {
+                Ok(t) => self.node(NodeValue::Timestamp(t), raw),
+                Err(why) => {
+                    self.diags.push(
+                        Diagnostic::error("charter::manifest::timestamp", format!("`{path}` is not a valid timestamp: {why}"))
+                            .with_label(raw.span, why)
+                            .with_help("write RFC 3339 with an offset, e.g. 2026-11-25T14:30:00Z or 2026-11-25T15:30:00+01:00"),
+                    );
+                    None
+                }
+            },
+            (Ty::Timestamp, _) => {
+                self.mismatch(raw, path, "a timestamp", Some("write RFC 3339 with an offset, e.g. 2026-11-25T14:30:00Z".into()));
+                None
+            }
+            (Ty::Duration, RawKind::Str(s)) => match crate::syntax::parse_duration(s.trim()) {
+                Some(d) if !s.trim().is_empty() && s.trim().ends_with(['w', 'd', 'h', 'm', 's']) => self.node(NodeValue::Duration(d), raw),
+                _ => {
+                    self.mismatch(raw, path, "a duration", Some("write durations like 48h, 30m, 7d or 1h30m".into()));
+                    None
+                }
+            },
+            (Ty::Duration, _) => {
+                self.mismatch(raw, path, "a duration", Some("write durations like \"48h\", \"30m\", \"7d\" or \"1h30m\"".into()));
+                None
+            }
+            (Ty::Enum(id), RawKind::Str(s)) => {
+                let e = self.schema.enumeration(*id);
+                match e.variants.iter().position(|v| v == s) {
+                    Some(i) => self.node(NodeValue::Enum(i as u32), raw),
+                    None => {
+                        let kind = if e.ordered { "level" } else { "value" };
+                        let help = suggest(s, e.variants.iter().map(String::as_str))
+                            .unwrap_or_else(|| format!("the {kind}s of `{}` are: {}", e.name, e.variants.join(", ")));
+                        self.diags.push(
+                            Diagnostic::error("charter::manifest::unknown_variant", format!("`{path}`: `{s}` is not a {kind} of `{}`", e.name))
+                                .with_label(raw.span, format!("unknown {kind}"))
+                                .with_help(help),
+                        );
+                        None
+                    }
+                }
+            }
+            (Ty::Enum(id), _) => {
+                let e = self.schema.enumeration(*id);
+                let expected = format!("one of {}", e.variants.join(", "));
+                self.mismatch(raw, path, &expected, None);
+                None
+            }
+            (Ty::List(elem), RawKind::Seq(xs)) => {
+                let mut out = Vec::with_capacity(xs.len());
+                let mut ok = true;
+                for (i, x) in xs.iter().enumerate() {
+                    match self.value(x, elem, &format!("{path}[{i}]")) {
+                        Some(n) => out.push(n),
+                        None => ok = false,
+                    }
+                }
+                ok.then(|| Node { value: NodeValue::List(out), span: raw.span, key_span: None })
+            }
+            (Ty::List(_), _) => {
+                self.mismatch(raw, path, "a list", Some("write a YAML list, e.g. `[a, b]` or one `- item` per line".into()));
+                None
+            }
+            (Ty::Map(elem), RawKind::Map(kvs)) => {
+                let mut out = Vec::with_capacity(kvs.len());
+                let mut ok = true;
+                for (k, ks, v) in kvs {
+                    match self.value(v, elem, &format!("{path}.{k}")) {
+                        Some(mut n) => {
+                            n.key_span = Some(*ks);
+                            out.push((Arc::from(k.as_str()), n));
+                        }
+                        None => ok = false,
+                    }
+                }
+                ok.then(|| Node { value: NodeValue::Map(out), span: raw.span, key_span: None })
+            }
+            (Ty::Map(_), _) => {
+                self.mismatch(raw, path, "a mapping", None);
+                None
+            }
+            (Ty::Record(id), RawKind::Map(kvs)) => self.record(*id, raw, kvs, path),
+            (Ty::Record(id), _) => {
+                let name = match &self.schema.types[*id] {
+                    TypeDef::Record(r) => r.name.clone(),
+                    TypeDef::Enum(e) => e.name.clone(),
+                };
+                self.mismatch(raw, path, &format!("a mapping (a `{name}` record)"), None);
+                None
+            }
+            (Ty::Unknown, _) => None,
+        }
+    }
+
+    fn record(&mut self, id: usize, raw: &RawNode, kvs: &[(String, Span, RawNode)], path: &str) -> Option<Node> {
+        let rec = self.schema.record(id);
+        let mut fields: Vec<Option<Node>> = vec![None; rec.fields.len()];
+        let mut ok = true;
+        for (k, ks, v) in kvs {
+            let Some(i) = rec.field(k) else {
+                let names: Vec<&str> = rec.fields.iter().map(|f| f.name.as_str()).collect();
+                let help = suggest(k, names.iter().copied()).unwrap_or_else(|| format!("the fields of `{}` are: {}", rec.name, names.join(", ")));
+                self.diags.push(
+                    Diagnostic::warning("charter::manifest::unknown_field", format!("unknown field `{k}` in `{path}` is ignored"))
+                        .with_label(*ks, "not in the schema")
+                        .with_help(help),
+                );
+                continue;
+            };
+            let f = &rec.fields[i];
+            if matches!(v.kind, RawKind::Null) {
+                if f.optional {
+                    continue;
+                }
+                self.diags.push(
+                    Diagnostic::error("charter::manifest::null", format!("`{path}.{k}` is required, but it is null"))
+                        .with_label(v.span.cover(*ks), "null")
+                        .with_help(format!("give it a value, or declare it optional in the schema: `{k}: {}?`", self.schema.display(&f.ty))),
+                );
+                ok = false;
+                continue;
+            }
+            match self.value(v, &f.ty, &format!("{path}.{k}")) {
+                Some(mut n) => {
+                    n.key_span = Some(*ks);
+                    fields[i] = Some(n);
+                }
+                None => ok = false,
+            }
+        }
+        let missing: Vec<&str> =
+            rec.fields.iter().zip(&fields).filter(|(f, v)| !f.optional && v.is_none()).map(|(f, _)| f.name.as_str()).collect();
+        let missing: Vec<&str> =
+            missing.into_iter().filter(|name| !kvs.iter().any(|(k, _, _)| k == name)).collect();
+        if !missing.is_empty() {
+            let list = missing.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", ");
+            let (noun, them) = if missing.len() == 1 { ("field", "it") } else { ("fields", "them") };
+            self.diags.push(
+                Diagnostic::error("charter::manifest::missing_field", format!("`{path}` is missing the required {noun} {list}"))
+                    .with_label(raw.span, format!("{} missing here", if missing.len() == 1 { "is" } else { "are" }))
+                    .with_help(format!("add {them}, or declare {them} optional in the schema with `?`")),
+            );
+            ok = false;
+        }
+        ok.then(|| Node { value: NodeValue::Record(fields), span: raw.span, key_span: None })
+    }
+}
+
+/// RFC 3339 with a required offset.
+pub fn parse_timestamp(s: &str) -> Result<jiff::Timestamp, String> {
+    let s = s.trim();
+    match s.parse::<jiff::Timestamp>() {
+        Ok(t) => Ok(t),
+        Err(_) if s.parse::<jiff::civil::DateTime>().is_ok() => Err("it has no UTC offset".into()),
+        Err(_) => Err("expected an RFC 3339 timestamp".into()),
+    }
+}
