@@ -1,0 +1,81 @@
+//! Data-driven cases: every folder under `tests/cases/` is a policy set (its `.charter` files)
+//! plus the manifests beside it (`.yaml`, `.yml`, `.json`). The runner checks the manifests with
+//! the real `charter` binary and snapshots exit code, human output and JSON output.
+//!
+//! A case may hold an `args` file: one argument per line, used instead of the manifest list
+//! (paths relative to the case folder), for cases about the command line itself.
+//! Adding a case: make the folder, run `cargo insta test --review` (or `cargo test` then
+//! `cargo insta review`), read the snapshot like code, accept it.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+pub fn charter(dir: &Path, args: &[String]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_charter"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env_remove("CHARTER_CONFIG")
+        .output()
+        .expect("the charter binary runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn case_args(dir: &Path) -> Vec<String> {
+    if let Ok(text) = std::fs::read_to_string(dir.join("args")) {
+        return text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(String::from).collect();
+    }
+    let mut manifests: Vec<String> = std::fs::read_dir(dir)
+        .expect("case folder")
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".yaml") || n.ends_with(".yml") || n.ends_with(".json"))
+        .collect();
+    manifests.sort();
+    let mut args = vec!["check".to_string(), "--policies".to_string(), ".".to_string()];
+    args.extend(manifests);
+    args
+}
+
+fn render_case(dir: &Path) -> String {
+    let args = case_args(dir);
+    let (code, human, human_err) = charter(dir, &args);
+    let mut json_args = args.clone();
+    json_args.insert(1, "--format=json".to_string());
+    let (json_code, json, _) = charter(dir, &json_args);
+    assert_eq!(code, json_code, "human and JSON runs disagree on the exit code in {}", dir.display());
+    if !json.is_empty() {
+        serde_json::from_str::<serde_json::Value>(&json).unwrap_or_else(|e| panic!("invalid JSON output in {}: {e}\n{json}", dir.display()));
+    }
+    let mut s = format!("$ charter {}\nexit: {code}\n", args.join(" "));
+    s.push_str("--- stdout ---\n");
+    s.push_str(&human);
+    if !human_err.is_empty() {
+        s.push_str("--- stderr ---\n");
+        s.push_str(&human_err);
+    }
+    s.push_str("--- json ---\n");
+    s.push_str(&json);
+    s
+}
+
+#[test]
+fn cases() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/cases");
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&root).expect("tests/cases").filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.is_dir()).collect();
+    dirs.sort();
+    assert!(dirs.len() >= 40, "expected at least 40 cases, found {}", dirs.len());
+    let mut settings = insta::Settings::clone_current();
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_snapshot_path("snapshots/cases");
+    settings.bind(|| {
+        for dir in dirs {
+            let name = dir.file_name().expect("case name").to_string_lossy().into_owned();
+            insta::assert_snapshot!(name, render_case(&dir));
+        }
+    });
+}

@@ -1,0 +1,4 @@
+//! One integration test binary (matklad's layout): data-driven cases plus a few focused tests.
+
+mod cases;
+mod cli;
