@@ -2,8 +2,8 @@
 //! of a policy set, and reports every problem it finds (never stops at the first).
 //! A program is returned only when there are no errors: nothing evaluates a broken policy set.
 
-pub mod ir;
 mod expr;
+pub mod ir;
 
 use std::collections::HashMap;
 
@@ -30,20 +30,39 @@ pub fn check(files: &[&ast::PolicyFile]) -> Checked {
     cx.check_defs();
     let policies = cx.check_policies(&items);
     cx.warn_unused_defs();
-    let has_errors = cx.diags.iter().any(|d| d.level == crate::diag::Level::Error);
+    let has_errors = cx
+        .diags
+        .iter()
+        .any(|d| d.level == crate::diag::Level::Error);
     let program = (!has_errors).then(|| {
         let defs = cx
             .defs
             .into_iter()
-            .map(|d| Def { name: d.decl.name.node.clone(), doc: d.decl.doc.clone(), body: d.body.unwrap_or_else(|| unknown_expr(d.decl.span)), span: d.decl.span })
+            .map(|d| Def {
+                name: d.decl.name.node.clone(),
+                doc: d.decl.doc.clone(),
+                body: d.body.unwrap_or_else(|| unknown_expr(d.decl.span)),
+                span: d.decl.span,
+            })
             .collect();
-        Program { schema: cx.schema, defs, policies }
+        Program {
+            schema: cx.schema,
+            defs,
+            policies,
+        }
     });
-    Checked { program, diagnostics: cx.diags }
+    Checked {
+        program,
+        diagnostics: cx.diags,
+    }
 }
 
 fn unknown_expr(span: Span) -> Expr {
-    Expr { kind: ExprKind::Const(Const::Bool(false)), ty: Ty::Unknown, span }
+    Expr {
+        kind: ExprKind::Const(Const::Bool(false)),
+        ty: Ty::Unknown,
+        span,
+    }
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -77,10 +96,13 @@ impl<'a> Checker<'a> {
 
     fn duplicate(&mut self, what: &str, name: &ast::Ident, first: Span) {
         self.error(
-            Diagnostic::error("charter::check::duplicate", format!("{what} `{}` is defined twice", name.node))
-                .with_label(name.span, "defined again here")
-                .with_label(first, "first defined here")
-                .with_help("rename one of them"),
+            Diagnostic::error(
+                "charter::check::duplicate",
+                format!("{what} `{}` is defined twice", name.node),
+            )
+            .with_label(name.span, "defined again here")
+            .with_label(first, "first defined here")
+            .with_help("rename one of them"),
         );
     }
 
@@ -90,16 +112,31 @@ impl<'a> Checker<'a> {
             let (name, def) = match item {
                 Item::Levels(d) | Item::Enum(d) => (
                     &d.name,
-                    TypeDef::Enum(EnumDef { name: d.name.node.clone(), ordered: matches!(item, Item::Levels(_)), variants: Vec::new(), span: d.name.span }),
+                    TypeDef::Enum(EnumDef {
+                        name: d.name.node.clone(),
+                        ordered: matches!(item, Item::Levels(_)),
+                        variants: Vec::new(),
+                        span: d.name.span,
+                    }),
                 ),
-                Item::Record(d) => (&d.name, TypeDef::Record(RecordDef { name: d.name.node.clone(), fields: Vec::new(), span: d.name.span })),
+                Item::Record(d) => (
+                    &d.name,
+                    TypeDef::Record(RecordDef {
+                        name: d.name.node.clone(),
+                        fields: Vec::new(),
+                        span: d.name.span,
+                    }),
+                ),
                 _ => continue,
             };
             if PRIMITIVES.contains(&name.node.as_str()) {
                 self.error(
-                    Diagnostic::error("charter::check::reserved_name", format!("`{}` is a built-in type", name.node))
-                        .with_label(name.span, "cannot be redefined")
-                        .with_help("choose another name"),
+                    Diagnostic::error(
+                        "charter::check::reserved_name",
+                        format!("`{}` is a built-in type", name.node),
+                    )
+                    .with_label(name.span, "cannot be redefined")
+                    .with_help("choose another name"),
                 );
                 continue;
             }
@@ -118,7 +155,9 @@ impl<'a> Checker<'a> {
         for item in items {
             match item {
                 Item::Levels(d) | Item::Enum(d) => {
-                    let Some(&(id, span)) = self.type_names.get(&d.name.node) else { continue };
+                    let Some(&(id, span)) = self.type_names.get(&d.name.node) else {
+                        continue;
+                    };
                     if span != d.name.span {
                         continue;
                     }
@@ -128,7 +167,9 @@ impl<'a> Checker<'a> {
                     }
                 }
                 Item::Record(d) => {
-                    let Some(&(id, span)) = self.type_names.get(&d.name.node) else { continue };
+                    let Some(&(id, span)) = self.type_names.get(&d.name.node) else {
+                        continue;
+                    };
                     if span != d.name.span {
                         continue;
                     }
@@ -165,7 +206,13 @@ impl<'a> Checker<'a> {
                 continue;
             }
             let ty = self.type_expr(&f.ty, &format!("{owner}.{}", f.name.node));
-            out.push(FieldDef { name: f.name.node.clone(), ty, optional: f.ty.optional, doc: f.doc.clone(), span: f.name.span });
+            out.push(FieldDef {
+                name: f.name.node.clone(),
+                ty,
+                optional: f.ty.optional,
+                doc: f.doc.clone(),
+                span: f.name.span,
+            });
         }
         out
     }
@@ -185,12 +232,20 @@ impl<'a> Checker<'a> {
                         TypeDef::Enum(_) => Ty::Enum(id),
                     },
                     None => {
-                        let known: Vec<&str> = PRIMITIVES.iter().copied().chain(self.type_names.keys().map(String::as_str)).collect();
-                        let help = suggest(name, known.iter().copied()).unwrap_or_else(|| format!("known types: {}", known.join(", ")));
+                        let known: Vec<&str> = PRIMITIVES
+                            .iter()
+                            .copied()
+                            .chain(self.type_names.keys().map(String::as_str))
+                            .collect();
+                        let help = suggest(name, known.iter().copied())
+                            .unwrap_or_else(|| format!("known types: {}", known.join(", ")));
                         self.error(
-                            Diagnostic::error("charter::check::unknown_type", format!("unknown type `{name}`"))
-                                .with_label(n.span, "not a declared type")
-                                .with_help(help),
+                            Diagnostic::error(
+                                "charter::check::unknown_type",
+                                format!("unknown type `{name}`"),
+                            )
+                            .with_label(n.span, "not a declared type")
+                            .with_help(help),
                         );
                         Ty::Unknown
                     }
@@ -199,17 +254,28 @@ impl<'a> Checker<'a> {
             TypeKind::List(inner) | TypeKind::Map(inner) => {
                 if inner.optional {
                     self.error(
-                        Diagnostic::error("charter::check::optional_element", "only fields can be optional")
-                            .with_label(inner.span, "`?` is not allowed here")
-                            .with_help("make the field optional instead: `name: [T]?`"),
+                        Diagnostic::error(
+                            "charter::check::optional_element",
+                            "only fields can be optional",
+                        )
+                        .with_label(inner.span, "`?` is not allowed here")
+                        .with_help("make the field optional instead: `name: [T]?`"),
                     );
                 }
                 let elem = self.type_expr(inner, path);
-                if matches!(t.kind, TypeKind::List(_)) { Ty::List(Box::new(elem)) } else { Ty::Map(Box::new(elem)) }
+                if matches!(t.kind, TypeKind::List(_)) {
+                    Ty::List(Box::new(elem))
+                } else {
+                    Ty::Map(Box::new(elem))
+                }
             }
             TypeKind::Record(fields) => {
                 let id = self.schema.types.len();
-                self.schema.types.push(TypeDef::Record(RecordDef { name: path.to_string(), fields: Vec::new(), span: t.span }));
+                self.schema.types.push(TypeDef::Record(RecordDef {
+                    name: path.to_string(),
+                    fields: Vec::new(),
+                    span: t.span,
+                }));
                 let fields = self.fields(fields, path);
                 if let TypeDef::Record(r) = &mut self.schema.types[id] {
                     r.fields = fields;
@@ -220,7 +286,12 @@ impl<'a> Checker<'a> {
                 let variants = self.variants(vs, path);
                 let id = self.schema.types.len();
                 let ordered = matches!(t.kind, TypeKind::Levels(_));
-                self.schema.types.push(TypeDef::Enum(EnumDef { name: path.to_string(), ordered, variants, span: t.span }));
+                self.schema.types.push(TypeDef::Enum(EnumDef {
+                    name: path.to_string(),
+                    ordered,
+                    variants,
+                    span: t.span,
+                }));
                 Ty::Enum(id)
             }
         }
@@ -236,7 +307,11 @@ impl<'a> Checker<'a> {
             }
             first = Some(d);
             let id = self.schema.types.len();
-            self.schema.types.push(TypeDef::Record(RecordDef { name: d.name.node.clone(), fields: Vec::new(), span: d.name.span }));
+            self.schema.types.push(TypeDef::Record(RecordDef {
+                name: d.name.node.clone(),
+                fields: Vec::new(),
+                span: d.name.span,
+            }));
             let fields = self.fields(&d.fields, &d.name.node);
             if let TypeDef::Record(r) = &mut self.schema.types[id] {
                 r.fields = fields;
@@ -250,7 +325,13 @@ impl<'a> Checker<'a> {
                 "declare the shape of a change manifest, e.g. `manifest change { id: string, reviewers: [reviewer] }`",
             );
             if let Some(item) = items.first() {
-                d = d.with_label(Span { end: item.span().start, ..item.span() }, "no `manifest` declaration in any file");
+                d = d.with_label(
+                    Span {
+                        end: item.span().start,
+                        ..item.span()
+                    },
+                    "no `manifest` declaration in any file",
+                );
             }
             self.error(d);
         }
@@ -270,7 +351,12 @@ impl<'a> Checker<'a> {
                 continue;
             }
             self.def_names.insert(d.name.node.clone(), self.defs.len());
-            self.defs.push(DefSlot { decl: d, state: DefState::Unchecked, body: None, used: false });
+            self.defs.push(DefSlot {
+                decl: d,
+                state: DefState::Unchecked,
+                body: None,
+                used: false,
+            });
         }
     }
 
@@ -283,7 +369,12 @@ impl<'a> Checker<'a> {
     /// Checks a definition once; a reference back into one being checked is a cycle.
     fn check_def(&mut self, id: DefId) -> Ty {
         match self.defs[id].state {
-            DefState::Done => return self.defs[id].body.as_ref().map_or(Ty::Unknown, |b| b.ty.clone()),
+            DefState::Done => {
+                return self.defs[id]
+                    .body
+                    .as_ref()
+                    .map_or(Ty::Unknown, |b| b.ty.clone());
+            }
             DefState::InProgress => return Ty::Unknown,
             DefState::Unchecked => {}
         }
@@ -297,13 +388,20 @@ impl<'a> Checker<'a> {
     }
 
     fn warn_unused_defs(&mut self) {
-        let unused: Vec<(String, Span)> =
-            self.defs.iter().filter(|d| !d.used).map(|d| (d.decl.name.node.clone(), d.decl.name.span)).collect();
+        let unused: Vec<(String, Span)> = self
+            .defs
+            .iter()
+            .filter(|d| !d.used)
+            .map(|d| (d.decl.name.node.clone(), d.decl.name.span))
+            .collect();
         for (name, span) in unused {
             self.diags.push(
-                Diagnostic::warning("charter::check::unused_definition", format!("definition `{name}` is never used"))
-                    .with_label(span, "not used by any policy or definition")
-                    .with_help("remove it, or use it in a policy"),
+                Diagnostic::warning(
+                    "charter::check::unused_definition",
+                    format!("definition `{name}` is never used"),
+                )
+                .with_label(span, "not used by any policy or definition")
+                .with_help("remove it, or use it in a policy"),
             );
         }
     }
@@ -349,12 +447,19 @@ impl<'a> Checker<'a> {
             };
             if kw != "require" {
                 if let Some(&first) = seen.get(kw) {
-                    let help = if kw == "when" { "combine the conditions with `and`" } else { "keep one of them" };
+                    let help = if kw == "when" {
+                        "combine the conditions with `and`"
+                    } else {
+                        "keep one of them"
+                    };
                     self.error(
-                        Diagnostic::error("charter::check::duplicate_clause", format!("policy `{}` has two `{kw}` clauses", p.name.node))
-                            .with_label(span, "second one here")
-                            .with_label(first, "first one here")
-                            .with_help(help),
+                        Diagnostic::error(
+                            "charter::check::duplicate_clause",
+                            format!("policy `{}` has two `{kw}` clauses", p.name.node),
+                        )
+                        .with_label(span, "second one here")
+                        .with_label(first, "first one here")
+                        .with_help(help),
                     );
                     continue;
                 }
@@ -374,9 +479,14 @@ impl<'a> Checker<'a> {
         let _ = severity;
         if policy.requires.is_empty() {
             self.error(
-                Diagnostic::error("charter::check::no_require", format!("policy `{}` has no `require` clause", p.name.node))
-                    .with_label(p.name.span, "this policy requires nothing")
-                    .with_help("add what a change must satisfy, e.g. `require count(change.reviewers) >= 1`"),
+                Diagnostic::error(
+                    "charter::check::no_require",
+                    format!("policy `{}` has no `require` clause", p.name.node),
+                )
+                .with_label(p.name.span, "this policy requires nothing")
+                .with_help(
+                    "add what a change must satisfy, e.g. `require count(change.reviewers) >= 1`",
+                ),
             );
             return None;
         }
@@ -392,9 +502,12 @@ impl<'a> Checker<'a> {
                 _ => "compare it with something, e.g. `... == ...` or `... >= ...`".to_string(),
             };
             self.error(
-                Diagnostic::error("charter::check::not_bool", format!("a `{kw}` condition must be true or false, but this is a {found}"))
-                    .with_label(e.span, format!("this is a {found}"))
-                    .with_help(help),
+                Diagnostic::error(
+                    "charter::check::not_bool",
+                    format!("a `{kw}` condition must be true or false, but this is a {found}"),
+                )
+                .with_label(e.span, format!("this is a {found}"))
+                .with_help(help),
             );
         }
         checked
@@ -406,9 +519,14 @@ impl<'a> Checker<'a> {
             .iter()
             .map(|p| match p {
                 ast::TemplatePart::Text(s) => TemplatePart::Text(s.clone()),
-                ast::TemplatePart::Expr(e) => TemplatePart::Expr(expr::ExprChecker::new(self).expr(e, None)),
+                ast::TemplatePart::Expr(e) => {
+                    TemplatePart::Expr(expr::ExprChecker::new(self).expr(e, None))
+                }
             })
             .collect();
-        Template { parts, span: t.span }
+        Template {
+            parts,
+            span: t.span,
+        }
     }
 }

@@ -56,7 +56,10 @@ impl Color {
         match self {
             Color::Always => true,
             Color::Never => false,
-            Color::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+            Color::Auto => {
+                std::io::stdout().is_terminal()
+                    && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            }
         }
     }
 }
@@ -65,7 +68,9 @@ impl Color {
 /// input is refused with an error well before it could exhaust it).
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    let worker = std::thread::Builder::new().stack_size(256 * 1024 * 1024).spawn(move || run(cli));
+    let worker = std::thread::Builder::new()
+        .stack_size(256 * 1024 * 1024)
+        .spawn(move || run(cli));
     match worker.map(|h| h.join()) {
         Ok(Ok(exit)) => exit.into(),
         _ => {
@@ -91,7 +96,10 @@ fn print(s: &str) {
 
 fn terminal_width() -> usize {
     if std::io::stdout().is_terminal() {
-        std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).unwrap_or(100)
+        std::env::var("COLUMNS")
+            .ok()
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(100)
     } else {
         100
     }

@@ -32,15 +32,27 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     pub fn error(code: &'static str, message: impl Into<String>) -> Diagnostic {
-        Diagnostic { level: Level::Error, code: Cow::Borrowed(code), message: message.into(), labels: Vec::new(), help: None }
+        Diagnostic {
+            level: Level::Error,
+            code: Cow::Borrowed(code),
+            message: message.into(),
+            labels: Vec::new(),
+            help: None,
+        }
     }
 
     pub fn warning(code: &'static str, message: impl Into<String>) -> Diagnostic {
-        Diagnostic { level: Level::Warning, ..Diagnostic::error(code, message) }
+        Diagnostic {
+            level: Level::Warning,
+            ..Diagnostic::error(code, message)
+        }
     }
 
     pub fn with_label(mut self, span: Span, text: impl Into<String>) -> Diagnostic {
-        self.labels.push(Label { span, text: text.into() });
+        self.labels.push(Label {
+            span,
+            text: text.into(),
+        });
         self
     }
 
@@ -60,7 +72,10 @@ impl Diagnostic {
 }
 
 /// The closest candidate to `name` by edit similarity, for "did you mean" help.
-pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn did_you_mean<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let lower = name.to_lowercase();
     candidates
         .into_iter()

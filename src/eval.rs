@@ -23,7 +23,9 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Self {
-        Options { step_budget: 10_000_000 }
+        Options {
+            step_budget: 10_000_000,
+        }
     }
 }
 
@@ -114,7 +116,12 @@ pub struct EvalError {
 }
 
 /// Evaluates every policy of `program` against `manifest`.
-pub fn evaluate(program: &Program, manifest: &Manifest, sources: &Sources, options: Options) -> Decision {
+pub fn evaluate(
+    program: &Program,
+    manifest: &Manifest,
+    sources: &Sources,
+    options: Options,
+) -> Decision {
     let mut ev = Evaluator::new(program, &manifest.root, sources, options);
     let results: Vec<PolicyResult> = (0..program.policies.len()).map(|i| ev.policy(i)).collect();
     let verdict = results
@@ -167,8 +174,15 @@ impl<'a> Evaluator<'a> {
     fn policy(&mut self, index: usize) -> PolicyResult {
         let p = &self.program.policies[index];
         self.steps = 0;
-        let mut result =
-            PolicyResult { policy: index, outcome: Outcome::Pass, message: None, help: None, clauses: Vec::new(), evidence: Vec::new(), error: None };
+        let mut result = PolicyResult {
+            policy: index,
+            outcome: Outcome::Pass,
+            message: None,
+            help: None,
+            clauses: Vec::new(),
+            evidence: Vec::new(),
+            error: None,
+        };
         if let Some(when) = &p.when {
             match self.eval(when) {
                 Ok(v) if !v.as_bool() => {
@@ -207,7 +221,11 @@ impl<'a> Evaluator<'a> {
         result.evidence = self.evidence();
         result.message = Some(match &p.message {
             Some(t) => self.template(t),
-            None => p.doc.as_deref().and_then(|d| d.lines().next()).map_or_else(|| format!("policy `{}` failed", p.name), str::to_string),
+            None => p
+                .doc
+                .as_deref()
+                .and_then(|d| d.lines().next())
+                .map_or_else(|| format!("policy `{}` failed", p.name), str::to_string),
         });
         result.help = p.help.as_ref().map(|t| self.template(t));
         result
@@ -216,9 +234,15 @@ impl<'a> Evaluator<'a> {
     fn errored(&mut self, mut result: PolicyResult, e: EvalError) -> PolicyResult {
         let p = &self.program.policies[result.policy];
         result.outcome = Outcome::Error;
-        result.message = Some(format!("policy `{}` could not be evaluated: {}", p.name, e.message));
+        result.message = Some(format!(
+            "policy `{}` could not be evaluated: {}",
+            p.name, e.message
+        ));
         result.help = e.help.clone();
-        result.clauses.push(Note { span: e.span, text: e.message.clone() });
+        result.clauses.push(Note {
+            span: e.span,
+            text: e.message.clone(),
+        });
         result.error = Some(e);
         result
     }
@@ -245,8 +269,20 @@ impl<'a> Evaluator<'a> {
         self.sources.slice(e.span)
     }
 
-    fn err(&self, code: &'static str, span: Span, message: String, help: Option<String>) -> EvalError {
-        EvalError { code, message, span, help, manifest_span: None }
+    fn err(
+        &self,
+        code: &'static str,
+        span: Span,
+        message: String,
+        help: Option<String>,
+    ) -> EvalError {
+        EvalError {
+            code,
+            message,
+            span,
+            help,
+            manifest_span: None,
+        }
     }
 
     fn bool(&mut self, e: &'a Expr) -> Result<bool, EvalError> {
@@ -264,7 +300,12 @@ impl<'a> Evaluator<'a> {
             ));
         }
         if self.depth >= MAX_DEPTH {
-            return Err(self.err("charter::eval::depth", e.span, "evaluation nested too deeply".into(), None));
+            return Err(self.err(
+                "charter::eval::depth",
+                e.span,
+                "evaluation nested too deeply".into(),
+                None,
+            ));
         }
         self.depth += 1;
         let r = self.eval_inner(e);
@@ -305,10 +346,18 @@ impl<'a> Evaluator<'a> {
                 self.defs[*id] = Some(v.clone());
                 v
             }
-            ExprKind::Field { base, record, index } => {
+            ExprKind::Field {
+                base,
+                record,
+                index,
+            } => {
                 let b = self.eval(base)?;
-                let Value::Record(_, node) = b else { panic!("checker let a field access on a non-record through") };
-                let NodeValue::Record(fields) = &node.value else { panic!("record value without record node") };
+                let Value::Record(_, node) = b else {
+                    panic!("checker let a field access on a non-record through")
+                };
+                let NodeValue::Record(fields) = &node.value else {
+                    panic!("record value without record node")
+                };
                 let field = &self.schema.record(*record).fields[*index];
                 match &fields[*index] {
                     Some(n) => {
@@ -323,7 +372,9 @@ impl<'a> Evaluator<'a> {
                             "charter::eval::absent",
                             e.span,
                             format!("`{path}` is absent in this manifest"),
-                            Some(format!("test that it is present first: `has({path}) and ...`")),
+                            Some(format!(
+                                "test that it is present first: `has({path}) and ...`"
+                            )),
                         );
                         err.manifest_span = Some(node.key_span.unwrap_or(node.span));
                         return Err(err);
@@ -334,7 +385,9 @@ impl<'a> Evaluator<'a> {
             ExprKind::Neg(x) => match self.eval(x)? {
                 Value::Int(i) => Value::Int(i.checked_neg().ok_or_else(|| self.overflow(e))?),
                 Value::Float(f) => Value::Float(-f),
-                Value::Duration(d) => Value::Duration(d.checked_neg().ok_or_else(|| self.overflow(e))?),
+                Value::Duration(d) => {
+                    Value::Duration(d.checked_neg().ok_or_else(|| self.overflow(e))?)
+                }
                 v => panic!("checker let `-` on {v:?} through"),
             },
             ExprKind::And(a, b) => Value::Bool(self.bool(a)? && self.bool(b)?),
@@ -371,7 +424,13 @@ impl<'a> Evaluator<'a> {
                 Value::Str(s) => Value::Bool(glob.is_match(&s)),
                 v => panic!("checker let `matches` on {v:?} through"),
             },
-            ExprKind::Quant { any, slot, coll, body, .. } => {
+            ExprKind::Quant {
+                any,
+                slot,
+                coll,
+                body,
+                ..
+            } => {
                 let xs = self.eval(coll)?;
                 let mut result = !*any;
                 for x in xs.elements() {
@@ -385,7 +444,9 @@ impl<'a> Evaluator<'a> {
                 }
                 Value::Bool(result)
             }
-            ExprKind::Where { slot, coll, body, .. } => {
+            ExprKind::Where {
+                slot, coll, body, ..
+            } => {
                 let xs = self.eval(coll)?;
                 let mut out = Vec::new();
                 for x in xs.elements() {
@@ -428,13 +489,23 @@ impl<'a> Evaluator<'a> {
             (ArithOp::Div, a, b) if matches!(a, Int(_) | Float(_)) => {
                 let (a, b) = (as_f64(&a), as_f64(&b));
                 if b == 0.0 {
-                    return Err(self.err("charter::eval::div_zero", e.span, format!("`{}` divides by zero", self.src(e)), None));
+                    return Err(self.err(
+                        "charter::eval::div_zero",
+                        e.span,
+                        format!("`{}` divides by zero", self.src(e)),
+                        None,
+                    ));
                 }
                 Float(a / b)
             }
             (ArithOp::Div, Duration(a), Int(b)) => {
                 if b == 0 {
-                    return Err(self.err("charter::eval::div_zero", e.span, format!("`{}` divides by zero", self.src(e)), None));
+                    return Err(self.err(
+                        "charter::eval::div_zero",
+                        e.span,
+                        format!("`{}` divides by zero", self.src(e)),
+                        None,
+                    ));
                 }
                 Duration(a / b)
             }
@@ -452,12 +523,21 @@ impl<'a> Evaluator<'a> {
             (ArithOp::Add, Str(a), Str(b)) => Str(format!("{a}{b}").into()),
             (ArithOp::Add, Duration(a), Duration(b)) => Duration(a.checked_add(b).ok_or_else(ov)?),
             (ArithOp::Sub, Duration(a), Duration(b)) => Duration(a.checked_sub(b).ok_or_else(ov)?),
-            (ArithOp::Mul, Duration(a), Int(b)) | (ArithOp::Mul, Int(b), Duration(a)) => Duration(a.checked_mul(b).ok_or_else(ov)?),
-            (ArithOp::Sub, Timestamp(a), Timestamp(b)) => Duration(a.as_second().checked_sub(b.as_second()).ok_or_else(ov)?),
-            (ArithOp::Add, Timestamp(t), Duration(d)) | (ArithOp::Add, Duration(d), Timestamp(t)) => {
-                Timestamp(t.checked_add(jiff::SignedDuration::from_secs(d)).map_err(|_| ov())?)
+            (ArithOp::Mul, Duration(a), Int(b)) | (ArithOp::Mul, Int(b), Duration(a)) => {
+                Duration(a.checked_mul(b).ok_or_else(ov)?)
             }
-            (ArithOp::Sub, Timestamp(t), Duration(d)) => Timestamp(t.checked_sub(jiff::SignedDuration::from_secs(d)).map_err(|_| ov())?),
+            (ArithOp::Sub, Timestamp(a), Timestamp(b)) => {
+                Duration(a.as_second().checked_sub(b.as_second()).ok_or_else(ov)?)
+            }
+            (ArithOp::Add, Timestamp(t), Duration(d))
+            | (ArithOp::Add, Duration(d), Timestamp(t)) => Timestamp(
+                t.checked_add(jiff::SignedDuration::from_secs(d))
+                    .map_err(|_| ov())?,
+            ),
+            (ArithOp::Sub, Timestamp(t), Duration(d)) => Timestamp(
+                t.checked_sub(jiff::SignedDuration::from_secs(d))
+                    .map_err(|_| ov())?,
+            ),
             (op, a, b) => panic!("checker let {op:?} on {a:?} and {b:?} through"),
         })
     }
@@ -485,14 +565,22 @@ impl<'a> Evaluator<'a> {
                 acc
             }
             Builtin::Min | Builtin::Max => {
-                let items: Vec<Value<'a>> = if vals.len() == 1 { vals[0].elements().collect() } else { vals };
+                let items: Vec<Value<'a>> = if vals.len() == 1 {
+                    vals[0].elements().collect()
+                } else {
+                    vals
+                };
                 let mut best: Option<Value<'a>> = None;
                 for x in items {
                     best = Some(match best {
                         None => x,
                         Some(b) => {
                             let o = compare(&x, &b);
-                            let better = if f == Builtin::Min { o.is_some_and(|o| o.is_lt()) } else { o.is_some_and(|o| o.is_gt()) };
+                            let better = if f == Builtin::Min {
+                                o.is_some_and(|o| o.is_lt())
+                            } else {
+                                o.is_some_and(|o| o.is_gt())
+                            };
                             if better { x } else { b }
                         }
                     });
@@ -502,7 +590,10 @@ impl<'a> Evaluator<'a> {
                         "charter::eval::empty",
                         e.span,
                         format!("`{}` of an empty list has no value", f.name()),
-                        Some(format!("check that the list is not empty first: `count(...) > 0 and {}(...)`", f.name())),
+                        Some(format!(
+                            "check that the list is not empty first: `count(...) > 0 and {}(...)`",
+                            f.name()
+                        )),
                     )
                 })?
             }
@@ -527,7 +618,9 @@ impl<'a> Evaluator<'a> {
             Builtin::Abs => match &vals[0] {
                 Value::Int(i) => Value::Int(i.checked_abs().ok_or_else(|| self.overflow(e))?),
                 Value::Float(f) => Value::Float(f.abs()),
-                Value::Duration(d) => Value::Duration(d.checked_abs().ok_or_else(|| self.overflow(e))?),
+                Value::Duration(d) => {
+                    Value::Duration(d.checked_abs().ok_or_else(|| self.overflow(e))?)
+                }
                 v => panic!("checker let abs of {v:?} through"),
             },
         })
@@ -550,12 +643,18 @@ impl<'a> Evaluator<'a> {
         let note = |span: Span, text: String| Note { span, text };
         match &e.kind {
             ExprKind::And(a, b) => {
-                if self.bool(a).unwrap_or(false) { self.why_false(b) } else { self.why_false(a) }
+                if self.bool(a).unwrap_or(false) {
+                    self.why_false(b)
+                } else {
+                    self.why_false(a)
+                }
             }
             ExprKind::Or(..) => note(e.span, "false: none of the alternatives holds".into()),
             ExprKind::Not(x) => note(e.span, format!("false: `{}` is true", self.src(x))),
             ExprKind::Compare(_, a, b) => {
-                let (Ok(x), Ok(y)) = (self.eval(a), self.eval(b)) else { return note(e.span, "false".into()) };
+                let (Ok(x), Ok(y)) = (self.eval(a), self.eval(b)) else {
+                    return note(e.span, "false".into());
+                };
                 let left = format!("`{}` is {}", self.src(a), self.show(&x));
                 let text = if matches!(b.kind, ExprKind::Const(_)) || is_constant(b) {
                     format!("false: {left}")
@@ -564,18 +663,40 @@ impl<'a> Evaluator<'a> {
                 };
                 note(e.span, text)
             }
-            ExprKind::Quant { any: true, coll, .. } => {
+            ExprKind::Quant {
+                any: true, coll, ..
+            } => {
                 let xs = self.eval(coll).ok();
-                let names: Vec<String> = xs.iter().flat_map(|v| v.elements()).map(|x| display(&x, self.schema)).collect();
+                let names: Vec<String> = xs
+                    .iter()
+                    .flat_map(|v| v.elements())
+                    .map(|x| display(&x, self.schema))
+                    .collect();
                 let text = match names.len() {
                     0 => format!("false: `{}` is empty", self.src(coll)),
-                    1 => format!("false for the only element of `{}`: {}", self.src(coll), names[0]),
-                    n => format!("false for all {n} elements of `{}`: {}", self.src(coll), name_list(&names)),
+                    1 => format!(
+                        "false for the only element of `{}`: {}",
+                        self.src(coll),
+                        names[0]
+                    ),
+                    n => format!(
+                        "false for all {n} elements of `{}`: {}",
+                        self.src(coll),
+                        name_list(&names)
+                    ),
                 };
                 note(e.span, text)
             }
-            ExprKind::Quant { any: false, slot, coll, body, .. } => {
-                let Ok(xs) = self.eval(coll) else { return note(e.span, "false".into()) };
+            ExprKind::Quant {
+                any: false,
+                slot,
+                coll,
+                body,
+                ..
+            } => {
+                let Ok(xs) = self.eval(coll) else {
+                    return note(e.span, "false".into());
+                };
                 let mut failing = Vec::new();
                 for x in xs.elements() {
                     self.bind(*slot, x.clone());
@@ -588,11 +709,21 @@ impl<'a> Evaluator<'a> {
                 note(e.span, format!("false for {}", name_list(&failing)))
             }
             ExprKind::In(a, b) => match self.eval(a) {
-                Ok(x) => note(e.span, format!("false: {} is not in `{}`", self.show(&x), self.src(b))),
+                Ok(x) => note(
+                    e.span,
+                    format!("false: {} is not in `{}`", self.show(&x), self.src(b)),
+                ),
                 Err(_) => note(e.span, "false".into()),
             },
             ExprKind::Matches(a, g) => match self.eval(a) {
-                Ok(x) => note(e.span, format!("false: {} does not match \"{}\"", self.show(&x), g.pattern())),
+                Ok(x) => note(
+                    e.span,
+                    format!(
+                        "false: {} does not match \"{}\"",
+                        self.show(&x),
+                        g.pattern()
+                    ),
+                ),
                 Err(_) => note(e.span, "false".into()),
             },
             ExprKind::Has(p) => note(e.span, format!("false: `{}` is absent", self.src(p))),
@@ -605,8 +736,19 @@ impl<'a> Evaluator<'a> {
         let reads = std::mem::take(&mut self.reads);
         let mut index = Vec::new();
         let root_ty = Ty::Record(self.schema.root);
-        collect_paths(self.root, &root_ty, self.schema.root_name.clone(), None, self.schema, &mut index);
-        let find = |n: &Node| index.iter().position(|p: &PathEntry<'_>| std::ptr::eq(p.node, n));
+        collect_paths(
+            self.root,
+            &root_ty,
+            self.schema.root_name.clone(),
+            None,
+            self.schema,
+            &mut index,
+        );
+        let find = |n: &Node| {
+            index
+                .iter()
+                .position(|p: &PathEntry<'_>| std::ptr::eq(p.node, n))
+        };
         let mut seen_lists: Vec<usize> = Vec::new();
         let mut out: Vec<Evidence> = Vec::new();
         let mut read_idx: Vec<usize> = reads.iter().filter_map(|n| find(n)).collect();
@@ -625,12 +767,20 @@ impl<'a> Evaluator<'a> {
                 (NodeValue::List(items), Ty::List(elem)) => {
                     seen_lists.push(i);
                     let text = self.list_summary(entry, items, elem, &index, &read_idx);
-                    out.push(Evidence { path: entry.path.clone(), span: entry.node.key_span.unwrap_or(entry.node.span), text });
+                    out.push(Evidence {
+                        path: entry.path.clone(),
+                        span: entry.node.key_span.unwrap_or(entry.node.span),
+                        text,
+                    });
                 }
                 (NodeValue::Record(_), _) | (NodeValue::Map(_), _) => {}
                 _ => {
                     let v = Value::from_node(entry.node, entry.ty);
-                    out.push(Evidence { path: entry.path.clone(), span: entry.node.span, text: format!("{} = {}", entry.path, self.show(&v)) });
+                    out.push(Evidence {
+                        path: entry.path.clone(),
+                        span: entry.node.span,
+                        text: format!("{} = {}", entry.path, self.show(&v)),
+                    });
                 }
             }
         }
@@ -638,7 +788,14 @@ impl<'a> Evaluator<'a> {
         out
     }
 
-    fn list_summary<'x>(&self, entry: &PathEntry<'x>, items: &'x [Node], elem: &'x Ty, index: &[PathEntry<'x>], reads: &[usize]) -> String {
+    fn list_summary<'x>(
+        &self,
+        entry: &PathEntry<'x>,
+        items: &'x [Node],
+        elem: &'x Ty,
+        index: &[PathEntry<'x>],
+        reads: &[usize],
+    ) -> String {
         let noun = entry.path.rsplit('.').next().unwrap_or("items").to_string();
         let n = items.len();
         if n == 0 {
@@ -665,25 +822,40 @@ impl<'a> Evaluator<'a> {
                             let v = Value::from_node(f, ty);
                             Some(match (&v, rec.fields[fi].name.as_str()) {
                                 (Value::Bool(true), field) => field.replace('_', " "),
-                                (Value::Bool(false), field) => format!("not {}", field.replace('_', " ")),
-                                (_, field) if display(&v, self.schema) == name => format!("{field}: {name}"),
+                                (Value::Bool(false), field) => {
+                                    format!("not {}", field.replace('_', " "))
+                                }
+                                (_, field) if display(&v, self.schema) == name => {
+                                    format!("{field}: {name}")
+                                }
                                 (v, field) => format!("{field}: {}", display(v, self.schema)),
                             })
                         })
                         .filter(|f| !f.starts_with(&format!("name: {name}")))
                         .collect();
-                    if facts.is_empty() { name } else { format!("{name} ({})", facts.join(", ")) }
+                    if facts.is_empty() {
+                        name
+                    } else {
+                        format!("{name} ({})", facts.join(", "))
+                    }
                 }
                 _ => display(&Value::from_node(item, elem), self.schema),
             })
             .collect();
-        let more = if n > 10 { format!(" and {} more", n - 10) } else { String::new() };
+        let more = if n > 10 {
+            format!(" and {} more", n - 10)
+        } else {
+            String::new()
+        };
         format!("{n} {noun}: {}{more}", shown.join(", "))
     }
 }
 
 fn singular(noun: &str) -> String {
-    noun.strip_suffix("ies").map(|s| format!("{s}y")).or_else(|| noun.strip_suffix('s').map(str::to_string)).unwrap_or_else(|| noun.to_string())
+    noun.strip_suffix("ies")
+        .map(|s| format!("{s}y"))
+        .or_else(|| noun.strip_suffix('s').map(str::to_string))
+        .unwrap_or_else(|| noun.to_string())
 }
 
 fn name_list(names: &[String]) -> String {
@@ -718,8 +890,16 @@ fn path_text(e: &Expr, program: &Program) -> String {
         ExprKind::Root => program.schema.root_name.clone(),
         ExprKind::Local(_, name) => name.to_string(),
         ExprKind::Def(id) => program.defs[*id].name.clone(),
-        ExprKind::Field { base, record, index } => {
-            format!("{}.{}", path_text(base, program), program.schema.record(*record).fields[*index].name)
+        ExprKind::Field {
+            base,
+            record,
+            index,
+        } => {
+            format!(
+                "{}.{}",
+                path_text(base, program),
+                program.schema.record(*record).fields[*index].name
+            )
         }
         _ => "(...)".into(),
     }
@@ -733,21 +913,47 @@ struct PathEntry<'a> {
     in_list: Option<usize>,
 }
 
-fn collect_paths<'a>(node: &'a Node, ty: &'a Ty, path: String, in_list: Option<usize>, schema: &'a Schema, out: &mut Vec<PathEntry<'a>>) {
+fn collect_paths<'a>(
+    node: &'a Node,
+    ty: &'a Ty,
+    path: String,
+    in_list: Option<usize>,
+    schema: &'a Schema,
+    out: &mut Vec<PathEntry<'a>>,
+) {
     let me = out.len();
-    out.push(PathEntry { node, ty, path: path.clone(), in_list });
+    out.push(PathEntry {
+        node,
+        ty,
+        path: path.clone(),
+        in_list,
+    });
     match (&node.value, ty) {
         (NodeValue::Record(fields), Ty::Record(id)) => {
             let rec = schema.record(*id);
             for (f, def) in fields.iter().zip(&rec.fields) {
                 if let Some(f) = f {
-                    collect_paths(f, &def.ty, format!("{path}.{}", def.name), in_list, schema, out);
+                    collect_paths(
+                        f,
+                        &def.ty,
+                        format!("{path}.{}", def.name),
+                        in_list,
+                        schema,
+                        out,
+                    );
                 }
             }
         }
         (NodeValue::List(items), Ty::List(elem)) => {
             for (i, item) in items.iter().enumerate() {
-                collect_paths(item, elem, format!("{path}[{i}]"), Some(in_list.unwrap_or(me)), schema, out);
+                collect_paths(
+                    item,
+                    elem,
+                    format!("{path}[{i}]"),
+                    Some(in_list.unwrap_or(me)),
+                    schema,
+                    out,
+                );
             }
         }
         (NodeValue::Map(kvs), Ty::Map(elem)) => {

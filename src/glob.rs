@@ -4,7 +4,9 @@
 //! - otherwise it is anchored at the repository root; a leading `/` anchors explicitly;
 //! - `*` and `?` never cross `/`; `**` matches zero or more folders;
 //! - a pattern that names a folder also matches everything below it; a trailing `/` matches only
-//!   what is below (`docs/` matches `docs/a.md`, not a file called `docs`).
+//!   what is below (`docs/` matches `docs/a.md`, not a file called `docs`);
+//! - as in CODEOWNERS, a pattern ending in `/*` matches only direct children: `docs/*` matches
+//!   `docs/a.md`, not `docs/sub/a.md`.
 
 use globset::{GlobBuilder, GlobMatcher};
 
@@ -12,7 +14,7 @@ use globset::{GlobBuilder, GlobMatcher};
 pub struct Glob {
     pattern: String,
     exact: Option<GlobMatcher>,
-    below: GlobMatcher,
+    below: Option<GlobMatcher>,
 }
 
 impl Glob {
@@ -28,7 +30,11 @@ impl Glob {
         if body.is_empty() {
             return Err("the pattern matches no path".into());
         }
-        let full = if anchored || body.starts_with("**") { body.to_string() } else { format!("**/{body}") };
+        let full = if anchored || body.starts_with("**") {
+            body.to_string()
+        } else {
+            format!("**/{body}")
+        };
         let build = |p: &str| {
             GlobBuilder::new(p)
                 .literal_separator(true)
@@ -37,15 +43,25 @@ impl Glob {
                 .map(|g| g.compile_matcher())
                 .map_err(|e| e.kind().to_string())
         };
-        let below = build(&format!("{full}/**"))?;
+        let children_only = body == "*" || body.ends_with("/*");
+        let below = if children_only {
+            None
+        } else {
+            Some(build(&format!("{full}/**"))?)
+        };
         let exact = if dir_only { None } else { Some(build(&full)?) };
-        Ok(Glob { pattern: pattern.to_string(), exact, below })
+        Ok(Glob {
+            pattern: pattern.to_string(),
+            exact,
+            below,
+        })
     }
 
     pub fn is_match(&self, path: &str) -> bool {
         let path = path.strip_prefix("./").unwrap_or(path);
         let path = path.strip_prefix('/').unwrap_or(path);
-        self.exact.as_ref().is_some_and(|m| m.is_match(path)) || self.below.is_match(path)
+        self.exact.as_ref().is_some_and(|m| m.is_match(path))
+            || self.below.as_ref().is_some_and(|m| m.is_match(path))
     }
 
     pub fn pattern(&self) -> &str {

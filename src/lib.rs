@@ -5,14 +5,14 @@
 //! -> [`eval`] (a decision with evidence, against a [`manifest`]) -> [`report`] (human, JSON).
 //! The CLI ([`cli`]) is the only module that does I/O.
 
-pub mod diag;
-pub mod source;
 pub mod check;
 pub mod cli;
+pub mod diag;
 pub mod eval;
 pub mod glob;
 pub mod manifest;
 pub mod report;
+pub mod source;
 pub mod syntax;
 
 use diag::Diagnostic;
@@ -29,12 +29,23 @@ pub struct PolicySet {
 
 /// source -> syntax -> check for a whole policy set (files already added to `sources`).
 pub fn compile(sources: &Sources, files: &[FileId]) -> PolicySet {
-    let parsed: Vec<syntax::Parsed> = files.iter().map(|&f| syntax::parse(f, &sources.get(f).text)).collect();
-    let mut diagnostics: Vec<Diagnostic> = parsed.iter().flat_map(|p| p.errors.iter().cloned()).collect();
+    let parsed: Vec<syntax::Parsed> = files
+        .iter()
+        .map(|&f| syntax::parse(f, &sources.get(f).text))
+        .collect();
+    let mut diagnostics: Vec<Diagnostic> = parsed
+        .iter()
+        .flat_map(|p| p.errors.iter().cloned())
+        .collect();
     let syntax_ok = diagnostics.is_empty();
     let asts: Vec<&syntax::ast::PolicyFile> = parsed.iter().map(|p| &p.file).collect();
     let checked = check::check(&asts);
     diagnostics.extend(checked.diagnostics);
     let program = if syntax_ok { checked.program } else { None };
-    PolicySet { files: files.to_vec(), parsed, program, diagnostics }
+    PolicySet {
+        files: files.to_vec(),
+        parsed,
+        program,
+        diagnostics,
+    }
 }

@@ -57,12 +57,24 @@ pub struct Loaded {
 pub fn load(file: FileId, text: &str, schema: &Schema) -> Loaded {
     let raw = match serde_saphyr::from_str::<YSpanned<Raw>>(text) {
         Ok(r) => RawNode::from_spanned(r, file, text),
-        Err(e) => return Loaded { manifest: None, diagnostics: vec![yaml_error(file, text, &e)] },
+        Err(e) => {
+            return Loaded {
+                manifest: None,
+                diagnostics: vec![yaml_error(file, text, &e)],
+            };
+        }
     };
-    let mut v = Validator { file, schema, diags: Vec::new() };
+    let mut v = Validator {
+        file,
+        schema,
+        diags: Vec::new(),
+    };
     let root = v.value(&raw, &Ty::Record(schema.root), &schema.root_name);
     let ok = !v.diags.iter().any(|d| d.level == crate::diag::Level::Error);
-    Loaded { manifest: root.filter(|_| ok).map(|root| Manifest { file, root }), diagnostics: v.diags }
+    Loaded {
+        manifest: root.filter(|_| ok).map(|root| Manifest { file, root }),
+        diagnostics: v.diags,
+    }
 }
 
 fn yaml_error(file: FileId, text: &str, e: &serde_saphyr::Error) -> Diagnostic {
@@ -73,18 +85,32 @@ fn yaml_error(file: FileId, text: &str, e: &serde_saphyr::Error) -> Diagnostic {
         .location()
         .and_then(|l| {
             let s = l.span();
-            Some(Span::new(file, s.byte_offset()? as usize, (s.byte_offset()? + s.byte_len().unwrap_or(0)) as usize))
+            Some(Span::new(
+                file,
+                s.byte_offset()? as usize,
+                (s.byte_offset()? + s.byte_len().unwrap_or(0)) as usize,
+            ))
         })
         .unwrap_or(Span::new(file, 0, 0));
-    let span = if span.is_empty() && (span.start as usize) < text.len() { Span { end: span.start + 1, ..span } } else { span };
+    let span = if span.is_empty() && (span.start as usize) < text.len() {
+        Span {
+            end: span.start + 1,
+            ..span
+        }
+    } else {
+        span
+    };
     let help = if message.contains("duplicate") {
         "each key may appear once in a mapping; remove or merge the repeated one"
     } else {
         "the manifest must be one YAML (or JSON) document"
     };
-    Diagnostic::error("charter::manifest::syntax", format!("cannot read the manifest: {message}"))
-        .with_label(span, "here")
-        .with_help(help)
+    Diagnostic::error(
+        "charter::manifest::syntax",
+        format!("cannot read the manifest: {message}"),
+    )
+    .with_label(span, "here")
+    .with_help(help)
 }
 
 fn strip_location(msg: &str) -> String {
@@ -207,7 +233,9 @@ fn yspan<T>(s: &YSpanned<T>, file: FileId, text: &str) -> Span {
             let mut end = start + len.unwrap_or(0) as usize;
             if end == start {
                 // A block collection has an empty span at its first token: cover that token.
-                end = text[start.min(text.len())..].find(['\n', ':']).map_or(text.len(), |i| start + i);
+                end = text[start.min(text.len())..]
+                    .find(['\n', ':'])
+                    .map_or(text.len(), |i| start + i);
             }
             Span::new(file, start, end)
         }
@@ -225,7 +253,11 @@ impl RawNode {
             Raw::Float(f) => RawKind::Float(f),
             Raw::Str(s) => RawKind::Str(s),
             Raw::TooBig => RawKind::TooBig,
-            Raw::Seq(xs) => RawKind::Seq(xs.into_iter().map(|x| RawNode::from_spanned(x, file, text)).collect()),
+            Raw::Seq(xs) => RawKind::Seq(
+                xs.into_iter()
+                    .map(|x| RawNode::from_spanned(x, file, text))
+                    .collect(),
+            ),
             Raw::Map(kvs) => RawKind::Map(
                 kvs.into_iter()
                     .map(|(k, v)| {
@@ -253,7 +285,11 @@ impl RawNode {
 }
 
 fn truncate(s: &str, n: usize) -> String {
-    if s.chars().count() <= n { s.to_string() } else { format!("{}…", s.chars().take(n).collect::<String>()) }
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        format!("{}…", s.chars().take(n).collect::<String>())
+    }
 }
 
 // ------------------------------------------------------------------ validation
@@ -267,26 +303,55 @@ struct Validator<'s> {
 impl Validator<'_> {
     fn mismatch(&mut self, raw: &RawNode, path: &str, expected: &str, help: Option<String>) {
         self.diags.push(
-            Diagnostic::error("charter::manifest::type", format!("`{path}` must be {expected}, found {}", raw.describe()))
-                .with_label(raw.span, format!("expected {expected}"))
-                .with_help_opt(help),
+            Diagnostic::error(
+                "charter::manifest::type",
+                format!("`{path}` must be {expected}, found {}", raw.describe()),
+            )
+            .with_label(raw.span, format!("expected {expected}"))
+            .with_help_opt(help),
         );
     }
 
     fn node(&self, value: NodeValue, raw: &RawNode) -> Option<Node> {
-        Some(Node { value, span: raw.span, key_span: None })
+        Some(Node {
+            value,
+            span: raw.span,
+            key_span: None,
+        })
     }
 
     fn value(&mut self, raw: &RawNode, ty: &Ty, path: &str) -> Option<Node> {
         let _ = self.file;
         match (ty, &raw.kind) {
             (_, RawKind::TooBig) => {
-                self.mismatch(raw, path, "a 64-bit integer", Some("integers range from -9223372036854775808 to 9223372036854775807".into()));
+                self.mismatch(
+                    raw,
+                    path,
+                    "a 64-bit integer",
+                    Some("integers range from -9223372036854775808 to 9223372036854775807".into()),
+                );
                 None
             }
             (Ty::Bool, RawKind::Bool(b)) => self.node(NodeValue::Bool(*b), raw),
-            (Ty::Bool, RawKind::Str(s)) if matches!(s.to_lowercase().as_str(), "yes" | "no" | "on" | "off" | "true" | "false") => {
-                self.mismatch(raw, path, "true or false", Some(format!("write `{}` without quotes", if matches!(s.to_lowercase().as_str(), "yes" | "on" | "true") { "true" } else { "false" })));
+            (Ty::Bool, RawKind::Str(s))
+                if matches!(
+                    s.to_lowercase().as_str(),
+                    "yes" | "no" | "on" | "off" | "true" | "false"
+                ) =>
+            {
+                self.mismatch(
+                    raw,
+                    path,
+                    "true or false",
+                    Some(format!(
+                        "write `{}` without quotes",
+                        if matches!(s.to_lowercase().as_str(), "yes" | "on" | "true") {
+                            "true"
+                        } else {
+                            "false"
+                        }
+                    )),
+                );
                 None
             }
             (Ty::Bool, _) => {
@@ -295,7 +360,12 @@ impl Validator<'_> {
             }
             (Ty::Int, RawKind::Int(i)) => self.node(NodeValue::Int(*i), raw),
             (Ty::Int, RawKind::Str(s)) if s.trim().parse::<i64>().is_ok() => {
-                self.mismatch(raw, path, "an integer", Some(format!("write {} without quotes", s.trim())));
+                self.mismatch(
+                    raw,
+                    path,
+                    "an integer",
+                    Some(format!("write {} without quotes", s.trim())),
+                );
                 None
             }
             (Ty::Int, _) => {
@@ -335,18 +405,37 @@ impl Validator<'_> {
                 }
             },
             (Ty::Timestamp, _) => {
-                self.mismatch(raw, path, "a timestamp", Some("write RFC 3339 with an offset, e.g. 2026-11-25T14:30:00Z".into()));
+                self.mismatch(
+                    raw,
+                    path,
+                    "a timestamp",
+                    Some("write RFC 3339 with an offset, e.g. 2026-11-25T14:30:00Z".into()),
+                );
                 None
             }
             (Ty::Duration, RawKind::Str(s)) => match crate::syntax::parse_duration(s.trim()) {
-                Some(d) if !s.trim().is_empty() && s.trim().ends_with(['w', 'd', 'h', 'm', 's']) => self.node(NodeValue::Duration(d), raw),
+                Some(d)
+                    if !s.trim().is_empty() && s.trim().ends_with(['w', 'd', 'h', 'm', 's']) =>
+                {
+                    self.node(NodeValue::Duration(d), raw)
+                }
                 _ => {
-                    self.mismatch(raw, path, "a duration", Some("write durations like 48h, 30m, 7d or 1h30m".into()));
+                    self.mismatch(
+                        raw,
+                        path,
+                        "a duration",
+                        Some("write durations like 48h, 30m, 7d or 1h30m".into()),
+                    );
                     None
                 }
             },
             (Ty::Duration, _) => {
-                self.mismatch(raw, path, "a duration", Some("write durations like \"48h\", \"30m\", \"7d\" or \"1h30m\"".into()));
+                self.mismatch(
+                    raw,
+                    path,
+                    "a duration",
+                    Some("write durations like \"48h\", \"30m\", \"7d\" or \"1h30m\"".into()),
+                );
                 None
             }
             (Ty::Enum(id), RawKind::Str(s)) => {
@@ -356,11 +445,20 @@ impl Validator<'_> {
                     None => {
                         let kind = if e.ordered { "level" } else { "value" };
                         let help = suggest(s, e.variants.iter().map(String::as_str))
-                            .unwrap_or_else(|| format!("the {kind}s of `{}` are: {}", e.name, e.variants.join(", ")));
+                            .unwrap_or_else(|| {
+                                format!(
+                                    "the {kind}s of `{}` are: {}",
+                                    e.name,
+                                    e.variants.join(", ")
+                                )
+                            });
                         self.diags.push(
-                            Diagnostic::error("charter::manifest::unknown_variant", format!("`{path}`: `{s}` is not a {kind} of `{}`", e.name))
-                                .with_label(raw.span, format!("unknown {kind}"))
-                                .with_help(help),
+                            Diagnostic::error(
+                                "charter::manifest::unknown_variant",
+                                format!("`{path}`: `{s}` is not a {kind} of `{}`", e.name),
+                            )
+                            .with_label(raw.span, format!("unknown {kind}"))
+                            .with_help(help),
                         );
                         None
                     }
@@ -381,10 +479,19 @@ impl Validator<'_> {
                         None => ok = false,
                     }
                 }
-                ok.then(|| Node { value: NodeValue::List(out), span: raw.span, key_span: None })
+                ok.then_some(Node {
+                    value: NodeValue::List(out),
+                    span: raw.span,
+                    key_span: None,
+                })
             }
             (Ty::List(_), _) => {
-                self.mismatch(raw, path, "a list", Some("write a YAML list, e.g. `[a, b]` or one `- item` per line".into()));
+                self.mismatch(
+                    raw,
+                    path,
+                    "a list",
+                    Some("write a YAML list, e.g. `[a, b]` or one `- item` per line".into()),
+                );
                 None
             }
             (Ty::Map(elem), RawKind::Map(kvs)) => {
@@ -399,7 +506,11 @@ impl Validator<'_> {
                         None => ok = false,
                     }
                 }
-                ok.then(|| Node { value: NodeValue::Map(out), span: raw.span, key_span: None })
+                ok.then_some(Node {
+                    value: NodeValue::Map(out),
+                    span: raw.span,
+                    key_span: None,
+                })
             }
             (Ty::Map(_), _) => {
                 self.mismatch(raw, path, "a mapping", None);
@@ -418,18 +529,29 @@ impl Validator<'_> {
         }
     }
 
-    fn record(&mut self, id: usize, raw: &RawNode, kvs: &[(String, Span, RawNode)], path: &str) -> Option<Node> {
+    fn record(
+        &mut self,
+        id: usize,
+        raw: &RawNode,
+        kvs: &[(String, Span, RawNode)],
+        path: &str,
+    ) -> Option<Node> {
         let rec = self.schema.record(id);
         let mut fields: Vec<Option<Node>> = vec![None; rec.fields.len()];
         let mut ok = true;
         for (k, ks, v) in kvs {
             let Some(i) = rec.field(k) else {
                 let names: Vec<&str> = rec.fields.iter().map(|f| f.name.as_str()).collect();
-                let help = suggest(k, names.iter().copied()).unwrap_or_else(|| format!("the fields of `{}` are: {}", rec.name, names.join(", ")));
+                let help = suggest(k, names.iter().copied()).unwrap_or_else(|| {
+                    format!("the fields of `{}` are: {}", rec.name, names.join(", "))
+                });
                 self.diags.push(
-                    Diagnostic::warning("charter::manifest::unknown_field", format!("unknown field `{k}` in `{path}` is ignored"))
-                        .with_label(*ks, "not in the schema")
-                        .with_help(help),
+                    Diagnostic::warning(
+                        "charter::manifest::unknown_field",
+                        format!("unknown field `{k}` in `{path}` is ignored"),
+                    )
+                    .with_label(*ks, "not in the schema")
+                    .with_help(help),
                 );
                 continue;
             };
@@ -439,9 +561,15 @@ impl Validator<'_> {
                     continue;
                 }
                 self.diags.push(
-                    Diagnostic::error("charter::manifest::null", format!("`{path}.{k}` is required, but it is null"))
-                        .with_label(v.span.cover(*ks), "null")
-                        .with_help(format!("give it a value, or declare it optional in the schema: `{k}: {}?`", self.schema.display(&f.ty))),
+                    Diagnostic::error(
+                        "charter::manifest::null",
+                        format!("`{path}.{k}` is required, but it is null"),
+                    )
+                    .with_label(v.span.cover(*ks), "null")
+                    .with_help(format!(
+                        "give it a value, or declare it optional in the schema: `{k}: {}?`",
+                        self.schema.display(&f.ty)
+                    )),
                 );
                 ok = false;
                 continue;
@@ -454,21 +582,51 @@ impl Validator<'_> {
                 None => ok = false,
             }
         }
-        let missing: Vec<&str> =
-            rec.fields.iter().zip(&fields).filter(|(f, v)| !f.optional && v.is_none()).map(|(f, _)| f.name.as_str()).collect();
-        let missing: Vec<&str> =
-            missing.into_iter().filter(|name| !kvs.iter().any(|(k, _, _)| k == name)).collect();
+        let missing: Vec<&str> = rec
+            .fields
+            .iter()
+            .zip(&fields)
+            .filter(|(f, v)| !f.optional && v.is_none())
+            .map(|(f, _)| f.name.as_str())
+            .collect();
+        let missing: Vec<&str> = missing
+            .into_iter()
+            .filter(|name| !kvs.iter().any(|(k, _, _)| k == name))
+            .collect();
         if !missing.is_empty() {
-            let list = missing.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", ");
-            let (noun, them) = if missing.len() == 1 { ("field", "it") } else { ("fields", "them") };
+            let list = missing
+                .iter()
+                .map(|m| format!("`{m}`"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let (noun, them) = if missing.len() == 1 {
+                ("field", "it")
+            } else {
+                ("fields", "them")
+            };
             self.diags.push(
-                Diagnostic::error("charter::manifest::missing_field", format!("`{path}` is missing the required {noun} {list}"))
-                    .with_label(raw.span, format!("{} missing here", if missing.len() == 1 { "is" } else { "are" }))
-                    .with_help(format!("add {them}, or declare {them} optional in the schema with `?`")),
+                Diagnostic::error(
+                    "charter::manifest::missing_field",
+                    format!("`{path}` is missing the required {noun} {list}"),
+                )
+                .with_label(
+                    raw.span,
+                    format!(
+                        "{} missing here",
+                        if missing.len() == 1 { "is" } else { "are" }
+                    ),
+                )
+                .with_help(format!(
+                    "add {them}, or declare {them} optional in the schema with `?`"
+                )),
             );
             ok = false;
         }
-        ok.then(|| Node { value: NodeValue::Record(fields), span: raw.span, key_span: None })
+        ok.then_some(Node {
+            value: NodeValue::Record(fields),
+            span: raw.span,
+            key_span: None,
+        })
     }
 }
 

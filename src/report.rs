@@ -41,7 +41,13 @@ pub fn run_decision(run: &Run<'_>) -> &'static str {
     if run.program.is_none() || run.manifests.iter().any(|m| m.decision.is_none()) {
         return "error";
     }
-    run.manifests.iter().filter_map(|m| m.decision.as_ref()).map(|d| d.verdict).max().unwrap_or(Verdict::Allow).as_str()
+    run.manifests
+        .iter()
+        .filter_map(|m| m.decision.as_ref())
+        .map(|d| d.verdict)
+        .max()
+        .unwrap_or(Verdict::Allow)
+        .as_str()
 }
 
 /// 1-based line and column of a span's start and end.
@@ -57,7 +63,13 @@ pub fn locate(sources: &Sources, span: Span) -> Location {
     let f = sources.get(span.file);
     let (line, column) = f.line_col(span.start);
     let (end_line, end_column) = f.line_col(span.end);
-    Location { file: f.name.clone(), line, column, end_line, end_column }
+    Location {
+        file: f.name.clone(),
+        line,
+        column,
+        end_line,
+        end_column,
+    }
 }
 
 /// Counts for the summary line.
@@ -69,7 +81,12 @@ pub struct Tally {
 }
 
 pub fn tally(run: &Run<'_>) -> Tally {
-    let mut t = Tally { denied: 0, warned: 0, allowed: 0, errors: 0 };
+    let mut t = Tally {
+        denied: 0,
+        warned: 0,
+        allowed: 0,
+        errors: 0,
+    };
     for m in &run.manifests {
         match m.decision.as_ref().map(|d| d.verdict) {
             Some(Verdict::Deny) => t.denied += 1,

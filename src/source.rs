@@ -16,12 +16,20 @@ pub struct Span {
 
 impl Span {
     pub fn new(file: FileId, start: usize, end: usize) -> Span {
-        Span { file, start: to_u32(start), end: to_u32(end.max(start)) }
+        Span {
+            file,
+            start: to_u32(start),
+            end: to_u32(end.max(start)),
+        }
     }
 
     /// The smallest span covering both (they must be in the same file).
     pub fn cover(self, other: Span) -> Span {
-        Span { file: self.file, start: self.start.min(other.start), end: self.end.max(other.end) }
+        Span {
+            file: self.file,
+            start: self.start.min(other.start),
+            end: self.end.max(other.end),
+        }
     }
 
     pub fn len(self) -> usize {
@@ -100,7 +108,10 @@ impl Sources {
 
     pub fn add(&mut self, name: impl Into<String>, text: impl Into<Arc<str>>) -> FileId {
         let id = FileId(to_u32(self.files.len()));
-        self.files.push(SourceFile { name: name.into(), text: text.into() });
+        self.files.push(SourceFile {
+            name: name.into(),
+            text: text.into(),
+        });
         id
     }
 
@@ -115,6 +126,9 @@ impl Sources {
     }
 
     pub fn files(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
-        self.files.iter().enumerate().map(|(i, f)| (FileId(to_u32(i)), f))
+        self.files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (FileId(to_u32(i)), f))
     }
 }

@@ -27,10 +27,16 @@ pub const MAX_NESTING: usize = 64;
 
 pub fn parse(file: FileId, text: &str) -> Parsed {
     if let Some(err) = lower::nesting_error(file, text) {
-        return Parsed { file: PolicyFile::default(), errors: vec![err] };
+        return Parsed {
+            file: PolicyFile::default(),
+            errors: vec![err],
+        };
     }
     match lower::parse_chunk(file, text, 0) {
-        Ok((items, errors)) => Parsed { file: PolicyFile { items }, errors },
+        Ok((items, errors)) => Parsed {
+            file: PolicyFile { items },
+            errors,
+        },
         Err(_) => {
             let mut parsed = Parsed::default();
             let starts = item_starts(text);
@@ -68,9 +74,14 @@ fn item_starts(text: &str) -> Vec<usize> {
         if trimmed.starts_with("///") && !trimmed.starts_with("////") {
             doc_start.get_or_insert(offset);
         } else {
-            let word: String = trimmed.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+            let word: String = trimmed
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
             let after = trimmed[word.len()..].chars().next();
-            if ITEM_KEYWORDS.contains(&word.as_str()) && after.is_none_or(|c| c.is_whitespace() || c == '{') {
+            if ITEM_KEYWORDS.contains(&word.as_str())
+                && after.is_none_or(|c| c.is_whitespace() || c == '{')
+            {
                 starts.push(doc_start.unwrap_or(offset));
             }
             if !trimmed.is_empty() {

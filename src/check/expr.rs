@@ -32,7 +32,10 @@ pub(super) fn unify(a: &Ty, b: &Ty) -> Option<Ty> {
 
 impl<'c, 'a> ExprChecker<'c, 'a> {
     pub(super) fn new(cx: &'c mut Checker<'a>) -> Self {
-        ExprChecker { cx, scope: Vec::new() }
+        ExprChecker {
+            cx,
+            scope: Vec::new(),
+        }
     }
 
     fn show(&self, ty: &Ty) -> String {
@@ -58,7 +61,11 @@ impl<'c, 'a> ExprChecker<'c, 'a> {
         match &e.node {
             A::Int(n) => Self::mk(ExprKind::Const(Const::Int(*n)), Ty::Int, span),
             A::Float(f) => Self::mk(ExprKind::Const(Const::Float(*f)), Ty::Float, span),
-            A::Str(s) => Self::mk(ExprKind::Const(Const::Str(s.as_str().into())), Ty::Str, span),
+            A::Str(s) => Self::mk(
+                ExprKind::Const(Const::Str(s.as_str().into())),
+                Ty::Str,
+                span,
+            ),
             A::Bool(b) => Self::mk(ExprKind::Const(Const::Bool(*b)), Ty::Bool, span),
             A::Duration(d) => Self::mk(ExprKind::Const(Const::Duration(*d)), Ty::Duration, span),
             A::Timestamp(s) => self.timestamp(s, span),
@@ -75,8 +82,11 @@ impl<'c, 'a> ExprChecker<'c, 'a> {
                 if !matches!(x.ty, Ty::Int | Ty::Float | Ty::Duration | Ty::Unknown) {
                     let found = self.show(&x.ty);
                     self.error(
-                        Diagnostic::error("charter::check::type_mismatch", format!("cannot negate a {found}"))
-                            .with_label(x.span, format!("this is a {found}")),
+                        Diagnostic::error(
+                            "charter::check::type_mismatch",
+                            format!("cannot negate a {found}"),
+                        )
+                        .with_label(x.span, format!("this is a {found}")),
                     );
                 }
                 let ty = x.ty.clone();
@@ -89,17 +99,36 @@ impl<'c, 'a> ExprChecker<'c, 'a> {
                 self.scope.push((var.node.as_str().into(), elem));
                 let body = self.expect(body, &Ty::Bool, "the body of a quantifier is a condition");
                 self.scope.pop();
-                let kind = ExprKind::Quant { any: *q == Quant::Any, slot, var: var.node.as_str().into(), coll: boxed(coll), body: boxed(body) };
+                let kind = ExprKind::Quant {
+                    any: *q == Quant::Any,
+                    slot,
+                    var: var.node.as_str().into(),
+                    coll: boxed(coll),
+                    body: boxed(body),
+                };
                 Self::mk(kind, Ty::Bool, span)
             }
             A::Where(coll, var, body) => {
                 let (coll, elem) = self.collection(coll, false, var);
                 let slot = self.scope.len();
                 self.scope.push((var.node.as_str().into(), elem));
-                let body = self.expect(body, &Ty::Bool, "the filter after `where ...:` is a condition");
+                let body = self.expect(
+                    body,
+                    &Ty::Bool,
+                    "the filter after `where ...:` is a condition",
+                );
                 self.scope.pop();
                 let ty = coll.ty.clone();
-                Self::mk(ExprKind::Where { slot, var: var.node.as_str().into(), coll: boxed(coll), body: boxed(body) }, ty, span)
+                Self::mk(
+                    ExprKind::Where {
+                        slot,
+                        var: var.node.as_str().into(),
+                        coll: boxed(coll),
+                        body: boxed(body),
+                    },
+                    ty,
+                    span,
+                )
             }
         }
     }
@@ -107,24 +136,36 @@ impl<'c, 'a> ExprChecker<'c, 'a> {
     /// Checks `e` and reports when it is not of type `want`.
     fn expect(&mut self, e: &ast::Expr, want: &Ty, why: &str) -> Expr {
         let x = self.expr(e, Some(want));
-        if unify(&x.ty, want).is_none_or(|t| &t != want && !matches!((want, &x.ty), (Ty::Float, Ty::Int))) {
+        if unify(&x.ty, want)
+            .is_none_or(|t| &t != want && !matches!((want, &x.ty), (Ty::Float, Ty::Int)))
+        {
             let (found, wanted) = (self.show(&x.ty), self.show(want));
             self.error(
-                Diagnostic::error("charter::check::type_mismatch", format!("expected a {wanted}, found a {found}"))
-                    .with_label(x.span, format!("this is a {found}"))
-                    .with_help(why),
+                Diagnostic::error(
+                    "charter::check::type_mismatch",
+                    format!("expected a {wanted}, found a {found}"),
+                )
+                .with_label(x.span, format!("this is a {found}"))
+                .with_help(why),
             );
         }
         x
     }
 
     fn timestamp(&mut self, s: &str, span: Span) -> Expr {
-        let has_offset = s.ends_with(['Z', 'z']) || s.rsplit_once(['T', 't']).is_some_and(|(_, time)| time.contains(['+', '-']));
+        let has_offset = s.ends_with(['Z', 'z'])
+            || s.rsplit_once(['T', 't'])
+                .is_some_and(|(_, time)| time.contains(['+', '-']));
         if !has_offset {
             self.error(
-                Diagnostic::error("charter::check::timestamp_offset", format!("timestamp `{s}` has no UTC offset"))
-                    .with_label(span, "which time zone is this in?")
-                    .with_help(format!("add `Z` for UTC (`{s}Z`) or an offset such as `{s}+02:00`")),
+                Diagnostic::error(
+                    "charter::check::timestamp_offset",
+                    format!("timestamp `{s}` has no UTC offset"),
+                )
+                .with_label(span, "which time zone is this in?")
+                .with_help(format!(
+                    "add `Z` for UTC (`{s}Z`) or an offset such as `{s}+02:00`"
+                )),
             );
             return Self::bad(span);
         }
@@ -132,9 +173,12 @@ impl<'c, 'a> ExprChecker<'c, 'a> {
             Ok(t) => Self::mk(ExprKind::Const(Const::Timestamp(t)), Ty::Timestamp, span),
             Err(e) => {
                 self.error(
-                    Diagnostic::error("charter::check::bad_timestamp", format!("`{s}` is not a valid timestamp"))
-                        .with_label(span, e.to_string())
-                        .with_help("write RFC 3339 timestamps such as `2026-12-20T17:00:00Z`"),
+                    Diagnostic::error(
+                        "charter::check::bad_timestamp",
+                        format!("`{s}` is not a valid timestamp"),
+                    )
+                    .with_label(span, e.to_string())
+                    .with_help("write RFC 3339 timestamps such as `2026-12-20T17:00:00Z`"),
                 );
                 Self::bad(span)
             }
@@ -149,16 +193,25 @@ impl<'c, 'a> ExprChecker<'c, 'a> {
         let mut elem = Ty::Unknown;
         let mut items = Vec::new();
         for x in xs {
-            let h = if elem == Ty::Unknown { elem_hint.clone() } else { Some(elem.clone()) };
+            let h = if elem == Ty::Unknown {
+                elem_hint.clone()
+            } else {
+                Some(elem.clone())
+            };
             let item = self.expr(x, h.as_ref());
             match unify(&elem, &item.ty) {
                 Some(t) => elem = t,
                 None => {
                     let (a, b) = (self.show(&elem), self.show(&item.ty));
                     self.error(
-                        Diagnostic::error("charter::check::mixed_list", format!("a list holds values of one type, but this one mixes {a} and {b}"))
-                            .with_label(item.span, format!("this is a {b}"))
-                            .with_help("make every element the same type"),
+                        Diagnostic::error(
+                            "charter::check::mixed_list",
+                            format!(
+                                "a list holds values of one type, but this one mixes {a} and {b}"
+                            ),
+                        )
+                        .with_label(item.span, format!("this is a {b}"))
+                        .with_help("make every element the same type"),
                     );
                 }
             }
@@ -176,10 +229,15 @@ impl<'c, 'a> ExprChecker<'c, 'a> {
             self.cx.defs[id].used = true;
             if self.cx.defs[id].state == DefState::InProgress {
                 self.error(
-                    Diagnostic::error("charter::check::cycle", format!("definition `{name}` refers to itself"))
-                        .with_label(span, "used here, while it is being defined")
-                        .with_label(self.cx.defs[id].decl.name.span, "defined here")
-                        .with_help("definitions cannot be recursive, directly or through other definitions"),
+                    Diagnostic::error(
+                        "charter::check::cycle",
+                        format!("definition `{name}` refers to itself"),
+                    )
+                    .with_label(span, "used here, while it is being defined")
+                    .with_label(self.cx.defs[id].decl.name.span, "defined here")
+                    .with_help(
+                        "definitions cannot be recursive, directly or through other definitions",
+                    ),
                 );
                 return Self::bad(span);
             }
@@ -193,13 +251,22 @@ impl<'c, 'a> ExprChecker<'c, 'a> {
         if let Some(Ty::Enum(id)) = hint {
             let e = self.cx.schema.enumeration(*id);
             if let Some(i) = e.variants.iter().position(|v| v == name) {
-                return Self::mk(ExprKind::Const(Const::Enum(*id, i as u32)), Ty::Enum(*id), span);
+                return Self::mk(
+                    ExprKind::Const(Const::Enum(*id, i as u32)),
+                    Ty::Enum(*id),
+                    span,
+                );
             }
             let kind = if e.ordered { "level" } else { "value" };
-            let help = suggest(name, e.variants.iter().map(String::as_str))
-                .unwrap_or_else(|| format!("the {kind}s of `{}` are: {}", e.name, e.variants.join(", ")));
+            let help = suggest(name, e.variants.iter().map(String::as_str)).unwrap_or_else(|| {
+                format!("the {kind}s of `{}` are: {}", e.name, e.variants.join(", "))
+            });
             let msg = format!("`{name}` is not a {kind} of `{}`", e.name);
-            self.error(Diagnostic::error("charter::check::unknown_variant", msg).with_label(span, format!("unknown {kind}")).with_help(help));
+            self.error(
+                Diagnostic::error("charter::check::unknown_variant", msg)
+                    .with_label(span, format!("unknown {kind}"))
+                    .with_help(help),
+            );
             return Self::bad(span);
         }
         let owners: Vec<(TypeId, u32)> = self
@@ -209,7 +276,11 @@ impl<'c, 'a> ExprChecker<'c, 'a> {
             .iter()
             .enumerate()
             .filter_map(|(id, t)| match t {
-                TypeDef::Enum(e) => e.variants.iter().position(|v| v == name).map(|i| (id, i as u32)),
+                TypeDef::Enum(e) => e
+                    .variants
+                    .iter()
+                    .position(|v| v == name)
+                    .map(|i| (id, i as u32)),
                 TypeDef::Record(_) => None,
             })
             .collect();
@@ -234,18 +305,29 @@ impl<'c, 'a> ExprChecker<'c, 'a> {
                     }
                 });
                 self.error(
-                    Diagnostic::error("charter::check::unknown_name", format!("unknown name `{name}`"))
-                        .with_label(span, "not defined")
-                        .with_help(help),
+                    Diagnostic::error(
+                        "charter::check::unknown_name",
+                        format!("unknown name `{name}`"),
+                    )
+                    .with_label(span, "not defined")
+                    .with_help(help),
                 );
                 Self::bad(span)
             }
             many => {
-                let types: Vec<String> = many.iter().map(|(id, _)| format!("`{}`", self.cx.schema.enumeration(*id).name)).collect();
+                let types: Vec<String> = many
+                    .iter()
+                    .map(|(id, _)| format!("`{}`", self.cx.schema.enumeration(*id).name))
+                    .collect();
                 self.error(
-                    Diagnostic::error("charter::check::ambiguous_value", format!("`{name}` is a value of several types: {}", types.join(", ")))
-                        .with_label(span, "which one?")
-                        .with_help("compare it with a field of the type you mean, e.g. `change.level == name`"),
+                    Diagnostic::error(
+                        "charter::check::ambiguous_value",
+                        format!("`{name}` is a value of several types: {}", types.join(", ")),
+                    )
+                    .with_label(span, "which one?")
+                    .with_help(
+                        "compare it with a field of the type you mean, e.g. `change.level == name`",
+                    ),
                 );
                 Self::bad(span)
             }
@@ -259,29 +341,55 @@ impl<'c, 'a> ExprChecker<'c, 'a> {
                 let rec = self.cx.schema.record(id);
                 if let Some(index) = rec.field(&name.node) {
                     let ty = rec.fields[index].ty.clone();
-                    return Self::mk(ExprKind::Field { base: boxed(b), record: id, index }, ty, span);
+                    return Self::mk(
+                        ExprKind::Field {
+                            base: boxed(b),
+                            record: id,
+                            index,
+                        },
+                        ty,
+                        span,
+                    );
                 }
                 let names: Vec<&str> = rec.fields.iter().map(|f| f.name.as_str()).collect();
-                let help = suggest(&name.node, names.iter().copied()).unwrap_or_else(|| format!("the fields of `{}` are: {}", rec.name, names.join(", ")));
+                let help = suggest(&name.node, names.iter().copied()).unwrap_or_else(|| {
+                    format!("the fields of `{}` are: {}", rec.name, names.join(", "))
+                });
                 let msg = format!("unknown field `{}` on `{}`", name.node, rec.name);
-                self.error(Diagnostic::error("charter::check::unknown_field", msg).with_label(name.span, "no such field").with_help(help));
+                self.error(
+                    Diagnostic::error("charter::check::unknown_field", msg)
+                        .with_label(name.span, "no such field")
+                        .with_help(help),
+                );
                 Self::bad(span)
             }
             Ty::Unknown => Self::bad(span),
             Ty::List(elem) if matches!(*elem, Ty::Record(_)) => {
                 let src = self.cx_source_hint(base);
                 self.error(
-                    Diagnostic::error("charter::check::field_of_list", format!("`.{}` reads a field of one element, but this is a list", name.node))
-                        .with_label(base.span, format!("a list of {}", self.show(&elem)))
-                        .with_help(format!("use a quantifier, e.g. `any x in {src}: x.{}`", name.node)),
+                    Diagnostic::error(
+                        "charter::check::field_of_list",
+                        format!(
+                            "`.{}` reads a field of one element, but this is a list",
+                            name.node
+                        ),
+                    )
+                    .with_label(base.span, format!("a list of {}", self.show(&elem)))
+                    .with_help(format!(
+                        "use a quantifier, e.g. `any x in {src}: x.{}`",
+                        name.node
+                    )),
                 );
                 Self::bad(span)
             }
             other => {
                 let found = self.show(&other);
                 self.error(
-                    Diagnostic::error("charter::check::no_fields", format!("a {found} has no field `{}`", name.node))
-                        .with_label(base.span, format!("this is a {found}")),
+                    Diagnostic::error(
+                        "charter::check::no_fields",
+                        format!("a {found} has no field `{}`", name.node),
+                    )
+                    .with_label(base.span, format!("this is a {found}")),
                 );
                 Self::bad(span)
             }
@@ -308,8 +416,11 @@ impl<'c, 'a> ExprChecker<'c, 'a> {
             other => {
                 let found = self.show(other);
                 self.error(
-                    Diagnostic::error("charter::check::not_a_list", format!("`{}` ranges over a list, but this is a {found}", var.node))
-                        .with_label(c.span, format!("this is a {found}, not a list")),
+                    Diagnostic::error(
+                        "charter::check::not_a_list",
+                        format!("`{}` ranges over a list, but this is a {found}", var.node),
+                    )
+                    .with_label(c.span, format!("this is a {found}, not a list")),
                 );
                 Ty::Unknown
             }
@@ -323,10 +434,16 @@ impl<'c, 'a> ExprChecker<'c, 'a> {
                 let why = format!("both sides of `{}` are conditions", op.as_str());
                 let a = self.expect(l, &Ty::Bool, &why);
                 let b = self.expect(r, &Ty::Bool, &why);
-                let kind = if op == BinOp::And { ExprKind::And(boxed(a), boxed(b)) } else { ExprKind::Or(boxed(a), boxed(b)) };
+                let kind = if op == BinOp::And {
+                    ExprKind::And(boxed(a), boxed(b))
+                } else {
+                    ExprKind::Or(boxed(a), boxed(b))
+                };
                 Self::mk(kind, Ty::Bool, span)
             }
-            BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => self.compare(op, l, r, span),
+            BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => {
+                self.compare(op, l, r, span)
+            }
             BinOp::In => {
                 let bare = |e: &ast::Expr| matches!(e.node, A::Var(_));
                 let (a, b) = if bare(l) {
@@ -347,18 +464,24 @@ impl<'c, 'a> ExprChecker<'c, 'a> {
                     Ty::Unknown => {}
                     Ty::Str if matches!(a.ty, Ty::Str) => {
                         self.error(
-                            Diagnostic::error("charter::check::in_string", "`in` tests membership in a list, not in a string")
-                                .with_label(span, "a string on the right")
-                                .with_help("to test for a substring, use `contains(text, part)`"),
+                            Diagnostic::error(
+                                "charter::check::in_string",
+                                "`in` tests membership in a list, not in a string",
+                            )
+                            .with_label(span, "a string on the right")
+                            .with_help("to test for a substring, use `contains(text, part)`"),
                         );
                     }
                     other => {
                         let (x, y) = (self.show(&a.ty), self.show(other));
                         self.error(
-                            Diagnostic::error("charter::check::type_mismatch", format!("cannot test whether a {x} is in a {y}"))
-                                .with_label(a.span, format!("this is a {x}"))
-                                .with_label(b.span, format!("this is a {y}"))
-                                .with_help(format!("`x in xs` needs a list of {x} on the right")),
+                            Diagnostic::error(
+                                "charter::check::type_mismatch",
+                                format!("cannot test whether a {x} is in a {y}"),
+                            )
+                            .with_label(a.span, format!("this is a {x}"))
+                            .with_label(b.span, format!("this is a {y}"))
+                            .with_help(format!("`x in xs` needs a list of {x} on the right")),
                         );
                     }
                 }
@@ -368,9 +491,14 @@ impl<'c, 'a> ExprChecker<'c, 'a> {
                 let a = self.expect(l, &Ty::Str, "`matches` tests a path against a glob pattern");
                 let A::Str(pattern) = &r.node else {
                     self.error(
-                        Diagnostic::error("charter::check::glob_literal", "the pattern after `matches` must be a string literal")
-                            .with_label(r.span, "not a literal")
-                            .with_help("write the glob in the policy, e.g. `f matches \"src/auth/**\"`"),
+                        Diagnostic::error(
+                            "charter::check::glob_literal",
+                            "the pattern after `matches` must be a string literal",
+                        )
+                        .with_label(r.span, "not a literal")
+                        .with_help(
+                            "write the glob in the policy, e.g. `f matches \"src/auth/**\"`",
+                        ),
                     );
                     return Self::bad(span);
                 };
@@ -413,9 +541,12 @@ impl<'c, 'a> ExprChecker<'c, 'a> {
         match unify(&a.ty, &b.ty) {
             None => {
                 let (x, y) = (self.show(&a.ty), self.show(&b.ty));
-                let mut d = Diagnostic::error("charter::check::type_mismatch", format!("cannot compare a {x} with a {y}"))
-                    .with_label(a.span, format!("this is a {x}"))
-                    .with_label(b.span, format!("this is a {y}"));
+                let mut d = Diagnostic::error(
+                    "charter::check::type_mismatch",
+                    format!("cannot compare a {x} with a {y}"),
+                )
+                .with_label(a.span, format!("this is a {x}"))
+                .with_label(b.span, format!("this is a {y}"));
                 for (enum_side, str_side) in [(&a, r), (&b, l)] {
                     if let (Ty::Enum(id), A::Str(s)) = (&enum_side.ty, &str_side.node) {
                         let e = self.cx.schema.enumeration(*id);
@@ -430,21 +561,31 @@ impl<'c, 'a> ExprChecker<'c, 'a> {
             }
             Some(t) if ordering => {
                 let ok = match &t {
-                    Ty::Int | Ty::Float | Ty::Str | Ty::Timestamp | Ty::Duration | Ty::Unknown => true,
+                    Ty::Int | Ty::Float | Ty::Str | Ty::Timestamp | Ty::Duration | Ty::Unknown => {
+                        true
+                    }
                     Ty::Enum(id) => self.cx.schema.enumeration(*id).ordered,
                     _ => false,
                 };
                 if !ok {
                     let x = self.show(&t);
                     let help = match &t {
-                        Ty::Enum(_) => format!("declare `{x}` with `levels` instead of `enum` to give its values an order"),
+                        Ty::Enum(_) => format!(
+                            "declare `{x}` with `levels` instead of `enum` to give its values an order"
+                        ),
                         Ty::List(_) => "compare their sizes with `count(...)`".to_string(),
-                        _ => "only numbers, durations, timestamps, strings and levels have an order".to_string(),
+                        _ => {
+                            "only numbers, durations, timestamps, strings and levels have an order"
+                                .to_string()
+                        }
                     };
                     self.error(
-                        Diagnostic::error("charter::check::not_ordered", format!("`{}` needs an order, and a {x} has none", cmp.as_str()))
-                            .with_label(span, format!("comparing {x} values"))
-                            .with_help(help),
+                        Diagnostic::error(
+                            "charter::check::not_ordered",
+                            format!("`{}` needs an order, and a {x} has none", cmp.as_str()),
+                        )
+                        .with_label(span, format!("comparing {x} values"))
+                        .with_help(help),
                     );
                 }
             }
@@ -467,7 +608,9 @@ impl<'c, 'a> ExprChecker<'c, 'a> {
             (BinOp::Add | BinOp::Sub, Timestamp, Duration) => Some(Timestamp),
             (BinOp::Add, Duration, Timestamp) => Some(Timestamp),
             (BinOp::Sub, Timestamp, Timestamp) => Some(Duration),
-            (BinOp::Mul, Duration, Int) | (BinOp::Mul, Int, Duration) | (BinOp::Div, Duration, Int) => Some(Duration),
+            (BinOp::Mul, Duration, Int)
+            | (BinOp::Mul, Int, Duration)
+            | (BinOp::Div, Duration, Int) => Some(Duration),
             _ => None,
         };
         let ty = ty.unwrap_or_else(|| {
@@ -501,14 +644,21 @@ impl<'c, 'a> ExprChecker<'c, 'a> {
             let mut names: Vec<&str> = Builtin::ALL.iter().map(|(n, _)| *n).collect();
             names.push("has");
             let help = if self.cx.def_names.contains_key(&name.node) {
-                format!("`{}` is a definition, not a function: write `{}` without parentheses", name.node, name.node)
+                format!(
+                    "`{}` is a definition, not a function: write `{}` without parentheses",
+                    name.node, name.node
+                )
             } else {
-                suggest(&name.node, names.iter().copied()).unwrap_or_else(|| format!("the functions are: {}", names.join(", ")))
+                suggest(&name.node, names.iter().copied())
+                    .unwrap_or_else(|| format!("the functions are: {}", names.join(", ")))
             };
             self.error(
-                Diagnostic::error("charter::check::unknown_function", format!("unknown function `{}`", name.node))
-                    .with_label(name.span, "not a function")
-                    .with_help(help),
+                Diagnostic::error(
+                    "charter::check::unknown_function",
+                    format!("unknown function `{}`", name.node),
+                )
+                .with_label(name.span, "not a function")
+                .with_help(help),
             );
             return Self::bad(span);
         };
@@ -522,9 +672,17 @@ impl<'c, 'a> ExprChecker<'c, 'a> {
             return true;
         }
         self.error(
-            Diagnostic::error("charter::check::arity", format!("`{}` takes {want} argument{}, found {}", f.name(), if want == 1 { "" } else { "s" }, args.len()))
-                .with_label(span, "wrong number of arguments")
-                .with_help(format!("write `{usage}`")),
+            Diagnostic::error(
+                "charter::check::arity",
+                format!(
+                    "`{}` takes {want} argument{}, found {}",
+                    f.name(),
+                    if want == 1 { "" } else { "s" },
+                    args.len()
+                ),
+            )
+            .with_label(span, "wrong number of arguments")
+            .with_help(format!("write `{usage}`")),
         );
         false
     }
@@ -535,8 +693,11 @@ impl<'c, 'a> ExprChecker<'c, 'a> {
         }
         let found = self.show(&arg.ty);
         self.error(
-            Diagnostic::error("charter::check::type_mismatch", format!("`{}` expects {want}, found a {found}", f.name()))
-                .with_label(arg.span, format!("this is a {found}")),
+            Diagnostic::error(
+                "charter::check::type_mismatch",
+                format!("`{}` expects {want}, found a {found}", f.name()),
+            )
+            .with_label(arg.span, format!("this is a {found}")),
         );
         Ty::Unknown
     }
@@ -561,8 +722,14 @@ impl<'c, 'a> ExprChecker<'c, 'a> {
                     return Ty::Unknown;
                 }
                 match &args[0].ty {
-                    Ty::List(t) if matches!(**t, Ty::Int | Ty::Float | Ty::Duration | Ty::Unknown) => {
-                        if **t == Ty::Unknown { Ty::Int } else { (**t).clone() }
+                    Ty::List(t)
+                        if matches!(**t, Ty::Int | Ty::Float | Ty::Duration | Ty::Unknown) =>
+                    {
+                        if **t == Ty::Unknown {
+                            Ty::Int
+                        } else {
+                            (**t).clone()
+                        }
                     }
                     Ty::Unknown => Ty::Unknown,
                     _ => self.wrong_arg(f, &args[0], "a list of numbers or durations"),
@@ -599,7 +766,9 @@ impl<'c, 'a> ExprChecker<'c, 'a> {
                 }
             }
             Lower | Upper | Trim => {
-                if self.arity(f, args, 1, &format!("{}(text)", f.name()), span) && !matches!(args[0].ty, Ty::Str | Ty::Unknown) {
+                if self.arity(f, args, 1, &format!("{}(text)", f.name()), span)
+                    && !matches!(args[0].ty, Ty::Str | Ty::Unknown)
+                {
                     self.wrong_arg(f, &args[0], "a string");
                 }
                 Ty::Str
@@ -615,12 +784,22 @@ impl<'c, 'a> ExprChecker<'c, 'a> {
                 Ty::Bool
             }
             Contains => {
-                if self.arity(f, args, 2, "contains(text, part) or contains(list, value)", span) {
+                if self.arity(
+                    f,
+                    args,
+                    2,
+                    "contains(text, part) or contains(list, value)",
+                    span,
+                ) {
                     match (&args[0].ty, &args[1].ty) {
                         (Ty::Str, Ty::Str) | (Ty::Unknown, _) | (_, Ty::Unknown) => {}
                         (Ty::List(e), t) if unify(e, t).is_some() => {}
                         _ => {
-                            self.wrong_arg(f, &args[1], "a string in a string, or an element of the list");
+                            self.wrong_arg(
+                                f,
+                                &args[1],
+                                "a string in a string, or an element of the list",
+                            );
                         }
                     }
                 }
@@ -641,17 +820,23 @@ impl<'c, 'a> ExprChecker<'c, 'a> {
     fn has(&mut self, args: &[ast::Expr], span: Span) -> Expr {
         let [arg] = args else {
             self.error(
-                Diagnostic::error("charter::check::arity", format!("`has` takes 1 argument, found {}", args.len()))
-                    .with_label(span, "wrong number of arguments")
-                    .with_help("write `has(change.field)`"),
+                Diagnostic::error(
+                    "charter::check::arity",
+                    format!("`has` takes 1 argument, found {}", args.len()),
+                )
+                .with_label(span, "wrong number of arguments")
+                .with_help("write `has(change.field)`"),
             );
             return Self::bad(span);
         };
         if !matches!(arg.node, A::Field(..)) {
             self.error(
-                Diagnostic::error("charter::check::has_path", "`has` tests whether a field is present, so it takes a field path")
-                    .with_label(arg.span, "not a field path")
-                    .with_help("write e.g. `has(change.author.team)`"),
+                Diagnostic::error(
+                    "charter::check::has_path",
+                    "`has` tests whether a field is present, so it takes a field path",
+                )
+                .with_label(arg.span, "not a field path")
+                .with_help("write e.g. `has(change.author.team)`"),
             );
             return Self::bad(span);
         }

@@ -227,7 +227,10 @@ impl Builtin {
     ];
 
     pub fn name(self) -> &'static str {
-        Builtin::ALL.iter().find(|(_, b)| *b == self).map_or("?", |(n, _)| n)
+        Builtin::ALL
+            .iter()
+            .find(|(_, b)| *b == self)
+            .map_or("?", |(n, _)| n)
     }
 }
 
@@ -241,7 +244,11 @@ pub enum ExprKind {
     Local(usize, Arc<str>),
     Def(DefId),
     /// `base.field`; `record` is the base's record type.
-    Field { base: Box<Expr>, record: TypeId, index: usize },
+    Field {
+        base: Box<Expr>,
+        record: TypeId,
+        index: usize,
+    },
     Not(Box<Expr>),
     Neg(Box<Expr>),
     And(Box<Expr>, Box<Expr>),
@@ -252,8 +259,19 @@ pub enum ExprKind {
     In(Box<Expr>, Box<Expr>),
     /// `path matches "glob"`, compiled when checked.
     Matches(Box<Expr>, Arc<crate::glob::Glob>),
-    Quant { any: bool, slot: usize, var: Arc<str>, coll: Box<Expr>, body: Box<Expr> },
-    Where { slot: usize, var: Arc<str>, coll: Box<Expr>, body: Box<Expr> },
+    Quant {
+        any: bool,
+        slot: usize,
+        var: Arc<str>,
+        coll: Box<Expr>,
+        body: Box<Expr>,
+    },
+    Where {
+        slot: usize,
+        var: Arc<str>,
+        coll: Box<Expr>,
+        body: Box<Expr>,
+    },
     Call(Builtin, Vec<Expr>),
     /// `has(path)`: false when any link of the path is absent.
     Has(Box<Expr>),

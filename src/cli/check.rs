@@ -40,7 +40,11 @@ pub fn run(args: &Args) -> Exit {
             return Exit::BadInput;
         }
     };
-    let policy_dir = args.policies.clone().or(cfg.policies).unwrap_or_else(|| PathBuf::from("policies"));
+    let policy_dir = args
+        .policies
+        .clone()
+        .or(cfg.policies)
+        .unwrap_or_else(|| PathBuf::from("policies"));
     let format = args.format.or(cfg.format).unwrap_or(Format::Human);
 
     let mut sources = Sources::new();
@@ -85,9 +89,18 @@ pub fn run(args: &Args) -> Exit {
                 }
             };
             let file = sources.add(name.clone(), text);
-            let loaded = crate::manifest::load(file, &sources.get(file).text.clone(), &program.schema);
-            let decision = loaded.manifest.as_ref().map(|m| eval::evaluate(program, m, &sources, eval::Options::default()));
-            manifests.push(ManifestRun { name, file: Some(file), diagnostics: loaded.diagnostics, decision });
+            let loaded =
+                crate::manifest::load(file, &sources.get(file).text.clone(), &program.schema);
+            let decision = loaded
+                .manifest
+                .as_ref()
+                .map(|m| eval::evaluate(program, m, &sources, eval::Options::default()));
+            manifests.push(ManifestRun {
+                name,
+                file: Some(file),
+                diagnostics: loaded.diagnostics,
+                decision,
+            });
         }
         manifests.sort_by(|a, b| a.name.cmp(&b.name));
     } else {
@@ -100,9 +113,20 @@ pub fn run(args: &Args) -> Exit {
             Some(_) => Exit::Ok,
         });
     }
-    let run = Run { sources: &sources, program: set.program.as_ref(), policy_diagnostics: set.diagnostics, manifests };
+    let run = Run {
+        sources: &sources,
+        program: set.program.as_ref(),
+        policy_diagnostics: set.diagnostics,
+        manifests,
+    };
     let out = match format {
-        Format::Human => report::human::render(&run, report::human::Style { color: args.color.enabled(), width: super::terminal_width() }),
+        Format::Human => report::human::render(
+            &run,
+            report::human::Style {
+                color: args.color.enabled(),
+                width: super::terminal_width(),
+            },
+        ),
         Format::Json => report::json::render(&run),
     };
     super::print(&out);
@@ -118,7 +142,10 @@ fn display(p: &Path) -> String {
 fn charter_files(dir: &Path) -> Result<Vec<PathBuf>, String> {
     if !dir.is_dir() {
         return Err(if dir.exists() {
-            format!("`{}` is not a folder\n  help: --policies takes the folder that holds the .charter files", display(dir))
+            format!(
+                "`{}` is not a folder\n  help: --policies takes the folder that holds the .charter files",
+                display(dir)
+            )
         } else {
             format!(
                 "policy folder `{}` does not exist\n  help: pass --policies DIR, or name the folder in charter.toml: policies = \"DIR\"",
@@ -127,15 +154,24 @@ fn charter_files(dir: &Path) -> Result<Vec<PathBuf>, String> {
         });
     }
     let mut files = Vec::new();
-    walk(dir, &mut |p| p.extension().is_some_and(|e| e == "charter"), &mut files);
+    walk(
+        dir,
+        &mut |p| p.extension().is_some_and(|e| e == "charter"),
+        &mut files,
+    );
     if files.is_empty() {
-        return Err(format!("no .charter files in `{}`\n  help: a policy set is a folder of .charter files", display(dir)));
+        return Err(format!(
+            "no .charter files in `{}`\n  help: a policy set is a folder of .charter files",
+            display(dir)
+        ));
     }
     Ok(files)
 }
 
 fn walk(dir: &Path, keep: &mut dyn FnMut(&Path) -> bool, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
     paths.sort();
     for p in paths {
@@ -153,12 +189,22 @@ fn manifest_paths(args: &[PathBuf], runs: &mut Vec<ManifestRun>) -> Vec<PathBuf>
     for a in args {
         if a.is_dir() {
             let before = out.len();
-            walk(a, &mut |p| p.extension().is_some_and(|e| e == "yaml" || e == "yml" || e == "json"), &mut out);
+            walk(
+                a,
+                &mut |p| {
+                    p.extension()
+                        .is_some_and(|e| e == "yaml" || e == "yml" || e == "json")
+                },
+                &mut out,
+            );
             if out.len() == before {
                 runs.push(ManifestRun {
                     name: display(a),
                     file: None,
-                    diagnostics: vec![Diagnostic::error("charter::manifest::io", format!("no manifests (.yaml, .yml, .json) in `{}`", display(a)))],
+                    diagnostics: vec![Diagnostic::error(
+                        "charter::manifest::io",
+                        format!("no manifests (.yaml, .yml, .json) in `{}`", display(a)),
+                    )],
                     decision: None,
                 });
             }
@@ -174,5 +220,11 @@ fn read_manifest(path: &Path) -> Result<String, String> {
         std::io::ErrorKind::NotFound => format!("manifest `{}` does not exist", display(path)),
         _ => format!("cannot read manifest `{}`: {e}", display(path)),
     })?;
-    String::from_utf8(bytes).map_err(|e| format!("manifest `{}` is not UTF-8 text (invalid byte at offset {})", display(path), e.utf8_error().valid_up_to()))
+    String::from_utf8(bytes).map_err(|e| {
+        format!(
+            "manifest `{}` is not UTF-8 text (invalid byte at offset {})",
+            display(path),
+            e.utf8_error().valid_up_to()
+        )
+    })
 }

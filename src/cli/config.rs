@@ -30,7 +30,8 @@ pub fn find(start: &Path) -> Option<PathBuf> {
 }
 
 pub fn load(path: &Path) -> Result<Config, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
     let mut config: Config = toml::from_str(&text).map_err(|e| {
         let msg = e.message();
         let at = e.span().map(|s| {
@@ -46,10 +47,20 @@ pub fn load(path: &Path) -> Result<Config, String> {
         )
     })?;
     let base = path.parent().unwrap_or(Path::new("."));
-    config.policies = config.policies.map(|p| if p.is_absolute() { p } else { relative(base, &p) });
+    config.policies = config.policies.map(|p| {
+        if p.is_absolute() {
+            p
+        } else {
+            relative(base, &p)
+        }
+    });
     Ok(config)
 }
 
 fn relative(base: &Path, p: &Path) -> PathBuf {
-    if base.as_os_str().is_empty() { p.to_path_buf() } else { base.join(p) }
+    if base.as_os_str().is_empty() {
+        p.to_path_buf()
+    } else {
+        base.join(p)
+    }
 }

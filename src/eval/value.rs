@@ -58,7 +58,10 @@ impl<'a> Value<'a> {
 
     /// The elements of a list (manifest lists are converted one element at a time).
     pub fn elements(&self) -> Elements<'_, 'a> {
-        Elements { value: self, index: 0 }
+        Elements {
+            value: self,
+            index: 0,
+        }
     }
 
     pub fn as_bool(&self) -> bool {
@@ -97,7 +100,9 @@ pub fn equal(a: &Value<'_>, b: &Value<'_>) -> bool {
         (Value::Enum(t, x), Value::Enum(u, y)) => t == u && x == y,
         (Value::Record(_, x), Value::Record(_, y)) => std::ptr::eq(*x, *y),
         (Value::Map(x, _), Value::Map(y, _)) => std::ptr::eq(*x, *y),
-        (x, y) if is_list(x) && is_list(y) => x.len() == y.len() && x.elements().zip(y.elements()).all(|(a, b)| equal(&a, &b)),
+        (x, y) if is_list(x) && is_list(y) => {
+            x.len() == y.len() && x.elements().zip(y.elements()).all(|(a, b)| equal(&a, &b))
+        }
         _ => false,
     }
 }
@@ -161,24 +166,40 @@ pub fn display(v: &Value<'_>, schema: &Schema) -> String {
             }
         }
         Value::Map(kvs, ty) => {
-            let items: Vec<String> = kvs.iter().take(20).map(|(k, n)| format!("{k}: {}", display(&Value::from_node(n, ty), schema))).collect();
+            let items: Vec<String> = kvs
+                .iter()
+                .take(20)
+                .map(|(k, n)| format!("{k}: {}", display(&Value::from_node(n, ty), schema)))
+                .collect();
             format!("{{{}}}", items.join(", "))
         }
-        Value::Record(id, node) => element_name(*id, node, schema).unwrap_or_else(|| format!("a {}", schema.record(*id).name)),
+        Value::Record(id, node) => element_name(*id, node, schema)
+            .unwrap_or_else(|| format!("a {}", schema.record(*id).name)),
     }
 }
 
 pub fn format_float(f: f64) -> String {
-    if f.fract() == 0.0 && f.abs() < 1e15 { format!("{f:.1}") } else { format!("{f}") }
+    if f.fract() == 0.0 && f.abs() < 1e15 {
+        format!("{f:.1}")
+    } else {
+        format!("{f}")
+    }
 }
 
 /// The field that names a record in messages: `name`, `login`, `id`, `title`, `email`, else the
 /// first string field.
 pub fn element_name(id: TypeId, node: &Node, schema: &Schema) -> Option<String> {
-    let TypeDef::Record(rec) = &schema.types[id] else { return None };
-    let NodeValue::Record(fields) = &node.value else { return None };
+    let TypeDef::Record(rec) = &schema.types[id] else {
+        return None;
+    };
+    let NodeValue::Record(fields) = &node.value else {
+        return None;
+    };
     let string_field = |i: usize| match fields.get(i) {
-        Some(Some(Node { value: NodeValue::Str(s), .. })) => Some(s.to_string()),
+        Some(Some(Node {
+            value: NodeValue::Str(s),
+            ..
+        })) => Some(s.to_string()),
         _ => None,
     };
     for preferred in ["name", "login", "id", "title", "email", "key"] {

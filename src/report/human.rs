@@ -24,7 +24,11 @@ pub fn render(run: &Run<'_>, style: Style) -> String {
         out.push_str(&render_diagnostic(run.sources, d, style));
     }
     let Some(program) = run.program else {
-        let errors = run.policy_diagnostics.iter().filter(|d| d.level == Level::Error).count();
+        let errors = run
+            .policy_diagnostics
+            .iter()
+            .filter(|d| d.level == Level::Error)
+            .count();
         out.push_str(&format!(
             "policy set has {errors} error{}: nothing was checked\n",
             if errors == 1 { "" } else { "s" }
@@ -35,8 +39,15 @@ pub fn render(run: &Run<'_>, style: Style) -> String {
         let decision = manifest_decision(m);
         let detail = match &m.decision {
             None => {
-                let n = m.diagnostics.iter().filter(|d| d.level == Level::Error).count();
-                format!("{n} problem{} in the manifest; no policy was evaluated", if n == 1 { "" } else { "s" })
+                let n = m
+                    .diagnostics
+                    .iter()
+                    .filter(|d| d.level == Level::Error)
+                    .count();
+                format!(
+                    "{n} problem{} in the manifest; no policy was evaluated",
+                    if n == 1 { "" } else { "s" }
+                )
             }
             Some(d) => {
                 let failed: Vec<&str> = d
@@ -45,11 +56,17 @@ pub fn render(run: &Run<'_>, style: Style) -> String {
                     .filter(|r| matches!(r.outcome, Outcome::Fail | Outcome::Error))
                     .map(|r| program.policies[r.policy].name.as_str())
                     .collect();
-                let (pass, skip) = (count_outcomes(d, Outcome::Pass), count_outcomes(d, Outcome::Skip));
+                let (pass, skip) = (
+                    count_outcomes(d, Outcome::Pass),
+                    count_outcomes(d, Outcome::Skip),
+                );
                 if failed.is_empty() {
                     format!("{pass} passed, {skip} skipped")
                 } else {
-                    format!("failed: {}; {pass} passed, {skip} skipped", failed.join(", "))
+                    format!(
+                        "failed: {}; {pass} passed, {skip} skipped",
+                        failed.join(", ")
+                    )
                 }
             }
         };
@@ -58,20 +75,35 @@ pub fn render(run: &Run<'_>, style: Style) -> String {
             out.push_str(&render_diagnostic(run.sources, d, style));
         }
         if let Some(d) = &m.decision {
-            for r in d.results.iter().filter(|r| matches!(r.outcome, Outcome::Fail | Outcome::Error)) {
-                out.push_str(&render_diagnostic(run.sources, &result_diagnostic(program, r), style));
+            for r in d
+                .results
+                .iter()
+                .filter(|r| matches!(r.outcome, Outcome::Fail | Outcome::Error))
+            {
+                out.push_str(&render_diagnostic(
+                    run.sources,
+                    &result_diagnostic(program, r),
+                    style,
+                ));
             }
         }
     }
     let t = tally(run);
     let n = run.manifests.len();
-    let mut parts = vec![format!("{} denied", t.denied), format!("{} warned", t.warned), format!("{} allowed", t.allowed)];
+    let mut parts = vec![
+        format!("{} denied", t.denied),
+        format!("{} warned", t.warned),
+        format!("{} allowed", t.allowed),
+    ];
     if t.errors > 0 {
         parts.push(format!("{} could not be read", t.errors));
     }
     let policies = program.policies.len();
     if n == 0 {
-        out.push_str(&format!("policy set ok: {policies} polic{}, no manifests given\n", if policies == 1 { "y" } else { "ies" }));
+        out.push_str(&format!(
+            "policy set ok: {policies} polic{}, no manifests given\n",
+            if policies == 1 { "y" } else { "ies" }
+        ));
     } else {
         out.push_str(&format!(
             "{n} manifest{}: {} ({policies} polic{})\n",
@@ -97,15 +129,31 @@ pub fn result_diagnostic(program: &crate::check::ir::Program, r: &PolicyResult) 
         Severity::Warn => "warn",
         Severity::Info => "info",
     };
-    let mut labels: Vec<Label> = r.clauses.iter().map(|n| Label { span: n.span, text: n.text.clone() }).collect();
+    let mut labels: Vec<Label> = r
+        .clauses
+        .iter()
+        .map(|n| Label {
+            span: n.span,
+            text: n.text.clone(),
+        })
+        .collect();
     if labels.is_empty() {
-        labels.push(Label { span: p.name_span, text: "this policy".into() });
+        labels.push(Label {
+            span: p.name_span,
+            text: "this policy".into(),
+        });
     }
-    labels.extend(r.evidence.iter().map(|e| Label { span: e.span, text: e.text.clone() }));
+    labels.extend(r.evidence.iter().map(|e| Label {
+        span: e.span,
+        text: e.text.clone(),
+    }));
     if let Some(err) = &r.error
         && let Some(ms) = err.manifest_span
     {
-        labels.push(Label { span: ms, text: "absent here".into() });
+        labels.push(Label {
+            span: ms,
+            text: "absent here".into(),
+        });
     }
     Diagnostic {
         level,
@@ -119,15 +167,25 @@ pub fn result_diagnostic(program: &crate::check::ir::Program, r: &PolicyResult) 
 /// Renders one diagnostic with miette; labels in other files than the first label's become
 /// related diagnostics, each with its own source snippet.
 pub fn render_diagnostic(sources: &Sources, d: &Diagnostic, style: Style) -> String {
-    let theme = if style.color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
-    let handler = GraphicalReportHandler::new_themed(theme).with_width(style.width).with_links(false);
+    let theme = if style.color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(style.width)
+        .with_links(false);
     let report = Report::build(sources, d);
     let mut out = String::new();
     if handler.render_report(&mut out, &report).is_err() {
         out = format!("{}: {}\n", d.code, d.message);
     }
     // miette pads lines with trailing spaces; they only make snapshots and CI logs noisy.
-    let mut trimmed: String = out.lines().map(str::trim_end).collect::<Vec<_>>().join("\n");
+    let mut trimmed: String = out
+        .lines()
+        .map(str::trim_end)
+        .collect::<Vec<_>>()
+        .join("\n");
     trimmed.push('\n');
     trimmed
 }
@@ -167,8 +225,12 @@ impl Report {
         };
         for (i, file) in files.iter().enumerate() {
             let f = sources.get(*file);
-            let labels: Vec<LabeledSpan> =
-                d.labels.iter().filter(|l| l.span.file == *file).map(|l| labeled(l.span, &l.text, f.text.len())).collect();
+            let labels: Vec<LabeledSpan> = d
+                .labels
+                .iter()
+                .filter(|l| l.span.file == *file)
+                .map(|l| labeled(l.span, &l.text, f.text.len()))
+                .collect();
             let source = Some(NamedSource::new(f.name.clone(), f.text.to_string()));
             if i == 0 {
                 main.source = source;
@@ -205,21 +267,35 @@ impl std::error::Error for Report {}
 
 impl miette::Diagnostic for Report {
     fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.code.as_ref().map(|c| Box::new(c) as Box<dyn fmt::Display>)
+        self.code
+            .as_ref()
+            .map(|c| Box::new(c) as Box<dyn fmt::Display>)
     }
     fn severity(&self) -> Option<miette::Severity> {
         Some(self.severity)
     }
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
         self.source.as_ref().map(|s| s as &dyn miette::SourceCode)
     }
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        if self.labels.is_empty() { None } else { Some(Box::new(self.labels.iter().cloned())) }
+        if self.labels.is_empty() {
+            None
+        } else {
+            Some(Box::new(self.labels.iter().cloned()))
+        }
     }
     fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn miette::Diagnostic> + 'a>> {
-        if self.related.is_empty() { None } else { Some(Box::new(self.related.iter().map(|r| r as &dyn miette::Diagnostic))) }
+        if self.related.is_empty() {
+            None
+        } else {
+            Some(Box::new(
+                self.related.iter().map(|r| r as &dyn miette::Diagnostic),
+            ))
+        }
     }
 }

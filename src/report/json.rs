@@ -82,7 +82,13 @@ struct JsonLocation {
 
 fn location(sources: &Sources, span: Span) -> JsonLocation {
     let l = locate(sources, span);
-    JsonLocation { file: l.file, line: l.line, column: l.column, end_line: l.end_line, end_column: l.end_column }
+    JsonLocation {
+        file: l.file,
+        line: l.line,
+        column: l.column,
+        end_line: l.end_line,
+        end_column: l.end_column,
+    }
 }
 
 fn diagnostic(sources: &Sources, d: &Diagnostic) -> JsonDiagnostic {
@@ -95,7 +101,14 @@ fn diagnostic(sources: &Sources, d: &Diagnostic) -> JsonDiagnostic {
         code: d.code.to_string(),
         message: d.message.clone(),
         help: d.help.clone(),
-        labels: d.labels.iter().map(|l| JsonLabel { text: l.text.clone(), location: location(sources, l.span) }).collect(),
+        labels: d
+            .labels
+            .iter()
+            .map(|l| JsonLabel {
+                text: l.text.clone(),
+                location: location(sources, l.span),
+            })
+            .collect(),
     }
 }
 
@@ -107,7 +120,11 @@ pub fn render(run: &Run<'_>) -> String {
         .map(|m| JsonManifest {
             path: &m.name,
             decision: manifest_decision(m),
-            diagnostics: m.diagnostics.iter().map(|d| diagnostic(sources, d)).collect(),
+            diagnostics: m
+                .diagnostics
+                .iter()
+                .map(|d| diagnostic(sources, d))
+                .collect(),
             results: match (&m.decision, run.program) {
                 (Some(d), Some(program)) => d
                     .results
@@ -121,11 +138,22 @@ pub fn render(run: &Run<'_>) -> String {
                             message: r.message.as_deref(),
                             help: r.help.as_deref(),
                             location: location(sources, p.name_span),
-                            clauses: r.clauses.iter().map(|n| JsonLabel { text: n.text.clone(), location: location(sources, n.span) }).collect(),
+                            clauses: r
+                                .clauses
+                                .iter()
+                                .map(|n| JsonLabel {
+                                    text: n.text.clone(),
+                                    location: location(sources, n.span),
+                                })
+                                .collect(),
                             evidence: r
                                 .evidence
                                 .iter()
-                                .map(|e| JsonEvidence { path: &e.path, text: &e.text, location: location(sources, e.span) })
+                                .map(|e| JsonEvidence {
+                                    path: &e.path,
+                                    text: &e.text,
+                                    location: location(sources, e.span),
+                                })
                                 .collect(),
                         }
                     })
@@ -138,10 +166,15 @@ pub fn render(run: &Run<'_>) -> String {
         version: VERSION,
         decision: run_decision(run),
         policies: run.program.map_or(0, |p| p.policies.len()),
-        diagnostics: run.policy_diagnostics.iter().map(|d| diagnostic(sources, d)).collect(),
+        diagnostics: run
+            .policy_diagnostics
+            .iter()
+            .map(|d| diagnostic(sources, d))
+            .collect(),
         manifests,
     };
-    let mut s = serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    let mut s =
+        serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     s.push('\n');
     s
 }

@@ -45,9 +45,14 @@ pub(super) type ChunkResult = Result<(Vec<Item>, Vec<Diagnostic>), Box<Diagnosti
 /// Parses `text` (a whole file, or the slice of it starting at byte `base`).
 pub(super) fn parse_chunk(file: FileId, text: &str, base: usize) -> ChunkResult {
     pest::set_error_detail(true);
-    let mut pairs = CharterParser::parse(Rule::file, text).map_err(|e| Box::new(syntax_error(file, text, base, &e)))?;
+    let mut pairs = CharterParser::parse(Rule::file, text)
+        .map_err(|e| Box::new(syntax_error(file, text, base, &e)))?;
     let file_pair = pairs.next().expect("grammar: file is the start rule");
-    let mut cx = Lower { file, base, errors: Vec::new() };
+    let mut cx = Lower {
+        file,
+        base,
+        errors: Vec::new(),
+    };
     let mut items = Vec::new();
     for p in file_pair.into_inner() {
         match p.as_rule() {
@@ -86,7 +91,10 @@ pub(super) fn nesting_error(file: FileId, text: &str) -> Option<Diagnostic> {
                 if depth > super::MAX_NESTING {
                     return Some(
                         Diagnostic::error("charter::syntax::too_deep", "brackets nest too deeply")
-                            .with_label(Span::new(file, i, i + 1), format!("more than {} levels deep", super::MAX_NESTING))
+                            .with_label(
+                                Span::new(file, i, i + 1),
+                                format!("more than {} levels deep", super::MAX_NESTING),
+                            )
                             .with_help("split the expression into named definitions with `let`"),
                     );
                 }
@@ -124,7 +132,9 @@ fn syntax_error(file: FileId, text: &str, base: usize, e: &pest::error::Error<Ru
     {
         for tok in attempts.expected_tokens() {
             let token = tok.to_string();
-            if ["{", "}", "(", ")", "[", "]", ":", "=", ",", "<", ">", "?"].contains(&token.as_str()) {
+            if ["{", "}", "(", ")", "[", "]", ":", "=", ",", "<", ">", "?"]
+                .contains(&token.as_str())
+            {
                 push(format!("`{token}`"));
             }
         }
@@ -138,7 +148,11 @@ fn syntax_error(file: FileId, text: &str, base: usize, e: &pest::error::Error<Ru
         (Some(f), true) => format!("unexpected {f}"),
         (None, true) => "unexpected end of file".to_string(),
     };
-    let label = if expected.is_empty() { "not expected here".to_string() } else { format!("expected {expected_text}") };
+    let label = if expected.is_empty() {
+        "not expected here".to_string()
+    } else {
+        format!("expected {expected_text}")
+    };
     let len = found.as_ref().map_or(0, |_| token_len(&text[pos..]));
     let d = Diagnostic::error("charter::syntax::unexpected", message)
         .with_label(Span::new(file, base + pos, base + pos + len), label);
@@ -146,13 +160,18 @@ fn syntax_error(file: FileId, text: &str, base: usize, e: &pest::error::Error<Ru
 }
 
 fn syntax_help(rest: &str, expected: &[String]) -> Option<String> {
-    let word: String = rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+    let word: String = rest
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect();
     let clause_words = ["severity", "when", "require", "message", "help"];
     if expected.iter().any(|e| e == "`require`") {
         if let Some(s) = crate::diag::did_you_mean(&word, clause_words) {
             return Some(format!("did you mean `{s}`?"));
         }
-        return Some("a policy holds `severity`, `when`, `require`, `message` and `help` clauses".into());
+        return Some(
+            "a policy holds `severity`, `when`, `require`, `message` and `help` clauses".into(),
+        );
     }
     if expected.iter().any(|e| e.starts_with("a declaration")) {
         let items = ["policy", "let", "record", "levels", "enum", "manifest"];
@@ -160,7 +179,10 @@ fn syntax_help(rest: &str, expected: &[String]) -> Option<String> {
             return Some(format!("did you mean `{s}`?"));
         }
     }
-    if rest.starts_with('=') && !rest.starts_with("==") && expected.iter().any(|e| e == "an operator") {
+    if rest.starts_with('=')
+        && !rest.starts_with("==")
+        && expected.iter().any(|e| e == "an operator")
+    {
         return Some("compare with `==`".into());
     }
     if rest.starts_with("&&") {
@@ -210,7 +232,12 @@ fn found_token(rest: &str) -> Option<String> {
 /// Words a person uses for each grammar rule; `None` hides the rule from "expected" lists.
 fn rule_name(r: Rule) -> Option<&'static str> {
     Some(match r {
-        Rule::levels_decl | Rule::enum_decl | Rule::record_decl | Rule::manifest_decl | Rule::let_decl | Rule::policy_decl => {
+        Rule::levels_decl
+        | Rule::enum_decl
+        | Rule::record_decl
+        | Rule::manifest_decl
+        | Rule::let_decl
+        | Rule::policy_decl => {
             "a declaration (`policy`, `let`, `record`, `levels`, `enum` or `manifest`)"
         }
         Rule::EOI => "end of file",
@@ -218,7 +245,13 @@ fn rule_name(r: Rule) -> Option<&'static str> {
         Rule::field_name => "a field name",
         Rule::policy_name => "a policy name",
         Rule::variant => "a value name",
-        Rule::type_expr | Rule::list_type | Rule::map_type | Rule::inline_enum | Rule::inline_levels | Rule::inline_record | Rule::named_type => "a type",
+        Rule::type_expr
+        | Rule::list_type
+        | Rule::map_type
+        | Rule::inline_enum
+        | Rule::inline_levels
+        | Rule::inline_record
+        | Rule::named_type => "a type",
         Rule::optional => "`?`",
         Rule::field_decl => "a field",
         Rule::severity_clause => "`severity`",
@@ -227,12 +260,35 @@ fn rule_name(r: Rule) -> Option<&'static str> {
         Rule::message_clause => "`message`",
         Rule::help_clause => "`help`",
         Rule::severity_level => "`deny`, `warn` or `info`",
-        Rule::expr | Rule::quantifier | Rule::quant_kind | Rule::call | Rule::paren | Rule::list | Rule::bool | Rule::int | Rule::float
-        | Rule::duration | Rule::timestamp | Rule::op_not | Rule::op_neg => "an expression",
+        Rule::expr
+        | Rule::quantifier
+        | Rule::quant_kind
+        | Rule::call
+        | Rule::paren
+        | Rule::list
+        | Rule::bool
+        | Rule::int
+        | Rule::float
+        | Rule::duration
+        | Rule::timestamp
+        | Rule::op_not
+        | Rule::op_neg => "an expression",
         Rule::string => "a string",
         Rule::template => "a string (the message text, in double quotes)",
-        Rule::op_or | Rule::op_and | Rule::op_eq | Rule::op_ne | Rule::op_le | Rule::op_ge | Rule::op_lt | Rule::op_gt | Rule::op_in
-        | Rule::op_matches | Rule::op_add | Rule::op_sub | Rule::op_mul | Rule::op_div => "an operator",
+        Rule::op_or
+        | Rule::op_and
+        | Rule::op_eq
+        | Rule::op_ne
+        | Rule::op_le
+        | Rule::op_ge
+        | Rule::op_lt
+        | Rule::op_gt
+        | Rule::op_in
+        | Rule::op_matches
+        | Rule::op_add
+        | Rule::op_sub
+        | Rule::op_mul
+        | Rule::op_div => "an operator",
         Rule::field_access => "`.`",
         Rule::where_op | Rule::kw_where => "`where`",
         Rule::kw_in => "`in`",
@@ -264,7 +320,11 @@ impl Lower {
     fn span(&self, p: &Pair<'_, Rule>) -> Span {
         let s = p.as_span();
         let len = p.as_str().trim_end().len();
-        Span::new(self.file, self.base + s.start(), self.base + s.start() + len)
+        Span::new(
+            self.file,
+            self.base + s.start(),
+            self.base + s.start() + len,
+        )
     }
 
     fn ident(&self, p: Pair<'_, Rule>) -> Ident {
@@ -284,11 +344,19 @@ impl Lower {
     }
 
     /// Leading `doc` pairs joined into one doc string.
-    fn docs<'i>(&self, inner: &mut std::iter::Peekable<pest::iterators::Pairs<'i, Rule>>) -> Option<String> {
+    fn docs<'i>(
+        &self,
+        inner: &mut std::iter::Peekable<pest::iterators::Pairs<'i, Rule>>,
+    ) -> Option<String> {
         let mut lines = Vec::new();
         while let Some(p) = inner.next_if(|p| p.as_rule() == Rule::doc) {
             let text = p.into_inner().next().map_or("", |t| t.as_str());
-            lines.push(text.strip_prefix(' ').unwrap_or(text).trim_end().to_string());
+            lines.push(
+                text.strip_prefix(' ')
+                    .unwrap_or(text)
+                    .trim_end()
+                    .to_string(),
+            );
         }
         (!lines.is_empty()).then(|| lines.join("\n"))
     }
@@ -300,7 +368,12 @@ impl Lower {
         let _kw = inner.next();
         let name = self.ident(inner.next().expect("grammar: enum name"));
         let variants = self.variants(inner.next().expect("grammar: variants"));
-        EnumDecl { doc, name, variants, span }
+        EnumDecl {
+            doc,
+            name,
+            variants,
+            span,
+        }
     }
 
     fn variants(&mut self, p: Pair<'_, Rule>) -> Vec<Variant> {
@@ -322,7 +395,12 @@ impl Lower {
         let _kw = inner.next();
         let name = self.ident(inner.next().expect("grammar: record name"));
         let fields = self.record_body(inner.next().expect("grammar: record body"));
-        RecordDecl { doc, name, fields, span }
+        RecordDecl {
+            doc,
+            name,
+            fields,
+            span,
+        }
     }
 
     fn record_body(&mut self, p: Pair<'_, Rule>) -> Vec<FieldDecl> {
@@ -346,20 +424,36 @@ impl Lower {
         let atom = inner.next().expect("grammar: type atom");
         let optional = inner.next().is_some();
         let kind = match atom.as_rule() {
-            Rule::named_type => TypeKind::Named(self.ident(atom.into_inner().next().expect("grammar: type name"))),
-            Rule::list_type => {
-                TypeKind::List(Box::new(self.type_expr(atom.into_inner().next().expect("grammar: list element type"))))
+            Rule::named_type => {
+                TypeKind::Named(self.ident(atom.into_inner().next().expect("grammar: type name")))
             }
+            Rule::list_type => TypeKind::List(Box::new(
+                self.type_expr(
+                    atom.into_inner()
+                        .next()
+                        .expect("grammar: list element type"),
+                ),
+            )),
             Rule::map_type => {
                 let t = atom.into_inner().nth(1).expect("grammar: map value type");
                 TypeKind::Map(Box::new(self.type_expr(t)))
             }
-            Rule::inline_record => TypeKind::Record(self.record_body(atom.into_inner().next().expect("grammar: record body"))),
-            Rule::inline_enum => TypeKind::Enum(self.variants(atom.into_inner().nth(1).expect("grammar: variants"))),
-            Rule::inline_levels => TypeKind::Levels(self.variants(atom.into_inner().nth(1).expect("grammar: variants"))),
+            Rule::inline_record => TypeKind::Record(
+                self.record_body(atom.into_inner().next().expect("grammar: record body")),
+            ),
+            Rule::inline_enum => {
+                TypeKind::Enum(self.variants(atom.into_inner().nth(1).expect("grammar: variants")))
+            }
+            Rule::inline_levels => TypeKind::Levels(
+                self.variants(atom.into_inner().nth(1).expect("grammar: variants")),
+            ),
             r => panic!("grammar: unexpected type rule {r:?}"),
         };
-        TypeExpr { kind, optional, span }
+        TypeExpr {
+            kind,
+            optional,
+            span,
+        }
     }
 
     fn let_decl(&mut self, p: Pair<'_, Rule>) -> LetDecl {
@@ -369,7 +463,12 @@ impl Lower {
         let _kw = inner.next();
         let name = self.ident(inner.next().expect("grammar: let name"));
         let body = self.expr(inner.next().expect("grammar: let body"));
-        LetDecl { doc, name, body, span }
+        LetDecl {
+            doc,
+            name,
+            body,
+            span,
+        }
     }
 
     fn policy_decl(&mut self, p: Pair<'_, Rule>) -> PolicyDecl {
@@ -379,7 +478,12 @@ impl Lower {
         let _kw = inner.next();
         let name = self.ident(inner.next().expect("grammar: policy name"));
         let clauses = inner.map(|c| self.clause(c)).collect();
-        PolicyDecl { doc, name, clauses, span }
+        PolicyDecl {
+            doc,
+            name,
+            clauses,
+            span,
+        }
     }
 
     fn clause(&mut self, p: Pair<'_, Rule>) -> Clause {
@@ -412,7 +516,13 @@ impl Lower {
             .into_inner()
             .map(|part| match part.as_rule() {
                 Rule::text => TemplatePart::Text(unescape(part.as_str())),
-                Rule::interp => TemplatePart::Expr(self.expr(part.into_inner().next().expect("grammar: interpolated expr"))),
+                Rule::interp => TemplatePart::Expr(
+                    self.expr(
+                        part.into_inner()
+                            .next()
+                            .expect("grammar: interpolated expr"),
+                    ),
+                ),
                 r => panic!("grammar: unexpected template rule {r:?}"),
             })
             .collect();
@@ -460,14 +570,20 @@ impl Lower {
                 let span = lhs.span.cover(this.borrow().span(&op));
                 match op.as_rule() {
                     Rule::field_access => {
-                        let name = this.borrow().ident(op.into_inner().next().expect("grammar: field name"));
+                        let name = this
+                            .borrow()
+                            .ident(op.into_inner().next().expect("grammar: field name"));
                         Spanned::new(ExprKind::Field(Box::new(lhs), name), span)
                     }
                     Rule::where_op => {
                         let mut inner = op.into_inner();
                         let _kw = inner.next();
-                        let var = this.borrow().ident(inner.next().expect("grammar: where variable"));
-                        let body = this.borrow_mut().expr(inner.next().expect("grammar: where body"));
+                        let var = this
+                            .borrow()
+                            .ident(inner.next().expect("grammar: where variable"));
+                        let body = this
+                            .borrow_mut()
+                            .expr(inner.next().expect("grammar: where body"));
                         Spanned::new(ExprKind::Where(Box::new(lhs), var, Box::new(body)), span)
                     }
                     r => panic!("grammar: unexpected postfix {r:?}"),
@@ -506,8 +622,11 @@ impl Lower {
                 Ok(n) => ExprKind::Int(n),
                 Err(_) => {
                     self.errors.push(
-                        Diagnostic::error("charter::syntax::int_overflow", "integer literal is too large")
-                            .with_label(span, "does not fit in a 64-bit integer"),
+                        Diagnostic::error(
+                            "charter::syntax::int_overflow",
+                            "integer literal is too large",
+                        )
+                        .with_label(span, "does not fit in a 64-bit integer"),
                     );
                     ExprKind::Int(0)
                 }
@@ -517,14 +636,19 @@ impl Lower {
                 Some(secs) => ExprKind::Duration(secs),
                 None => {
                     self.errors.push(
-                        Diagnostic::error("charter::syntax::duration_overflow", "duration literal is too large")
-                            .with_label(span, "does not fit in 64-bit seconds"),
+                        Diagnostic::error(
+                            "charter::syntax::duration_overflow",
+                            "duration literal is too large",
+                        )
+                        .with_label(span, "does not fit in 64-bit seconds"),
                     );
                     ExprKind::Duration(0)
                 }
             },
             Rule::timestamp => ExprKind::Timestamp(p.as_str().to_string()),
-            Rule::string => ExprKind::Str(unescape(p.into_inner().next().map_or("", |s| s.as_str()))),
+            Rule::string => {
+                ExprKind::Str(unescape(p.into_inner().next().map_or("", |s| s.as_str())))
+            }
             Rule::list => ExprKind::List(p.into_inner().map(|e| self.expr(e)).collect()),
             Rule::var => ExprKind::Var(p.as_str().to_string()),
             Rule::call => {
@@ -534,7 +658,11 @@ impl Lower {
             }
             Rule::quantifier => {
                 let mut inner = p.into_inner();
-                let q = if inner.next().expect("grammar: quantifier kind").as_str() == "any" { Quant::Any } else { Quant::All };
+                let q = if inner.next().expect("grammar: quantifier kind").as_str() == "any" {
+                    Quant::Any
+                } else {
+                    Quant::All
+                };
                 let var = self.ident(inner.next().expect("grammar: quantifier variable"));
                 let _in = inner.next();
                 let coll = self.expr(inner.next().expect("grammar: quantifier collection"));

@@ -27,7 +27,12 @@ pub fn charter(dir: &Path, args: &[String]) -> (i32, String, String) {
 
 fn case_args(dir: &Path) -> Vec<String> {
     if let Ok(text) = std::fs::read_to_string(dir.join("args")) {
-        return text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(String::from).collect();
+        return text
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .map(String::from)
+            .collect();
     }
     let mut manifests: Vec<String> = std::fs::read_dir(dir)
         .expect("case folder")
@@ -36,7 +41,11 @@ fn case_args(dir: &Path) -> Vec<String> {
         .filter(|n| n.ends_with(".yaml") || n.ends_with(".yml") || n.ends_with(".json"))
         .collect();
     manifests.sort();
-    let mut args = vec!["check".to_string(), "--policies".to_string(), ".".to_string()];
+    let mut args = vec![
+        "check".to_string(),
+        "--policies".to_string(),
+        ".".to_string(),
+    ];
     args.extend(manifests);
     args
 }
@@ -47,9 +56,15 @@ fn render_case(dir: &Path) -> String {
     let mut json_args = args.clone();
     json_args.insert(1, "--format=json".to_string());
     let (json_code, json, _) = charter(dir, &json_args);
-    assert_eq!(code, json_code, "human and JSON runs disagree on the exit code in {}", dir.display());
+    assert_eq!(
+        code,
+        json_code,
+        "human and JSON runs disagree on the exit code in {}",
+        dir.display()
+    );
     if !json.is_empty() {
-        serde_json::from_str::<serde_json::Value>(&json).unwrap_or_else(|e| panic!("invalid JSON output in {}: {e}\n{json}", dir.display()));
+        serde_json::from_str::<serde_json::Value>(&json)
+            .unwrap_or_else(|e| panic!("invalid JSON output in {}: {e}\n{json}", dir.display()));
     }
     let mut s = format!("$ charter {}\nexit: {code}\n", args.join(" "));
     s.push_str("--- stdout ---\n");
@@ -66,15 +81,28 @@ fn render_case(dir: &Path) -> String {
 #[test]
 fn cases() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/cases");
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&root).expect("tests/cases").filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.is_dir()).collect();
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&root)
+        .expect("tests/cases")
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
     dirs.sort();
-    assert!(dirs.len() >= 40, "expected at least 40 cases, found {}", dirs.len());
+    assert!(
+        dirs.len() >= 40,
+        "expected at least 40 cases, found {}",
+        dirs.len()
+    );
     let mut settings = insta::Settings::clone_current();
     settings.set_prepend_module_to_snapshot(false);
     settings.set_snapshot_path("snapshots/cases");
     settings.bind(|| {
         for dir in dirs {
-            let name = dir.file_name().expect("case name").to_string_lossy().into_owned();
+            let name = dir
+                .file_name()
+                .expect("case name")
+                .to_string_lossy()
+                .into_owned();
             insta::assert_snapshot!(name, render_case(&dir));
         }
     });
