@@ -205,6 +205,7 @@ impl<'a> Evaluator<'a> {
             return result;
         }
         result.outcome = Outcome::Fail;
+        let first_failed = failed[0];
         // Again, recording what was read and why each clause is false.
         self.recording = true;
         self.reads.clear();
@@ -221,11 +222,10 @@ impl<'a> Evaluator<'a> {
         result.evidence = self.evidence();
         result.message = Some(match &p.message {
             Some(t) => self.template(t),
-            None => p
-                .doc
-                .as_deref()
-                .and_then(|d| d.lines().next())
-                .map_or_else(|| format!("policy `{}` failed", p.name), str::to_string),
+            None => match p.doc.as_deref().and_then(|d| d.lines().next()) {
+                Some(line) => line.to_string(),
+                None => format!("policy `{}` failed: `{}` does not hold", p.name, self.src(first_failed)),
+            },
         });
         result.help = p.help.as_ref().map(|t| self.template(t));
         result
