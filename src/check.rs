@@ -18,18 +18,46 @@ pub struct Checked {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-const PRIMITIVES: [&str; 6] = ["bool", "int", "float", "string", "timestamp", "duration"];
+const PRIMITIVES: [&str; 8] = [
+    "bool",
+    "int",
+    "float",
+    "string",
+    "timestamp",
+    "duration",
+    "date",
+    "time",
+];
+
+const WEEKDAYS: [&str; 7] = [
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+];
 
 pub fn check(files: &[&ast::PolicyFile]) -> Checked {
     let mut cx = Checker::default();
     let items: Vec<&Item> = files.iter().flat_map(|f| f.items.iter()).collect();
+    cx.builtin_types();
     cx.declare_types(&items);
     cx.define_types(&items);
     cx.find_manifest(&items);
+    cx.check_defaults();
     cx.declare_defs(&items);
     cx.check_defs();
     let policies = cx.check_policies(&items);
     cx.warn_unused_defs();
+    dedup(&mut cx.diags);
+    for d in &mut cx.diags {
+        d.message = articles(&d.message);
+        for l in &mut d.labels {
+            l.text = articles(&l.text);
+        }
+    }
     let has_errors = cx
         .diags
         .iter()
@@ -46,6 +74,7 @@ pub fn check(files: &[&ast::PolicyFile]) -> Checked {
             })
             .collect();
         Program {
+            uses_now: cx.uses_now,
             schema: cx.schema,
             defs,
             policies,
@@ -55,6 +84,41 @@ pub fn check(files: &[&ast::PolicyFile]) -> Checked {
         program,
         diagnostics: cx.diags,
     }
+}
+
+/// Messages are built as "a {type}"; types that start with a vowel sound take "an".
+fn articles(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find("a ") {
+        let boundary =
+            i == 0 || !rest[..i].ends_with(|c: char| c.is_alphanumeric() || c == '_' || c == '`');
+        let next = rest[i + 2..].chars().next();
+        out.push_str(&rest[..i]);
+        if boundary
+            && next.is_some_and(|c| "aeiouAEIOU".contains(c))
+            && !rest[i + 2..].starts_with("unique")
+        {
+            out.push_str("an ");
+        } else {
+            out.push_str("a ");
+        }
+        rest = &rest[i + 2..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// A parameterised definition checked at several call sites reports a mistake in its body once.
+fn dedup(diags: &mut Vec<Diagnostic>) {
+    let mut seen: Vec<Diagnostic> = Vec::new();
+    diags.retain(|d| {
+        if seen.contains(d) {
+            return false;
+        }
+        seen.push(d.clone());
+        true
+    });
 }
 
 fn unknown_expr(span: Span) -> Expr {
@@ -77,6 +141,8 @@ struct DefSlot<'a> {
     state: DefState,
     body: Option<Expr>,
     used: bool,
+    /// Set while a call of this parameterised definition is being checked (finds recursion).
+    expanding: bool,
 }
 
 #[derive(Default)]
@@ -87,6 +153,9 @@ struct Checker<'a> {
     defs: Vec<DefSlot<'a>>,
     def_names: HashMap<String, DefId>,
     diags: Vec<Diagnostic>,
+    uses_now: bool,
+    /// Field defaults, checked once every type is known: (record, field index, expression).
+    pending_defaults: Vec<(TypeId, usize, &'a ast::Expr)>,
 }
 
 impl<'a> Checker<'a> {
@@ -94,16 +163,57 @@ impl<'a> Checker<'a> {
         self.diags.push(d);
     }
 
+    /// `what` is `type`, `policy`, ... or `field of \`owner\``: the message reads
+    /// "field `name` of `owner` is defined twice".
     fn duplicate(&mut self, what: &str, name: &ast::Ident, first: Span) {
+        let message = match what.split_once(" of ") {
+            Some((kind, owner)) => format!("{kind} `{}` of {owner} is defined twice", name.node),
+            None => format!("{what} `{}` is defined twice", name.node),
+        };
         self.error(
-            Diagnostic::error(
-                "charter::check::duplicate",
-                format!("{what} `{}` is defined twice", name.node),
-            )
-            .with_label(name.span, "defined again here")
-            .with_label(first, "first defined here")
-            .with_help("rename one of them"),
+            Diagnostic::error("charter::check::duplicate", message)
+                .with_label(name.span, "defined again here")
+                .with_label(first, "first defined here")
+                .with_help("rename one of them"),
         );
+    }
+
+    fn builtin_types(&mut self) {
+        self.schema.weekday = self.schema.types.len();
+        self.schema.types.push(TypeDef::Enum(EnumDef {
+            name: "weekday".into(),
+            ordered: true,
+            variants: WEEKDAYS.iter().map(|d| d.to_string()).collect(),
+            ignore_case: true,
+            open: false,
+            span: Span::default(),
+        }));
+        self.type_names
+            .insert("weekday".into(), (self.schema.weekday, Span::default()));
+    }
+
+    /// `(ignore_case, open)`: the allowed modifiers and their values.
+    fn modifiers(&mut self, mods: &[ast::Ident], allowed: &[&'static str]) -> (bool, bool) {
+        let (mut ignore_case, mut open) = (false, false);
+        for m in mods {
+            match m.node.as_str() {
+                "ignore_case" if allowed.contains(&"ignore_case") => ignore_case = true,
+                "open" if allowed.contains(&"open") => open = true,
+                other => {
+                    let help = suggest(other, allowed.iter().copied())
+                        .unwrap_or_else(|| format!("allowed here: {}", allowed.join(", ")));
+                    self.error(
+                        Diagnostic::error(
+                            "charter::check::unknown_modifier",
+                            format!("unknown modifier `{other}`"),
+                        )
+                        .with_label(m.span, "not allowed here")
+                        .with_help(help),
+                    );
+                }
+            }
+        }
+        (ignore_case, open)
     }
 
     /// Pass 1: every named type gets an id, so fields can refer to types declared later.
@@ -116,6 +226,8 @@ impl<'a> Checker<'a> {
                         name: d.name.node.clone(),
                         ordered: matches!(item, Item::Levels(_)),
                         variants: Vec::new(),
+                        ignore_case: false,
+                        open: false,
                         span: d.name.span,
                     }),
                 ),
@@ -141,6 +253,17 @@ impl<'a> Checker<'a> {
                 continue;
             }
             if let Some(&(_, first)) = self.type_names.get(&name.node) {
+                if first == Span::default() {
+                    self.error(
+                        Diagnostic::error(
+                            "charter::check::reserved_name",
+                            format!("`{}` is a built-in type", name.node),
+                        )
+                        .with_label(name.span, "cannot be redefined")
+                        .with_help("choose another name"),
+                    );
+                    continue;
+                }
                 self.duplicate("type", name, first);
                 continue;
             }
@@ -162,8 +285,12 @@ impl<'a> Checker<'a> {
                         continue;
                     }
                     let variants = self.variants(&d.variants, &d.name.node);
+                    let (ignore_case, open) =
+                        self.modifiers(&d.modifiers, &["ignore_case", "open"]);
                     if let TypeDef::Enum(e) = &mut self.schema.types[id] {
                         e.variants = variants;
+                        e.ignore_case = ignore_case;
+                        e.open = open;
                     }
                 }
                 Item::Record(d) => {
@@ -177,6 +304,7 @@ impl<'a> Checker<'a> {
                     if let TypeDef::Record(r) = &mut self.schema.types[id] {
                         r.fields = fields;
                     }
+                    self.queue_defaults(id, &d.fields);
                 }
                 _ => {}
             }
@@ -197,7 +325,7 @@ impl<'a> Checker<'a> {
         out
     }
 
-    fn fields(&mut self, fs: &[ast::FieldDecl], owner: &str) -> Vec<FieldDef> {
+    fn fields(&mut self, fs: &'a [ast::FieldDecl], owner: &str) -> Vec<FieldDef> {
         let mut out: Vec<FieldDef> = Vec::new();
         for f in fs {
             if let Some(first) = out.iter().find(|o| o.name == f.name.node) {
@@ -206,10 +334,13 @@ impl<'a> Checker<'a> {
                 continue;
             }
             let ty = self.type_expr(&f.ty, &format!("{owner}.{}", f.name.node));
+            let bounds = self.bounds(&f.ty, &ty);
             out.push(FieldDef {
                 name: f.name.node.clone(),
                 ty,
-                optional: f.ty.optional,
+                optional: f.ty.optional || f.default.is_some(),
+                default: None,
+                bounds,
                 doc: f.doc.clone(),
                 span: f.name.span,
             });
@@ -217,7 +348,87 @@ impl<'a> Checker<'a> {
         out
     }
 
-    fn type_expr(&mut self, t: &ast::TypeExpr, path: &str) -> Ty {
+    /// Remembers the defaults of a record's fields, to check once every type is known.
+    fn queue_defaults(&mut self, id: TypeId, fs: &'a [ast::FieldDecl]) {
+        let TypeDef::Record(rec) = &self.schema.types[id] else {
+            return;
+        };
+        let pending: Vec<(TypeId, usize, &'a ast::Expr)> = fs
+            .iter()
+            .filter_map(|f| Some((id, rec.field(&f.name.node)?, f.default.as_ref()?)))
+            .collect();
+        self.pending_defaults.extend(pending);
+    }
+
+    fn check_defaults(&mut self) {
+        for (id, index, e) in std::mem::take(&mut self.pending_defaults) {
+            let ty = self.schema.record(id).fields[index].ty.clone();
+            let checked = expr::ExprChecker::new(self).expr(e, Some(&ty));
+            if !expr::is_constant(&checked) {
+                self.error(
+                    Diagnostic::error(
+                        "charter::check::default_not_constant",
+                        "a field default must be a constant",
+                    )
+                    .with_label(e.span, "this reads other values")
+                    .with_help("write a literal, e.g. `labels: [string] = []`"),
+                );
+            } else if expr::unify(&checked.ty, &ty).is_none() {
+                let (found, want) = (self.schema.display(&checked.ty), self.schema.display(&ty));
+                self.error(
+                    Diagnostic::error(
+                        "charter::check::type_mismatch",
+                        format!("the default is a {found}, but the field is a {want}"),
+                    )
+                    .with_label(e.span, format!("this is a {found}")),
+                );
+            }
+            if let TypeDef::Record(r) = &mut self.schema.types[id] {
+                r.fields[index].default = Some(checked);
+            }
+        }
+    }
+
+    /// `int >= 0`: bounds apply to numbers and durations.
+    fn bounds(&mut self, t: &ast::TypeExpr, ty: &Ty) -> Vec<(CmpOp, f64)> {
+        let mut out = Vec::new();
+        for r in &t.refinements {
+            if !matches!(ty, Ty::Int | Ty::Float | Ty::Unknown) {
+                let found = self.schema.display(ty);
+                self.error(
+                    Diagnostic::error(
+                        "charter::check::bad_bound",
+                        format!("a {found} cannot have a numeric bound"),
+                    )
+                    .with_label(r.span, "bounds apply to `int` and `float` fields"),
+                );
+                continue;
+            }
+            let Ok(v) = r.bound.parse::<f64>() else {
+                continue;
+            };
+            if *ty == Ty::Int && r.bound.contains('.') {
+                self.error(
+                    Diagnostic::error(
+                        "charter::check::bad_bound",
+                        format!("an `int` field needs a whole-number bound, not {}", r.bound),
+                    )
+                    .with_label(r.span, "not a whole number"),
+                );
+                continue;
+            }
+            let op = match r.op {
+                ast::BinOp::Ge => CmpOp::Ge,
+                ast::BinOp::Le => CmpOp::Le,
+                ast::BinOp::Gt => CmpOp::Gt,
+                _ => CmpOp::Lt,
+            };
+            out.push((op, v));
+        }
+        out
+    }
+
+    fn type_expr(&mut self, t: &'a ast::TypeExpr, path: &str) -> Ty {
         match &t.kind {
             TypeKind::Named(n) => match n.node.as_str() {
                 "bool" => Ty::Bool,
@@ -226,6 +437,8 @@ impl<'a> Checker<'a> {
                 "string" => Ty::Str,
                 "timestamp" => Ty::Timestamp,
                 "duration" => Ty::Duration,
+                "date" => Ty::Date,
+                "time" => Ty::Time,
                 name => match self.type_names.get(name) {
                     Some(&(id, _)) => match &self.schema.types[id] {
                         TypeDef::Record(_) => Ty::Record(id),
@@ -251,7 +464,7 @@ impl<'a> Checker<'a> {
                     }
                 },
             },
-            TypeKind::List(inner) | TypeKind::Map(inner) => {
+            TypeKind::List(inner) | TypeKind::Map(inner, _) => {
                 if inner.optional {
                     self.error(
                         Diagnostic::error(
@@ -263,10 +476,12 @@ impl<'a> Checker<'a> {
                     );
                 }
                 let elem = self.type_expr(inner, path);
-                if matches!(t.kind, TypeKind::List(_)) {
-                    Ty::List(Box::new(elem))
-                } else {
-                    Ty::Map(Box::new(elem))
+                match &t.kind {
+                    TypeKind::Map(_, mods) => {
+                        let (ignore_case, _) = self.modifiers(mods, &["ignore_case"]);
+                        Ty::Map(Box::new(elem), ignore_case)
+                    }
+                    _ => Ty::List(Box::new(elem)),
                 }
             }
             TypeKind::Record(fields) => {
@@ -276,20 +491,24 @@ impl<'a> Checker<'a> {
                     fields: Vec::new(),
                     span: t.span,
                 }));
-                let fields = self.fields(fields, path);
+                let fields_def = self.fields(fields, path);
                 if let TypeDef::Record(r) = &mut self.schema.types[id] {
-                    r.fields = fields;
+                    r.fields = fields_def;
                 }
+                self.queue_defaults(id, fields);
                 Ty::Record(id)
             }
-            TypeKind::Enum(vs) | TypeKind::Levels(vs) => {
+            TypeKind::Enum(vs, mods) | TypeKind::Levels(vs, mods) => {
                 let variants = self.variants(vs, path);
+                let (ignore_case, open) = self.modifiers(mods, &["ignore_case", "open"]);
                 let id = self.schema.types.len();
-                let ordered = matches!(t.kind, TypeKind::Levels(_));
+                let ordered = matches!(t.kind, TypeKind::Levels(..));
                 self.schema.types.push(TypeDef::Enum(EnumDef {
                     name: path.to_string(),
                     ordered,
                     variants,
+                    ignore_case,
+                    open,
                     span: t.span,
                 }));
                 Ty::Enum(id)
@@ -302,7 +521,15 @@ impl<'a> Checker<'a> {
         for item in items {
             let Item::Manifest(d) = item else { continue };
             if let Some(f) = first {
-                self.duplicate("manifest", &d.name, f.name.span);
+                self.error(
+                    Diagnostic::error(
+                        "charter::check::two_manifests",
+                        format!("a policy set declares one manifest, but this one declares `{}` and `{}`", f.name.node, d.name.node),
+                    )
+                    .with_label(d.name.span, "second manifest declaration")
+                    .with_label(f.name.span, "first manifest declaration")
+                    .with_help("keep one `manifest`; declare other shapes with `record`"),
+                );
                 continue;
             }
             first = Some(d);
@@ -316,6 +543,7 @@ impl<'a> Checker<'a> {
             if let TypeDef::Record(r) = &mut self.schema.types[id] {
                 r.fields = fields;
             }
+            self.queue_defaults(id, &d.fields);
             self.schema.root = id;
             self.schema.root_name = d.name.node.clone();
             self.has_root = true;
@@ -356,6 +584,7 @@ impl<'a> Checker<'a> {
                 state: DefState::Unchecked,
                 body: None,
                 used: false,
+                expanding: false,
             });
         }
     }
@@ -380,7 +609,20 @@ impl<'a> Checker<'a> {
         }
         self.defs[id].state = DefState::InProgress;
         let decl = self.defs[id].decl;
-        let body = expr::ExprChecker::new(self).expr(&decl.body, None);
+        let body = match &decl.params {
+            // Checked at every call with the arguments' types; here once for names alone.
+            Some(params) => {
+                let scope = params
+                    .iter()
+                    .map(|p| (p.name.node.as_str().into(), Ty::Unknown))
+                    .collect();
+                self.defs[id].expanding = true;
+                let body = expr::ExprChecker::with_scope(self, scope).expr(&decl.body, None);
+                self.defs[id].expanding = false;
+                body
+            }
+            None => expr::ExprChecker::new(self).expr(&decl.body, None),
+        };
         let ty = body.ty.clone();
         self.defs[id].body = Some(body);
         self.defs[id].state = DefState::Done;

@@ -19,12 +19,15 @@ use value::{Value, compare, display, element_name, equal};
 pub struct Options {
     /// Evaluation steps allowed per policy.
     pub step_budget: u64,
+    /// The value of `now`.
+    pub now: jiff::Timestamp,
 }
 
 impl Default for Options {
     fn default() -> Self {
         Options {
             step_budget: 10_000_000,
+            now: jiff::Timestamp::UNIX_EPOCH,
         }
     }
 }
@@ -138,6 +141,9 @@ pub fn evaluate(
 
 type R<'a> = Result<Value<'a>, EvalError>;
 
+/// The code of the error `has` and `??` catch: a field, key or element that is not there.
+const ABSENT: &str = "charter::eval::absent";
+
 const MAX_DEPTH: usize = 2_000;
 
 struct Evaluator<'a> {
@@ -145,6 +151,7 @@ struct Evaluator<'a> {
     schema: &'a Schema,
     root: &'a Node,
     sources: &'a Sources,
+    now: jiff::Timestamp,
     env: Vec<Value<'a>>,
     defs: Vec<Option<Value<'a>>>,
     recording: bool,
@@ -161,6 +168,7 @@ impl<'a> Evaluator<'a> {
             schema: &program.schema,
             root,
             sources,
+            now: options.now,
             env: Vec::new(),
             defs: vec![None; program.defs.len()],
             recording: false,
@@ -224,7 +232,11 @@ impl<'a> Evaluator<'a> {
             Some(t) => self.template(t),
             None => match p.doc.as_deref().and_then(|d| d.lines().next()) {
                 Some(line) => line.to_string(),
-                None => format!("policy `{}` failed: `{}` does not hold", p.name, self.src(first_failed)),
+                None => format!(
+                    "policy `{}` failed: `{}` does not hold",
+                    p.name,
+                    self.src(first_failed)
+                ),
             },
         });
         result.help = p.help.as_ref().map(|t| self.template(t));
@@ -322,6 +334,8 @@ impl<'a> Evaluator<'a> {
                 Const::Str(s) => Value::Str(s.clone()),
                 Const::Duration(d) => Value::Duration(*d),
                 Const::Timestamp(t) => Value::Timestamp(*t),
+                Const::Date(d) => Value::Date(*d),
+                Const::Time(t) => Value::Time(*t),
                 Const::Enum(t, i) => Value::Enum(*t, *i),
             },
             ExprKind::List(xs) => {
@@ -351,9 +365,10 @@ impl<'a> Evaluator<'a> {
                 record,
                 index,
             } => {
-                let b = self.eval(base)?;
-                let Value::Record(_, node) = b else {
-                    panic!("checker let a field access on a non-record through")
+                let node = match self.eval(base)? {
+                    Value::Record(_, node) => node,
+                    Value::RecordLit(_, values) => return Ok(values[*index].clone()),
+                    v => panic!("checker let a field access on {v:?} through"),
                 };
                 let NodeValue::Record(fields) = &node.value else {
                     panic!("record value without record node")
@@ -366,21 +381,177 @@ impl<'a> Evaluator<'a> {
                         }
                         Value::from_node(n, &field.ty)
                     }
+                    None => match &field.default {
+                        Some(d) => self.eval(d)?,
+                        None => {
+                            let path = path_text(e, self.program);
+                            let help = format!(
+                                "test that it is present first: `has({path}) and ...`, or give a default: `{path} ?? ...`"
+                            );
+                            let mut err = self.absent(
+                                e.span,
+                                format!("`{path}` is absent in this manifest"),
+                                help,
+                            );
+                            err.manifest_span = Some(node.key_span.unwrap_or(node.span));
+                            return Err(err);
+                        }
+                    },
+                }
+            }
+            ExprKind::Now => Value::Timestamp(self.now),
+            ExprKind::If(c, a, b) => {
+                if self.bool(c)? {
+                    self.eval(a)?
+                } else {
+                    self.eval(b)?
+                }
+            }
+            ExprKind::Index(base, key) => {
+                let b = self.eval(base)?;
+                let k = self.eval(key)?;
+                self.index(b, k, e)?
+            }
+            ExprKind::Default(a, b) => match self.eval(a) {
+                Ok(v) => v,
+                Err(err) if err.code == ABSENT => self.eval(b)?,
+                Err(err) => return Err(err),
+            },
+            ExprKind::Regex(a, re, _) => match self.eval(a)? {
+                Value::Str(s) => Value::Bool(re.is_match(&s)),
+                v => panic!("checker let `=~` on {v:?} through"),
+            },
+            ExprKind::QuantMap {
+                any,
+                slot,
+                coll,
+                body,
+            } => {
+                let m = self.eval(coll)?;
+                let mut result = !*any;
+                for (k, v) in self.entries(&m) {
+                    self.bind(*slot, Value::Str(k));
+                    self.env.push(v);
+                    let b = self.bool(body);
+                    self.env.truncate(*slot);
+                    if b? == *any {
+                        result = *any;
+                        break;
+                    }
+                }
+                Value::Bool(result)
+            }
+            ExprKind::MapOp {
+                slot, coll, body, ..
+            } => {
+                let xs = self.eval(coll)?;
+                let mut out = Vec::with_capacity(xs.len());
+                for x in xs.elements() {
+                    self.bind(*slot, x);
+                    let v = self.eval(body);
+                    self.env.truncate(*slot);
+                    out.push(v?);
+                }
+                Value::List(Rc::new(out))
+            }
+            ExprKind::By {
+                max,
+                slot,
+                coll,
+                key,
+                ..
+            } => {
+                let xs = self.eval(coll)?;
+                let mut best: Option<(Value<'a>, Value<'a>)> = None;
+                for x in xs.elements() {
+                    self.bind(*slot, x.clone());
+                    let k = self.eval(key);
+                    self.env.truncate(*slot);
+                    let k = k?;
+                    let better = match &best {
+                        None => true,
+                        // max_by keeps the last of equal keys, min_by the first.
+                        Some((bk, _)) => compare(&k, bk)
+                            .is_some_and(|o| if *max { o.is_ge() } else { o.is_lt() }),
+                    };
+                    if better {
+                        best = Some((k, x));
+                    }
+                }
+                match best {
+                    Some((_, x)) => x,
                     None => {
-                        let path = path_text(e, self.program);
-                        let mut err = self.err(
-                            "charter::eval::absent",
+                        let which = if *max { "max_by" } else { "min_by" };
+                        return Err(self.absent(
                             e.span,
-                            format!("`{path}` is absent in this manifest"),
-                            Some(format!(
-                                "test that it is present first: `has({path}) and ...`"
-                            )),
-                        );
-                        err.manifest_span = Some(node.key_span.unwrap_or(node.span));
-                        return Err(err);
+                            format!("`{which}` of an empty list has no element"),
+                            format!("give a default: `(... {which} ...) ?? ...`, or test `count(...) > 0` first"),
+                        ));
                     }
                 }
             }
+            ExprKind::DistinctBy {
+                slot, coll, key, ..
+            } => {
+                let xs = self.eval(coll)?;
+                let mut keys: Vec<Value<'a>> = Vec::new();
+                let mut out = Vec::new();
+                for x in xs.elements() {
+                    self.bind(*slot, x.clone());
+                    let k = self.eval(key);
+                    self.env.truncate(*slot);
+                    let k = k?;
+                    if !keys.iter().any(|y| equal(&k, y)) {
+                        keys.push(k);
+                        out.push(x);
+                    }
+                }
+                Value::List(Rc::new(out))
+            }
+            ExprKind::MapLit(kvs) => {
+                let mut out = Vec::with_capacity(kvs.len());
+                for (k, v) in kvs {
+                    out.push((k.clone(), self.eval(v)?));
+                }
+                Value::MapLit(Rc::new(out))
+            }
+            ExprKind::RecordLit(id, vs) => {
+                let mut out = Vec::with_capacity(vs.len());
+                for v in vs {
+                    out.push(self.eval(v)?);
+                }
+                Value::RecordLit(*id, Rc::new(out))
+            }
+            ExprKind::Apply { args, body, .. } => {
+                let mut vals = Vec::with_capacity(args.len());
+                for a in args {
+                    vals.push(self.eval(a)?);
+                }
+                let saved = std::mem::replace(&mut self.env, vals);
+                let r = self.eval(body);
+                self.env = saved;
+                r?
+            }
+            ExprKind::ToLocal(t, tz) => match self.eval(t)? {
+                Value::Timestamp(ts) => Value::Local(tz.to_datetime(ts)),
+                v => panic!("checker let local() on {v:?} through"),
+            },
+            ExprKind::LocalPart(t, part) => match self.eval(t)? {
+                Value::Local(dt) => match part {
+                    LocalPart::Year => Value::Int(i64::from(dt.year())),
+                    LocalPart::Month => Value::Int(i64::from(dt.month())),
+                    LocalPart::Day => Value::Int(i64::from(dt.day())),
+                    LocalPart::Hour => Value::Int(i64::from(dt.hour())),
+                    LocalPart::Minute => Value::Int(i64::from(dt.minute())),
+                    LocalPart::Weekday => Value::Enum(
+                        self.schema.weekday,
+                        u32::from(dt.weekday().to_monday_zero_offset() as u8),
+                    ),
+                    LocalPart::Date => Value::Date(dt.date()),
+                    LocalPart::Time => Value::Time(dt.time()),
+                },
+                v => panic!("checker let a local part of {v:?} through"),
+            },
             ExprKind::Not(x) => Value::Bool(!self.bool(x)?),
             ExprKind::Neg(x) => match self.eval(x)? {
                 Value::Int(i) => Value::Int(i.checked_neg().ok_or_else(|| self.overflow(e))?),
@@ -416,7 +587,9 @@ impl<'a> Evaluator<'a> {
                 let x = self.eval(a)?;
                 let xs = self.eval(b)?;
                 Value::Bool(match (&x, &xs) {
-                    (Value::Str(k), Value::Map(kvs, _)) => kvs.iter().any(|(key, _)| key == k),
+                    (Value::Str(_) | Value::Enum(..), Value::Map(..) | Value::MapLit(_)) => {
+                        self.lookup(&xs, &x).is_some()
+                    }
                     _ => xs.elements().any(|y| equal(&x, &y)),
                 })
             }
@@ -462,10 +635,94 @@ impl<'a> Evaluator<'a> {
             ExprKind::Call(f, args) => self.call(*f, args, e)?,
             ExprKind::Has(path) => match self.eval(path) {
                 Ok(_) => Value::Bool(true),
-                Err(err) if err.code == "charter::eval::absent" => Value::Bool(false),
+                Err(err) if err.code == ABSENT => Value::Bool(false),
                 Err(err) => return Err(err),
             },
         })
+    }
+
+    fn absent(&self, span: Span, message: String, help: String) -> EvalError {
+        self.err(ABSENT, span, message, Some(help))
+    }
+
+    /// The entries of a map, in manifest order.
+    fn entries(&mut self, m: &Value<'a>) -> Vec<(std::sync::Arc<str>, Value<'a>)> {
+        match m {
+            Value::Map(kvs, ty, _) => kvs
+                .iter()
+                .map(|(k, n)| {
+                    if self.recording {
+                        self.reads.push(n);
+                    }
+                    (k.clone(), Value::from_node(n, ty))
+                })
+                .collect(),
+            Value::MapLit(kvs) => kvs.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// A map entry by key (an enum value looks up its name); `ignore_case` maps compare keys
+    /// without case.
+    fn lookup(&mut self, m: &Value<'a>, key: &Value<'a>) -> Option<Value<'a>> {
+        let k: std::sync::Arc<str> = match key {
+            Value::Str(s) => s.clone(),
+            Value::Enum(id, i) => self.schema.enumeration(*id).variants[*i as usize]
+                .as_str()
+                .into(),
+            Value::Unlisted(_, s) => s.clone(),
+            _ => return None,
+        };
+        match m {
+            Value::Map(kvs, ty, ci) => {
+                let found = kvs.iter().find(|(key, _)| **key == *k).or_else(|| {
+                    ci.then(|| {
+                        kvs.iter()
+                            .find(|(key, _)| key.to_lowercase() == k.to_lowercase())
+                    })
+                    .flatten()
+                });
+                found.map(|(_, n)| {
+                    if self.recording {
+                        self.reads.push(n);
+                    }
+                    Value::from_node(n, ty)
+                })
+            }
+            Value::MapLit(kvs) => kvs
+                .iter()
+                .find(|(key, _)| **key == *k)
+                .map(|(_, v)| v.clone()),
+            _ => None,
+        }
+    }
+
+    fn index(&mut self, base: Value<'a>, key: Value<'a>, e: &'a Expr) -> R<'a> {
+        if let Value::Int(i) = key {
+            let n = base.len();
+            return match usize::try_from(i).ok().and_then(|i| base.elements().nth(i)) {
+                Some(v) => Ok(v),
+                None => Err(self.absent(
+                    e.span,
+                    format!("`{}` has no element {i} (it has {n})", self.src(e)),
+                    "positions start at 0; give a default with `?? ...`".into(),
+                )),
+            };
+        }
+        match self.lookup(&base, &key) {
+            Some(v) => Ok(v),
+            None => {
+                let shown = display(&key, self.schema);
+                Err(self.absent(
+                    e.span,
+                    format!(
+                        "`{}` has no key \"{shown}\"",
+                        self.src(e).split('[').next().unwrap_or("the map")
+                    ),
+                    "give a default for missing keys: `m[k] ?? value`".into(),
+                ))
+            }
+        }
     }
 
     fn bind(&mut self, slot: usize, v: Value<'a>) {
@@ -615,6 +872,37 @@ impl<'a> Evaluator<'a> {
                 (Value::Str(a), Value::Str(b)) => Value::Bool(a.contains(&**b)),
                 (xs, x) => Value::Bool(xs.elements().any(|y| equal(x, &y))),
             },
+            Builtin::First | Builtin::Last => {
+                let n = vals[0].len();
+                let item = if f == Builtin::First {
+                    vals[0].elements().next()
+                } else {
+                    vals[0].elements().nth(n.saturating_sub(1))
+                };
+                match item {
+                    Some(x) => x,
+                    None => {
+                        return Err(self.absent(
+                            e.span,
+                            format!("`{}` of an empty list has no element", f.name()),
+                            format!("give a default: `{}(...) ?? ...`", f.name()),
+                        ));
+                    }
+                }
+            }
+            Builtin::Keys => Value::List(Rc::new(
+                self.entries(&vals[0])
+                    .into_iter()
+                    .map(|(k, _)| Value::Str(k))
+                    .collect(),
+            )),
+            Builtin::Values => Value::List(Rc::new(
+                self.entries(&vals[0]).into_iter().map(|(_, v)| v).collect(),
+            )),
+            Builtin::Nfc => {
+                use unicode_normalization::UnicodeNormalization;
+                Value::Str(s(&vals[0]).nfc().collect::<String>().into())
+            }
             Builtin::Abs => match &vals[0] {
                 Value::Int(i) => Value::Int(i.checked_abs().ok_or_else(|| self.overflow(e))?),
                 Value::Float(f) => Value::Float(f.abs()),
@@ -956,7 +1244,7 @@ fn collect_paths<'a>(
                 );
             }
         }
-        (NodeValue::Map(kvs), Ty::Map(elem)) => {
+        (NodeValue::Map(kvs), Ty::Map(elem, _)) => {
             for (k, v) in kvs {
                 collect_paths(v, elem, format!("{path}.{k}"), in_list, schema, out);
             }

@@ -11,6 +11,7 @@ pub mod diag;
 pub mod eval;
 pub mod glob;
 pub mod manifest;
+pub mod re;
 pub mod report;
 pub mod source;
 pub mod syntax;
@@ -37,11 +38,16 @@ pub fn compile(sources: &Sources, files: &[FileId]) -> PolicySet {
         .iter()
         .flat_map(|p| p.errors.iter().cloned())
         .collect();
-    let syntax_ok = diagnostics.is_empty();
     let asts: Vec<&syntax::ast::PolicyFile> = parsed.iter().map(|p| &p.file).collect();
     let checked = check::check(&asts);
-    diagnostics.extend(checked.diagnostics);
-    let program = if syntax_ok { checked.program } else { None };
+    // With syntax errors, names and types are only reported once the files parse: an item that
+    // did not parse would otherwise cause follow-on errors ("unknown name") that mislead.
+    let program = if diagnostics.is_empty() {
+        diagnostics.extend(checked.diagnostics);
+        checked.program
+    } else {
+        None
+    };
     PolicySet {
         files: files.to_vec(),
         parsed,

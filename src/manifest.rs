@@ -11,7 +11,7 @@ use std::sync::Arc;
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::Spanned as YSpanned;
 
-use crate::check::ir::{Schema, Ty, TypeDef};
+use crate::check::ir::{CmpOp, Schema, Ty, TypeDef};
 use crate::diag::{Diagnostic, suggest};
 use crate::source::{FileId, Span};
 
@@ -39,8 +39,12 @@ pub enum NodeValue {
     Timestamp(jiff::Timestamp),
     /// Seconds.
     Duration(i64),
+    Date(jiff::civil::Date),
+    Time(jiff::civil::Time),
     /// A level or enum value: its index among the type's values.
     Enum(u32),
+    /// A value an `open` enum does not list, kept as written.
+    Unlisted(Arc<str>),
     List(Vec<Node>),
     Map(Vec<(Arc<str>, Node)>),
     /// Fields in schema order; `None` is an absent optional field.
@@ -64,10 +68,23 @@ pub fn load(file: FileId, text: &str, schema: &Schema) -> Loaded {
             };
         }
     };
+    if matches!(raw.kind, RawKind::Null) {
+        let d = Diagnostic::error("charter::manifest::empty", "the manifest is empty")
+            .with_label(Span::new(file, 0, text.len().min(1)), "no document here")
+            .with_help(format!(
+                "a manifest is a mapping with the fields of `{}`",
+                schema.root_name
+            ));
+        return Loaded {
+            manifest: None,
+            diagnostics: vec![d],
+        };
+    }
     let mut v = Validator {
         file,
         schema,
         diags: Vec::new(),
+        bounds: &[],
     };
     let root = v.value(&raw, &Ty::Record(schema.root), &schema.root_name);
     let ok = !v.diags.iter().any(|d| d.level == crate::diag::Level::Error);
@@ -78,39 +95,76 @@ pub fn load(file: FileId, text: &str, schema: &Schema) -> Loaded {
 }
 
 fn yaml_error(file: FileId, text: &str, e: &serde_saphyr::Error) -> Diagnostic {
-    let message = e.without_snippet().to_string();
-    let message = message.lines().next().unwrap_or("").to_string();
-    let message = strip_location(&message);
-    let span = e
-        .location()
-        .and_then(|l| {
-            let s = l.span();
-            Some(Span::new(
-                file,
-                s.byte_offset()? as usize,
-                (s.byte_offset()? + s.byte_len().unwrap_or(0)) as usize,
-            ))
-        })
-        .unwrap_or(Span::new(file, 0, 0));
-    let span = if span.is_empty() && (span.start as usize) < text.len() {
-        Span {
-            end: span.start + 1,
-            ..span
+    let raw = e.without_snippet().to_string();
+    let message = strip_location(raw.lines().next().unwrap_or(""));
+    let (message, help) = if message.starts_with("duplicate mapping key") {
+        let key = message
+            .trim_start_matches("duplicate mapping key:")
+            .split(',')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_string();
+        (
+            format!("key `{key}` appears twice in one mapping"),
+            "each key may appear once; remove or merge the repeated one".to_string(),
+        )
+    } else if message.starts_with("multiple YAML documents") {
+        (
+            "the file holds several YAML documents".to_string(),
+            "a manifest is one document: remove the `---` separators, or split the file"
+                .to_string(),
+        )
+    } else if message.contains("recursion limit") || message.contains("depth") {
+        (
+            "the manifest nests too deeply".to_string(),
+            "manifests may nest at most 64 levels".to_string(),
+        )
+    } else {
+        (
+            format!("invalid YAML: {message}"),
+            "a manifest is one YAML (or JSON) document".to_string(),
+        )
+    };
+    let offset = e.location().and_then(|l| {
+        let s = l.span();
+        match s.byte_offset() {
+            Some(o) if o > 0 || l.line() <= 1 => {
+                Some((o as usize, s.byte_len().unwrap_or(0) as usize))
+            }
+            _ => offset_of(text, l.line() as usize, l.column() as usize).map(|o| (o, 0)),
         }
+    });
+    let (start, len) = offset.unwrap_or((0, 0));
+    let start = start.min(text.len());
+    let len = if len == 0 {
+        text[start..].chars().next().map_or(0, char::len_utf8)
     } else {
-        span
+        len
     };
-    let help = if message.contains("duplicate") {
-        "each key may appear once in a mapping; remove or merge the repeated one"
+    Diagnostic::error("charter::manifest::syntax", message)
+        .with_label(Span::new(file, start, start + len), "here")
+        .with_help(help)
+}
+
+/// Byte offset of a 1-based line and column (in characters).
+fn offset_of(text: &str, line: usize, column: usize) -> Option<usize> {
+    if line == 0 {
+        return None;
+    }
+    let line_start = if line == 1 {
+        0
     } else {
-        "the manifest must be one YAML (or JSON) document"
+        text.match_indices('\n').nth(line - 2)?.0 + 1
     };
-    Diagnostic::error(
-        "charter::manifest::syntax",
-        format!("cannot read the manifest: {message}"),
+    let rest = &text[line_start..];
+    Some(
+        line_start
+            + rest
+                .char_indices()
+                .nth(column.saturating_sub(1))
+                .map_or(rest.len(), |(i, _)| i),
     )
-    .with_label(span, "here")
-    .with_help(help)
 }
 
 fn strip_location(msg: &str) -> String {
@@ -250,6 +304,8 @@ impl RawNode {
             Raw::Null => RawKind::Null,
             Raw::Bool(b) => RawKind::Bool(b),
             Raw::Int(i) => RawKind::Int(i),
+            // An integer beyond 64 bits arrives as a float; the text tells them apart.
+            Raw::Float(_) if is_integer_text(&text[span.range()]) => RawKind::TooBig,
             Raw::Float(f) => RawKind::Float(f),
             Raw::Str(s) => RawKind::Str(s),
             Raw::TooBig => RawKind::TooBig,
@@ -284,6 +340,11 @@ impl RawNode {
     }
 }
 
+fn is_integer_text(s: &str) -> bool {
+    let s = s.trim().trim_start_matches(['-', '+']);
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit() || b == b'_')
+}
+
 fn truncate(s: &str, n: usize) -> String {
     if s.chars().count() <= n {
         s.to_string()
@@ -298,9 +359,44 @@ struct Validator<'s> {
     file: FileId,
     schema: &'s Schema,
     diags: Vec<Diagnostic>,
+    /// The bounds of the field being validated (`int >= 0`).
+    bounds: &'s [(CmpOp, f64)],
 }
 
 impl Validator<'_> {
+    fn bounds(&mut self, v: f64, raw: &RawNode, path: &str) -> Option<()> {
+        for (op, b) in self.bounds {
+            let ok = match op {
+                CmpOp::Ge => v >= *b,
+                CmpOp::Gt => v > *b,
+                CmpOp::Le => v <= *b,
+                CmpOp::Lt => v < *b,
+                _ => true,
+            };
+            if !ok {
+                let bound = crate::eval::value::format_float(*b)
+                    .trim_end_matches(".0")
+                    .to_string();
+                let shown = crate::eval::value::format_float(v)
+                    .trim_end_matches(".0")
+                    .to_string();
+                self.diags.push(
+                    Diagnostic::error(
+                        "charter::manifest::out_of_range",
+                        format!(
+                            "`{path}` is {shown}, but the schema requires {} {bound}",
+                            op.as_str()
+                        ),
+                    )
+                    .with_label(raw.span, format!("must be {} {bound}", op.as_str()))
+                    .with_help("fix the value; the schema declares the bound"),
+                );
+                return None;
+            }
+        }
+        Some(())
+    }
+
     fn mismatch(&mut self, raw: &RawNode, path: &str, expected: &str, help: Option<String>) {
         self.diags.push(
             Diagnostic::error(
@@ -358,7 +454,10 @@ impl Validator<'_> {
                 self.mismatch(raw, path, "true or false", None);
                 None
             }
-            (Ty::Int, RawKind::Int(i)) => self.node(NodeValue::Int(*i), raw),
+            (Ty::Int, RawKind::Int(i)) => {
+                self.bounds(*i as f64, raw, path)?;
+                self.node(NodeValue::Int(*i), raw)
+            }
             (Ty::Int, RawKind::Str(s)) if s.trim().parse::<i64>().is_ok() => {
                 self.mismatch(
                     raw,
@@ -372,8 +471,14 @@ impl Validator<'_> {
                 self.mismatch(raw, path, "an integer", None);
                 None
             }
-            (Ty::Float, RawKind::Float(f)) => self.node(NodeValue::Float(*f), raw),
-            (Ty::Float, RawKind::Int(i)) => self.node(NodeValue::Float(*i as f64), raw),
+            (Ty::Float, RawKind::Float(f)) => {
+                self.bounds(*f, raw, path)?;
+                self.node(NodeValue::Float(*f), raw)
+            }
+            (Ty::Float, RawKind::Int(i)) => {
+                self.bounds(*i as f64, raw, path)?;
+                self.node(NodeValue::Float(*i as f64), raw)
+            }
             (Ty::Float, _) => {
                 self.mismatch(raw, path, "a number", None);
                 None
@@ -438,10 +543,85 @@ impl Validator<'_> {
                 );
                 None
             }
+            (Ty::Date, RawKind::Str(s)) => match s.trim().parse::<jiff::civil::Date>() {
+                Ok(d) => self.node(NodeValue::Date(d), raw),
+                Err(_) => {
+                    self.mismatch(
+                        raw,
+                        path,
+                        "a date",
+                        Some("write dates as 2026-12-24".into()),
+                    );
+                    None
+                }
+            },
+            (Ty::Date, _) => {
+                self.mismatch(
+                    raw,
+                    path,
+                    "a date",
+                    Some("write dates as 2026-12-24".into()),
+                );
+                None
+            }
+            (Ty::Time, RawKind::Str(s)) => match s.trim().parse::<jiff::civil::Time>() {
+                Ok(t) => self.node(NodeValue::Time(t), raw),
+                Err(_) => {
+                    self.mismatch(
+                        raw,
+                        path,
+                        "a time of day",
+                        Some("write times of day as \"16:30\"".into()),
+                    );
+                    None
+                }
+            },
+            (Ty::Time, _) => {
+                self.mismatch(
+                    raw,
+                    path,
+                    "a time of day",
+                    Some("write times of day as \"16:30\"".into()),
+                );
+                None
+            }
+            (Ty::Local, _) => {
+                self.mismatch(
+                    raw,
+                    path,
+                    "a local time",
+                    Some("store a timestamp, and use `local(t, zone)` in the policy".into()),
+                );
+                None
+            }
             (Ty::Enum(id), RawKind::Str(s)) => {
                 let e = self.schema.enumeration(*id);
-                match e.variants.iter().position(|v| v == s) {
+                match e.lookup(s) {
                     Some(i) => self.node(NodeValue::Enum(i as u32), raw),
+                    None if e.open => {
+                        let kind = if e.ordered { "level" } else { "value" };
+                        let listed = format!(
+                            "the listed {kind}s of `{}` are: {}",
+                            e.name,
+                            e.variants.join(", ")
+                        );
+                        self.diags.push(
+                            Diagnostic::warning(
+                                "charter::manifest::unlisted_variant",
+                                format!("`{path}`: `{s}` is not a listed {kind}; kept as is"),
+                            )
+                            .with_label(
+                                raw.span,
+                                format!(
+                                    "unlisted {kind}: equals no listed {kind} and has no order"
+                                ),
+                            )
+                            .with_help(
+                                suggest(s, e.variants.iter().map(String::as_str)).unwrap_or(listed),
+                            ),
+                        );
+                        self.node(NodeValue::Unlisted(s.as_str().into()), raw)
+                    }
                     None => {
                         let kind = if e.ordered { "level" } else { "value" };
                         let help = suggest(s, e.variants.iter().map(String::as_str))
@@ -455,7 +635,11 @@ impl Validator<'_> {
                         self.diags.push(
                             Diagnostic::error(
                                 "charter::manifest::unknown_variant",
-                                format!("`{path}`: `{s}` is not a {kind} of `{}`", e.name),
+                                if e.name == path {
+                                    format!("`{s}` is not a {kind} of `{}`", e.name)
+                                } else {
+                                    format!("`{path}`: `{s}` is not a {kind} of `{}`", e.name)
+                                },
                             )
                             .with_label(raw.span, format!("unknown {kind}"))
                             .with_help(help),
@@ -494,7 +678,7 @@ impl Validator<'_> {
                 );
                 None
             }
-            (Ty::Map(elem), RawKind::Map(kvs)) => {
+            (Ty::Map(elem, _), RawKind::Map(kvs)) => {
                 let mut out = Vec::with_capacity(kvs.len());
                 let mut ok = true;
                 for (k, ks, v) in kvs {
@@ -512,7 +696,7 @@ impl Validator<'_> {
                     key_span: None,
                 })
             }
-            (Ty::Map(_), _) => {
+            (Ty::Map(_, _), _) => {
                 self.mismatch(raw, path, "a mapping", None);
                 None
             }
@@ -574,7 +758,10 @@ impl Validator<'_> {
                 ok = false;
                 continue;
             }
-            match self.value(v, &f.ty, &format!("{path}.{k}")) {
+            self.bounds = &rec.fields[i].bounds;
+            let value = self.value(v, &f.ty, &format!("{path}.{k}"));
+            self.bounds = &[];
+            match value {
                 Some(mut n) => {
                     n.key_span = Some(*ks);
                     fields[i] = Some(n);

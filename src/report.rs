@@ -13,6 +13,8 @@ use crate::source::{FileId, Sources, Span};
 /// Everything one `charter check` run produced.
 pub struct Run<'a> {
     pub sources: &'a Sources,
+    /// The `now` policies saw, when any policy reads it.
+    pub now: Option<jiff::Timestamp>,
     /// `None` when the policy set has errors (then nothing was evaluated).
     pub program: Option<&'a Program>,
     /// Problems in the policy files (errors and warnings).

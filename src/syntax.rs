@@ -26,13 +26,14 @@ pub struct Parsed {
 pub const MAX_NESTING: usize = 64;
 
 pub fn parse(file: FileId, text: &str) -> Parsed {
-    if let Some(err) = lower::nesting_error(file, text) {
+    let errors = lower::prescan(file, text);
+    if !errors.is_empty() {
         return Parsed {
             file: PolicyFile::default(),
-            errors: vec![err],
+            errors,
         };
     }
-    match lower::parse_chunk(file, text, 0) {
+    match lower::parse_chunk(file, text, 0, false) {
         Ok((items, errors)) => Parsed {
             file: PolicyFile { items },
             errors,
@@ -42,7 +43,7 @@ pub fn parse(file: FileId, text: &str) -> Parsed {
             let starts = item_starts(text);
             for (i, &start) in starts.iter().enumerate() {
                 let end = starts.get(i + 1).copied().unwrap_or(text.len());
-                match lower::parse_chunk(file, &text[start..end], start) {
+                match lower::parse_chunk(file, &text[start..end], start, end < text.len()) {
                     Ok((items, errors)) => {
                         parsed.file.items.extend(items);
                         parsed.errors.extend(errors);
@@ -53,7 +54,7 @@ pub fn parse(file: FileId, text: &str) -> Parsed {
             if starts.is_empty() || starts[0] > 0 {
                 // Text before the first item: parse it for its error.
                 let end = starts.first().copied().unwrap_or(text.len());
-                if let Err(e) = lower::parse_chunk(file, &text[..end], 0) {
+                if let Err(e) = lower::parse_chunk(file, &text[..end], 0, end < text.len()) {
                     parsed.errors.insert(0, *e);
                 }
             }

@@ -24,7 +24,7 @@ pub(super) fn unify(a: &Ty, b: &Ty) -> Option<Ty> {
         (Ty::Unknown, t) | (t, Ty::Unknown) => Some(t.clone()),
         (Ty::Int, Ty::Float) | (Ty::Float, Ty::Int) => Some(Ty::Float),
         (Ty::List(x), Ty::List(y)) => unify(x, y).map(|t| Ty::List(Box::new(t))),
-        (Ty::Map(x), Ty::Map(y)) => unify(x, y).map(|t| Ty::Map(Box::new(t))),
+        (Ty::Map(x, a), Ty::Map(y, b)) => unify(x, y).map(|t| Ty::Map(Box::new(t), *a || *b)),
         (x, y) if x == y => Some(x.clone()),
         _ => None,
     }
@@ -36,6 +36,11 @@ impl<'c, 'a> ExprChecker<'c, 'a> {
             cx,
             scope: Vec::new(),
         }
+    }
+
+    /// A checker whose first slots are bound (the parameters of a definition).
+    pub(super) fn with_scope(cx: &'c mut Checker<'a>, scope: Vec<(Arc<str>, Ty)>) -> Self {
+        ExprChecker { cx, scope }
     }
 
     fn show(&self, ty: &Ty) -> String {
@@ -93,20 +98,8 @@ impl<'c, 'a> ExprChecker<'c, 'a> {
                 Self::mk(ExprKind::Neg(boxed(x)), ty, span)
             }
             A::Binary(op, l, r) => self.binary(*op, l, r, span),
-            A::Quant(q, var, coll, body) => {
-                let (coll, elem) = self.collection(coll, *q == Quant::Any, var);
-                let slot = self.scope.len();
-                self.scope.push((var.node.as_str().into(), elem));
-                let body = self.expect(body, &Ty::Bool, "the body of a quantifier is a condition");
-                self.scope.pop();
-                let kind = ExprKind::Quant {
-                    any: *q == Quant::Any,
-                    slot,
-                    var: var.node.as_str().into(),
-                    coll: boxed(coll),
-                    body: boxed(body),
-                };
-                Self::mk(kind, Ty::Bool, span)
+            A::Quant(q, var, second, coll, body) => {
+                self.quantifier(*q == Quant::Any, var, second.as_ref(), coll, body, span)
             }
             A::Where(coll, var, body) => {
                 let (coll, elem) = self.collection(coll, false, var);
@@ -130,7 +123,364 @@ impl<'c, 'a> ExprChecker<'c, 'a> {
                     span,
                 )
             }
+            A::Date(d) => match d.parse::<jiff::civil::Date>() {
+                Ok(v) => Self::mk(ExprKind::Const(Const::Date(v)), Ty::Date, span),
+                Err(e) => self.bad_literal(
+                    "date",
+                    d,
+                    e.to_string(),
+                    "write dates as `2026-12-24`",
+                    span,
+                ),
+            },
+            A::Time(t) => match t.parse::<jiff::civil::Time>() {
+                Ok(v) => Self::mk(ExprKind::Const(Const::Time(v)), Ty::Time, span),
+                Err(e) => self.bad_literal(
+                    "time of day",
+                    t,
+                    e.to_string(),
+                    "write times of day as `16:30` or `08:00:00`",
+                    span,
+                ),
+            },
+            A::If(c, a, b) => {
+                let c = self.expect(c, &Ty::Bool, "the condition after `if` is true or false");
+                let a = self.expr(a, hint);
+                let b = self.expr(b, Some(&a.ty));
+                let ty = match unify(&a.ty, &b.ty) {
+                    Some(t) => t,
+                    None => {
+                        let (x, y) = (self.show(&a.ty), self.show(&b.ty));
+                        self.error(
+                            Diagnostic::error(
+                                "charter::check::type_mismatch",
+                                format!("the branches of `if` differ: a {x} and a {y}"),
+                            )
+                            .with_label(a.span, format!("this is a {x}"))
+                            .with_label(b.span, format!("this is a {y}"))
+                            .with_help("both branches must give the same type"),
+                        );
+                        Ty::Unknown
+                    }
+                };
+                Self::mk(ExprKind::If(boxed(c), boxed(a), boxed(b)), ty, span)
+            }
+            A::Index(base, key) => self.index(base, key, span),
+            A::MapOp(coll, var, body) => {
+                let (coll, elem) = self.collection(coll, false, var);
+                let slot = self.scope.len();
+                self.scope.push((var.node.as_str().into(), elem));
+                let body = self.expr(body, None);
+                self.scope.pop();
+                let ty = Ty::List(Box::new(body.ty.clone()));
+                Self::mk(
+                    ExprKind::MapOp {
+                        slot,
+                        var: var.node.as_str().into(),
+                        coll: boxed(coll),
+                        body: boxed(body),
+                    },
+                    ty,
+                    span,
+                )
+            }
+            A::By(kind, coll, var, key) => {
+                let (coll, elem) = self.collection(coll, false, var);
+                let slot = self.scope.len();
+                self.scope.push((var.node.as_str().into(), elem.clone()));
+                let key = self.expr(key, None);
+                self.scope.pop();
+                if !self.ordered(&key.ty) {
+                    let found = self.show(&key.ty);
+                    let name = if *kind == ast::ByKind::Max {
+                        "max_by"
+                    } else {
+                        "min_by"
+                    };
+                    self.error(
+                        Diagnostic::error(
+                            "charter::check::not_ordered",
+                            format!("`{name}` needs a key with an order, and a {found} has none"),
+                        )
+                        .with_label(key.span, format!("this is a {found}"))
+                        .with_help("order by a number, duration, timestamp, string or level"),
+                    );
+                }
+                let max = *kind == ast::ByKind::Max;
+                Self::mk(
+                    ExprKind::By {
+                        max,
+                        slot,
+                        var: var.node.as_str().into(),
+                        coll: boxed(coll),
+                        key: boxed(key),
+                    },
+                    elem,
+                    span,
+                )
+            }
+            A::DistinctBy(coll, var, key) => {
+                let (coll, elem) = self.collection(coll, false, var);
+                let slot = self.scope.len();
+                self.scope.push((var.node.as_str().into(), elem.clone()));
+                let key = self.expr(key, None);
+                self.scope.pop();
+                let ty = Ty::List(Box::new(elem));
+                Self::mk(
+                    ExprKind::DistinctBy {
+                        slot,
+                        var: var.node.as_str().into(),
+                        coll: boxed(coll),
+                        key: boxed(key),
+                    },
+                    ty,
+                    span,
+                )
+            }
+            A::Braces(entries) => self.braces(entries, hint, span),
         }
+    }
+
+    fn bad_literal(&mut self, what: &str, text: &str, why: String, help: &str, span: Span) -> Expr {
+        self.error(
+            Diagnostic::error(
+                "charter::check::bad_literal",
+                format!("`{text}` is not a valid {what}"),
+            )
+            .with_label(span, why)
+            .with_help(help.to_string()),
+        );
+        Self::bad(span)
+    }
+
+    fn ordered(&self, ty: &Ty) -> bool {
+        match ty {
+            Ty::Int
+            | Ty::Float
+            | Ty::Str
+            | Ty::Timestamp
+            | Ty::Duration
+            | Ty::Date
+            | Ty::Time
+            | Ty::Unknown => true,
+            Ty::Enum(id) => self.cx.schema.enumeration(*id).ordered,
+            _ => false,
+        }
+    }
+
+    fn quantifier(
+        &mut self,
+        any: bool,
+        var: &ast::Ident,
+        second: Option<&ast::Ident>,
+        coll: &ast::Expr,
+        body: &ast::Expr,
+        span: Span,
+    ) -> Expr {
+        let c = self.expr(coll, None);
+        if let Ty::Map(vty, _) = &c.ty {
+            let vty = (**vty).clone();
+            let slot = self.scope.len();
+            self.scope.push((var.node.as_str().into(), Ty::Str));
+            let value_name = second.map_or_else(|| Arc::from("_"), |v| Arc::from(v.node.as_str()));
+            self.scope.push((value_name, vty));
+            let body = self.expect(body, &Ty::Bool, "the body of a quantifier is a condition");
+            self.scope.truncate(slot);
+            return Self::mk(
+                ExprKind::QuantMap {
+                    any,
+                    slot,
+                    coll: boxed(c),
+                    body: boxed(body),
+                },
+                Ty::Bool,
+                span,
+            );
+        }
+        if let Some(v) = second {
+            self.error(
+                Diagnostic::error(
+                    "charter::check::two_names",
+                    format!(
+                        "`{}, {}` names a key and a value, but this is not a map",
+                        var.node, v.node
+                    ),
+                )
+                .with_label(c.span, "not a map")
+                .with_help(format!(
+                    "over a list, bind one name: `any {} in ...`",
+                    var.node
+                )),
+            );
+        }
+        let elem = self.element_type(&c, var);
+        let slot = self.scope.len();
+        self.scope.push((var.node.as_str().into(), elem));
+        let body = self.expect(body, &Ty::Bool, "the body of a quantifier is a condition");
+        self.scope.pop();
+        let kind = ExprKind::Quant {
+            any,
+            slot,
+            var: var.node.as_str().into(),
+            coll: boxed(c),
+            body: boxed(body),
+        };
+        Self::mk(kind, Ty::Bool, span)
+    }
+
+    fn index(&mut self, base: &ast::Expr, key: &ast::Expr, span: Span) -> Expr {
+        let b = self.expr(base, None);
+        let (k, ty) = match &b.ty {
+            Ty::Map(v, _) => {
+                let v = (**v).clone();
+                let k = self.expr(key, None);
+                if !matches!(k.ty, Ty::Str | Ty::Enum(_) | Ty::Unknown) {
+                    let found = self.show(&k.ty);
+                    self.error(
+                        Diagnostic::error(
+                            "charter::check::type_mismatch",
+                            format!("map keys are strings, but this is a {found}"),
+                        )
+                        .with_label(k.span, format!("this is a {found}")),
+                    );
+                }
+                (k, v)
+            }
+            Ty::List(e) => {
+                let e = (**e).clone();
+                (
+                    self.expect(
+                        key,
+                        &Ty::Int,
+                        "a list is indexed by position: `xs[0]` is the first element",
+                    ),
+                    e,
+                )
+            }
+            Ty::Unknown => (self.expr(key, None), Ty::Unknown),
+            other => {
+                let found = self.show(other);
+                self.error(
+                    Diagnostic::error(
+                        "charter::check::not_indexable",
+                        format!("a {found} cannot be indexed with `[...]`"),
+                    )
+                    .with_label(b.span, format!("this is a {found}"))
+                    .with_help("`[...]` looks up a key in a map or a position in a list"),
+                );
+                (self.expr(key, None), Ty::Unknown)
+            }
+        };
+        Self::mk(ExprKind::Index(boxed(b), boxed(k)), ty, span)
+    }
+
+    fn braces(
+        &mut self,
+        entries: &[(crate::source::Spanned<ast::Key>, ast::Expr)],
+        hint: Option<&Ty>,
+        span: Span,
+    ) -> Expr {
+        let named = entries
+            .iter()
+            .filter(|(k, _)| matches!(k.node, ast::Key::Name(_)))
+            .count();
+        if named > 0 && named < entries.len() {
+            self.error(
+                Diagnostic::error("charter::check::mixed_braces", "mix of quoted and bare keys")
+                    .with_label(span, "quoted keys make a map, bare names a record")
+                    .with_help("quote every key for a map (`{\"dev\": 1}`), or none for a record (`{name: \"x\"}`)"),
+            );
+            return Self::bad(span);
+        }
+        if named == 0 {
+            let elem_hint = match hint {
+                Some(Ty::Map(t, _)) => Some((**t).clone()),
+                _ => None,
+            };
+            let mut elem = Ty::Unknown;
+            let mut out = Vec::new();
+            let mut seen: Vec<&str> = Vec::new();
+            for (k, v) in entries {
+                let ast::Key::Str(key) = &k.node else {
+                    continue;
+                };
+                if seen.contains(&key.as_str()) {
+                    self.error(
+                        Diagnostic::error(
+                            "charter::check::duplicate",
+                            format!("key `{key}` appears twice in this map"),
+                        )
+                        .with_label(k.span, "repeated key"),
+                    );
+                }
+                seen.push(key);
+                let h = if elem == Ty::Unknown {
+                    elem_hint.clone()
+                } else {
+                    Some(elem.clone())
+                };
+                let value = self.expr(v, h.as_ref());
+                match unify(&elem, &value.ty) {
+                    Some(t) => elem = t,
+                    None => {
+                        let (a, b) = (self.show(&elem), self.show(&value.ty));
+                        self.error(
+                            Diagnostic::error(
+                                "charter::check::mixed_map",
+                                format!(
+                                    "a map holds values of one type, but this one mixes {a} and {b}"
+                                ),
+                            )
+                            .with_label(value.span, format!("this is a {b}")),
+                        );
+                    }
+                }
+                out.push((Arc::from(key.as_str()), value));
+            }
+            return Self::mk(ExprKind::MapLit(out), Ty::Map(Box::new(elem), false), span);
+        }
+        let mut fields: Vec<FieldDef> = Vec::new();
+        let mut values = Vec::new();
+        for (k, v) in entries {
+            let ast::Key::Name(name) = &k.node else {
+                continue;
+            };
+            if fields.iter().any(|f| &f.name == name) {
+                self.error(
+                    Diagnostic::error(
+                        "charter::check::duplicate",
+                        format!("field `{name}` appears twice in this record"),
+                    )
+                    .with_label(k.span, "repeated field"),
+                );
+                continue;
+            }
+            let value = self.expr(v, None);
+            fields.push(FieldDef {
+                name: name.clone(),
+                ty: value.ty.clone(),
+                optional: false,
+                default: None,
+                bounds: Vec::new(),
+                doc: None,
+                span: k.span,
+            });
+            values.push(value);
+        }
+        let id = self.cx.schema.types.len();
+        let name = format!(
+            "{{{}}}",
+            fields
+                .iter()
+                .map(|f| f.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        self.cx
+            .schema
+            .types
+            .push(TypeDef::Record(RecordDef { name, fields, span }));
+        Self::mk(ExprKind::RecordLit(id, values), Ty::Record(id), span)
     }
 
     /// Checks `e` and reports when it is not of type `want`.
@@ -241,16 +591,29 @@ impl<'c, 'a> ExprChecker<'c, 'a> {
                 );
                 return Self::bad(span);
             }
+            if let Some(params) = &self.cx.defs[id].decl.params {
+                let names: Vec<&str> = params.iter().map(|p| p.name.node.as_str()).collect();
+                self.error(
+                    Diagnostic::error("charter::check::arity", format!("`{name}` takes arguments"))
+                        .with_label(span, "called without arguments")
+                        .with_help(format!("write `{name}({})`", names.join(", "))),
+                );
+                return Self::bad(span);
+            }
             let ty = self.cx.check_def(id);
             return Self::mk(ExprKind::Def(id), ty, span);
         }
         if self.cx.has_root && name == self.cx.schema.root_name {
             return Self::mk(ExprKind::Root, Ty::Record(self.cx.schema.root), span);
         }
+        if name == "now" {
+            self.cx.uses_now = true;
+            return Self::mk(ExprKind::Now, Ty::Timestamp, span);
+        }
         // A level or enum value: resolved by the type the context expects, else by its name alone.
         if let Some(Ty::Enum(id)) = hint {
             let e = self.cx.schema.enumeration(*id);
-            if let Some(i) = e.variants.iter().position(|v| v == name) {
+            if let Some(i) = e.lookup(name) {
                 return Self::mk(
                     ExprKind::Const(Const::Enum(*id, i as u32)),
                     Ty::Enum(*id),
@@ -337,6 +700,29 @@ impl<'c, 'a> ExprChecker<'c, 'a> {
     fn field(&mut self, base: &ast::Expr, name: &ast::Ident, span: Span) -> Expr {
         let b = self.expr(base, None);
         match b.ty.clone() {
+            Ty::Local => {
+                let Some(&(_, part)) = LocalPart::ALL.iter().find(|(n, _)| *n == name.node) else {
+                    let names: Vec<&str> = LocalPart::ALL.iter().map(|(n, _)| *n).collect();
+                    let help = suggest(&name.node, names.iter().copied())
+                        .unwrap_or_else(|| format!("a local time has: {}", names.join(", ")));
+                    self.error(
+                        Diagnostic::error(
+                            "charter::check::unknown_field",
+                            format!("a local time has no `{}`", name.node),
+                        )
+                        .with_label(name.span, "no such part")
+                        .with_help(help),
+                    );
+                    return Self::bad(span);
+                };
+                let ty = match part {
+                    LocalPart::Weekday => Ty::Enum(self.cx.schema.weekday),
+                    LocalPart::Date => Ty::Date,
+                    LocalPart::Time => Ty::Time,
+                    _ => Ty::Int,
+                };
+                Self::mk(ExprKind::LocalPart(boxed(b), part), ty, span)
+            }
             Ty::Record(id) => {
                 let rec = self.cx.schema.record(id);
                 if let Some(index) = rec.field(&name.node) {
@@ -410,7 +796,12 @@ impl<'c, 'a> ExprChecker<'c, 'a> {
     /// The collection of a quantifier or `where`, and its element type.
     fn collection(&mut self, coll: &ast::Expr, _any: bool, var: &ast::Ident) -> (Expr, Ty) {
         let c = self.expr(coll, None);
-        let elem = match &c.ty {
+        let elem = self.element_type(&c, var);
+        (c, elem)
+    }
+
+    fn element_type(&mut self, c: &Expr, var: &ast::Ident) -> Ty {
+        match &c.ty {
             Ty::List(t) => (**t).clone(),
             Ty::Unknown => Ty::Unknown,
             other => {
@@ -424,8 +815,7 @@ impl<'c, 'a> ExprChecker<'c, 'a> {
                 );
                 Ty::Unknown
             }
-        };
-        (c, elem)
+        }
     }
 
     fn binary(&mut self, op: BinOp, l: &ast::Expr, r: &ast::Expr, span: Span) -> Expr {
@@ -460,7 +850,7 @@ impl<'c, 'a> ExprChecker<'c, 'a> {
                 };
                 match &b.ty {
                     Ty::List(elem) if unify(elem, &a.ty).is_some() => {}
-                    Ty::Map(_) if matches!(a.ty, Ty::Str | Ty::Unknown) => {}
+                    Ty::Map(..) if matches!(a.ty, Ty::Str | Ty::Enum(_) | Ty::Unknown) => {}
                     Ty::Unknown => {}
                     Ty::Str if matches!(a.ty, Ty::Str) => {
                         self.error(
@@ -490,6 +880,7 @@ impl<'c, 'a> ExprChecker<'c, 'a> {
             BinOp::Matches => {
                 let a = self.expect(l, &Ty::Str, "`matches` tests a path against a glob pattern");
                 let A::Str(pattern) = &r.node else {
+                    let _ = self.expr(r, None);
                     self.error(
                         Diagnostic::error(
                             "charter::check::glob_literal",
@@ -515,6 +906,57 @@ impl<'c, 'a> ExprChecker<'c, 'a> {
                 }
             }
             BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div => self.arith(op, l, r, span),
+            BinOp::Default => {
+                let a = self.expr(l, None);
+                let b = self.expr(r, Some(&a.ty));
+                let ty = unify(&a.ty, &b.ty).unwrap_or_else(|| {
+                    let (x, y) = (self.show(&a.ty), self.show(&b.ty));
+                    self.error(
+                        Diagnostic::error(
+                            "charter::check::type_mismatch",
+                            format!("the default after `??` is a {y}, but the value is a {x}"),
+                        )
+                        .with_label(b.span, format!("this is a {y}"))
+                        .with_help(format!("give a default of the same type: a {x}")),
+                    );
+                    Ty::Unknown
+                });
+                Self::mk(ExprKind::Default(boxed(a), boxed(b)), ty, span)
+            }
+            BinOp::Regex => {
+                let a = self.expect(
+                    l,
+                    &Ty::Str,
+                    "`=~` searches a string with a regular expression",
+                );
+                let A::Str(pattern) = &r.node else {
+                    let _ = self.expr(r, None);
+                    self.error(
+                        Diagnostic::error("charter::check::regex_literal", "the pattern after `=~` must be a string literal")
+                            .with_label(r.span, "not a literal")
+                            .with_help("write the regular expression in the policy, e.g. `change.title =~ \"^(feat|fix):\"`"),
+                    );
+                    return Self::bad(span);
+                };
+                match crate::re::compile(pattern) {
+                    Ok(re) => Self::mk(
+                        ExprKind::Regex(boxed(a), Arc::new(re), pattern.as_str().into()),
+                        Ty::Bool,
+                        span,
+                    ),
+                    Err(msg) => {
+                        self.error(
+                            Diagnostic::error(
+                                "charter::check::bad_regex",
+                                format!("invalid regular expression `{pattern}`"),
+                            )
+                            .with_label(r.span, msg)
+                            .with_help("patterns use Go's RE2 syntax, as policy-bot does"),
+                        );
+                        Self::bad(span)
+                    }
+                }
+            }
         }
     }
 
@@ -560,13 +1002,7 @@ impl<'c, 'a> ExprChecker<'c, 'a> {
                 self.error(d);
             }
             Some(t) if ordering => {
-                let ok = match &t {
-                    Ty::Int | Ty::Float | Ty::Str | Ty::Timestamp | Ty::Duration | Ty::Unknown => {
-                        true
-                    }
-                    Ty::Enum(id) => self.cx.schema.enumeration(*id).ordered,
-                    _ => false,
-                };
+                let ok = self.ordered(&t);
                 if !ok {
                     let x = self.show(&t);
                     let help = match &t {
@@ -582,7 +1018,10 @@ impl<'c, 'a> ExprChecker<'c, 'a> {
                     self.error(
                         Diagnostic::error(
                             "charter::check::not_ordered",
-                            format!("`{}` needs an order, and a {x} has none", cmp.as_str()),
+                            match &t {
+                                Ty::Enum(_) => format!("`{}` needs an order, but `{x}` is an enum: its values have none", cmp.as_str()),
+                                _ => format!("`{}` needs an order, and a {x} has none", cmp.as_str()),
+                            },
                         )
                         .with_label(span, format!("comparing {x} values"))
                         .with_help(help),
@@ -639,6 +1078,14 @@ impl<'c, 'a> ExprChecker<'c, 'a> {
     fn call(&mut self, name: &ast::Ident, args: &[ast::Expr], span: Span) -> Expr {
         if name.node == "has" {
             return self.has(args, span);
+        }
+        if name.node == "local" && !self.cx.def_names.contains_key("local") {
+            return self.local(args, span);
+        }
+        if let Some(&id) = self.cx.def_names.get(&name.node)
+            && self.cx.defs[id].decl.params.is_some()
+        {
+            return self.apply(id, name, args, span);
         }
         let Some(&(_, f)) = Builtin::ALL.iter().find(|(n, _)| *n == name.node) else {
             let mut names: Vec<&str> = Builtin::ALL.iter().map(|(n, _)| *n).collect();
@@ -710,7 +1157,7 @@ impl<'c, 'a> ExprChecker<'c, 'a> {
                     return Ty::Int;
                 }
                 match &args[0].ty {
-                    Ty::List(_) | Ty::Map(_) | Ty::Str | Ty::Unknown => Ty::Int,
+                    Ty::List(_) | Ty::Map(..) | Ty::Str | Ty::Unknown => Ty::Int,
                     _ => {
                         self.wrong_arg(f, &args[0], "a list");
                         Ty::Int
@@ -805,6 +1252,36 @@ impl<'c, 'a> ExprChecker<'c, 'a> {
                 }
                 Ty::Bool
             }
+            First | Last => {
+                if !self.arity(f, args, 1, &format!("{}(list)", f.name()), span) {
+                    return Ty::Unknown;
+                }
+                match &args[0].ty {
+                    Ty::List(t) => (**t).clone(),
+                    Ty::Unknown => Ty::Unknown,
+                    _ => self.wrong_arg(f, &args[0], "a list"),
+                }
+            }
+            Keys | Values => {
+                if !self.arity(f, args, 1, &format!("{}(map)", f.name()), span) {
+                    return Ty::Unknown;
+                }
+                match &args[0].ty {
+                    Ty::Map(t, _) => {
+                        Ty::List(Box::new(if f == Keys { Ty::Str } else { (**t).clone() }))
+                    }
+                    Ty::Unknown => Ty::Unknown,
+                    _ => self.wrong_arg(f, &args[0], "a map"),
+                }
+            }
+            Nfc => {
+                if self.arity(f, args, 1, "nfc(text)", span)
+                    && !matches!(args[0].ty, Ty::Str | Ty::Unknown)
+                {
+                    self.wrong_arg(f, &args[0], "a string");
+                }
+                Ty::Str
+            }
             Abs => {
                 if !self.arity(f, args, 1, "abs(number)", span) {
                     return Ty::Unknown;
@@ -813,6 +1290,134 @@ impl<'c, 'a> ExprChecker<'c, 'a> {
                     t @ (Ty::Int | Ty::Float | Ty::Duration | Ty::Unknown) => t.clone(),
                     _ => self.wrong_arg(f, &args[0], "a number or a duration"),
                 }
+            }
+        }
+    }
+
+    /// A call of a parameterised definition: its body is checked with the arguments' types.
+    fn apply(&mut self, id: DefId, name: &ast::Ident, args: &[ast::Expr], span: Span) -> Expr {
+        self.cx.defs[id].used = true;
+        let decl = self.cx.defs[id].decl;
+        let params = decl.params.as_deref().unwrap_or(&[]);
+        let args: Vec<Expr> = args.iter().map(|a| self.expr(a, None)).collect();
+        if args.len() != params.len() {
+            let names: Vec<&str> = params.iter().map(|p| p.name.node.as_str()).collect();
+            self.error(
+                Diagnostic::error(
+                    "charter::check::arity",
+                    format!(
+                        "`{}` takes {} argument{}, found {}",
+                        name.node,
+                        params.len(),
+                        if params.len() == 1 { "" } else { "s" },
+                        args.len()
+                    ),
+                )
+                .with_label(span, "wrong number of arguments")
+                .with_label(decl.name.span, "defined here")
+                .with_help(format!("write `{}({})`", name.node, names.join(", "))),
+            );
+            return Self::bad(span);
+        }
+        if self.cx.defs[id].expanding {
+            self.error(
+                Diagnostic::error(
+                    "charter::check::cycle",
+                    format!("definition `{}` refers to itself", name.node),
+                )
+                .with_label(span, "used here, while it is being defined")
+                .with_label(decl.name.span, "defined here")
+                .with_help(
+                    "definitions cannot be recursive, directly or through other definitions",
+                ),
+            );
+            return Self::bad(span);
+        }
+        let mut scope = Vec::new();
+        for (p, a) in params.iter().zip(&args) {
+            let ty = match &p.ty {
+                Some(t) => {
+                    let want = self.cx.type_expr(t, &p.name.node);
+                    if unify(&want, &a.ty).is_none() {
+                        let (x, y) = (self.show(&want), self.show(&a.ty));
+                        self.error(
+                            Diagnostic::error(
+                                "charter::check::type_mismatch",
+                                format!(
+                                    "`{}` expects a {x} for `{}`, found a {y}",
+                                    name.node, p.name.node
+                                ),
+                            )
+                            .with_label(a.span, format!("this is a {y}"))
+                            .with_label(p.name.span, format!("declared as a {x}")),
+                        );
+                    }
+                    want
+                }
+                None => a.ty.clone(),
+            };
+            scope.push((Arc::from(p.name.node.as_str()), ty));
+        }
+        self.cx.defs[id].expanding = true;
+        let body = ExprChecker::with_scope(self.cx, scope).expr(&decl.body, None);
+        self.cx.defs[id].expanding = false;
+        let ty = body.ty.clone();
+        Self::mk(
+            ExprKind::Apply {
+                def: id,
+                args,
+                body: boxed(body),
+            },
+            ty,
+            span,
+        )
+    }
+
+    /// `local(t, "Europe/Berlin")`: the zone is a literal, checked against the bundled database.
+    fn local(&mut self, args: &[ast::Expr], span: Span) -> Expr {
+        let [t, zone] = args else {
+            self.error(
+                Diagnostic::error(
+                    "charter::check::arity",
+                    format!("`local` takes 2 arguments, found {}", args.len()),
+                )
+                .with_label(span, "wrong number of arguments")
+                .with_help("write `local(change.created_at, \"Europe/Berlin\")`"),
+            );
+            return Self::bad(span);
+        };
+        let t = self.expect(
+            t,
+            &Ty::Timestamp,
+            "`local` shows a timestamp in a time zone",
+        );
+        let A::Str(name) = &zone.node else {
+            self.error(
+                Diagnostic::error(
+                    "charter::check::zone_literal",
+                    "the time zone must be a string literal",
+                )
+                .with_label(zone.span, "not a literal")
+                .with_help("write an IANA zone name such as \"Europe/Berlin\" or \"UTC\""),
+            );
+            return Self::bad(span);
+        };
+        match jiff::tz::TimeZone::get(name) {
+            Ok(tz) => Self::mk(ExprKind::ToLocal(boxed(t), tz), Ty::Local, span),
+            Err(_) => {
+                let names: Vec<String> =
+                    jiff::tz::db().available().map(|n| n.to_string()).collect();
+                let help = suggest(name, names.iter().map(String::as_str))
+                    .unwrap_or_else(|| "use an IANA zone name such as \"Europe/Berlin\", \"America/New_York\" or \"UTC\"".into());
+                self.error(
+                    Diagnostic::error(
+                        "charter::check::unknown_zone",
+                        format!("unknown time zone `{name}`"),
+                    )
+                    .with_label(zone.span, "not in the time zone database")
+                    .with_help(help),
+                );
+                Self::bad(span)
             }
         }
     }
@@ -842,5 +1447,18 @@ impl<'c, 'a> ExprChecker<'c, 'a> {
         }
         let path = self.expr(arg, None);
         Self::mk(ExprKind::Has(boxed(path)), Ty::Bool, span)
+    }
+}
+
+/// Whether an expression reads nothing from the manifest, the clock or a definition.
+pub(super) fn is_constant(e: &Expr) -> bool {
+    match &e.kind {
+        ExprKind::Const(_) => true,
+        ExprKind::List(xs) => xs.iter().all(is_constant),
+        ExprKind::MapLit(kvs) => kvs.iter().all(|(_, v)| is_constant(v)),
+        ExprKind::RecordLit(_, vs) => vs.iter().all(is_constant),
+        ExprKind::Neg(x) => is_constant(x),
+        ExprKind::Arith(_, a, b) => is_constant(a) && is_constant(b),
+        _ => false,
     }
 }

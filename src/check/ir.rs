@@ -18,10 +18,17 @@ pub enum Ty {
     Str,
     Timestamp,
     Duration,
+    /// A calendar date (`2026-12-24`).
+    Date,
+    /// A time of day (`16:30`).
+    Time,
+    /// A timestamp seen in a time zone: `local(t, "Europe/Berlin")`, with `.weekday`, `.hour`, ...
+    Local,
     Record(TypeId),
     Enum(TypeId),
     List(Box<Ty>),
-    Map(Box<Ty>),
+    /// A map with string keys; `true` when keys are looked up ignoring case.
+    Map(Box<Ty>, bool),
     /// The element type of `[]`, and the type of an expression that failed to check (so one
     /// mistake is reported once).
     Unknown,
@@ -51,6 +58,10 @@ pub struct FieldDef {
     pub name: String,
     pub ty: Ty,
     pub optional: bool,
+    /// The value of the field when the manifest leaves it out.
+    pub default: Option<Expr>,
+    /// Bounds on a number: `int >= 0`.
+    pub bounds: Vec<(CmpOp, f64)>,
     pub doc: Option<String>,
     pub span: Span,
 }
@@ -61,7 +72,26 @@ pub struct EnumDef {
     /// `levels` (ordered, comparable with `<`) or `enum` (equality only).
     pub ordered: bool,
     pub variants: Vec<String>,
+    /// Manifest values match ignoring case (`Staff` is `staff`).
+    pub ignore_case: bool,
+    /// An unknown manifest value is kept (with a warning) instead of refused.
+    pub open: bool,
     pub span: Span,
+}
+
+impl EnumDef {
+    /// The index of a value as written in a manifest or a policy.
+    pub fn lookup(&self, name: &str) -> Option<usize> {
+        self.variants.iter().position(|v| v == name).or_else(|| {
+            self.ignore_case
+                .then(|| {
+                    self.variants
+                        .iter()
+                        .position(|v| v.to_lowercase() == name.to_lowercase())
+                })
+                .flatten()
+        })
+    }
 }
 
 #[derive(Clone, Debug, Default)]
@@ -70,6 +100,8 @@ pub struct Schema {
     /// The manifest record and the name expressions use for it (`change`).
     pub root: TypeId,
     pub root_name: String,
+    /// The built-in levels `weekday` (monday .. sunday).
+    pub weekday: TypeId,
 }
 
 impl Schema {
@@ -96,10 +128,13 @@ impl Schema {
             Ty::Str => "string".into(),
             Ty::Timestamp => "timestamp".into(),
             Ty::Duration => "duration".into(),
+            Ty::Date => "date".into(),
+            Ty::Time => "time of day".into(),
+            Ty::Local => "local time".into(),
             Ty::Record(id) => self.record(*id).name.clone(),
             Ty::Enum(id) => self.enumeration(*id).name.clone(),
             Ty::List(t) => format!("[{}]", self.display(t)),
-            Ty::Map(t) => format!("map<{}>", self.display(t)),
+            Ty::Map(t, _) => format!("map<{}>", self.display(t)),
             Ty::Unknown => "unknown".into(),
         }
     }
@@ -107,6 +142,8 @@ impl Schema {
 
 #[derive(Clone, Debug)]
 pub struct Program {
+    /// Whether any expression reads `now` (then the run prints the `now` it used).
+    pub uses_now: bool,
     pub schema: Schema,
     pub defs: Vec<Def>,
     pub policies: Vec<Policy>,
@@ -160,6 +197,8 @@ pub enum Const {
     Str(Arc<str>),
     Duration(i64),
     Timestamp(jiff::Timestamp),
+    Date(jiff::civil::Date),
+    Time(jiff::civil::Time),
     Enum(TypeId, u32),
 }
 
@@ -208,10 +247,15 @@ pub enum Builtin {
     EndsWith,
     Contains,
     Abs,
+    First,
+    Last,
+    Keys,
+    Values,
+    Nfc,
 }
 
 impl Builtin {
-    pub const ALL: [(&'static str, Builtin); 12] = [
+    pub const ALL: [(&'static str, Builtin); 17] = [
         ("count", Builtin::Count),
         ("sum", Builtin::Sum),
         ("min", Builtin::Min),
@@ -224,6 +268,11 @@ impl Builtin {
         ("ends_with", Builtin::EndsWith),
         ("contains", Builtin::Contains),
         ("abs", Builtin::Abs),
+        ("first", Builtin::First),
+        ("last", Builtin::Last),
+        ("keys", Builtin::Keys),
+        ("values", Builtin::Values),
+        ("nfc", Builtin::Nfc),
     ];
 
     pub fn name(self) -> &'static str {
@@ -275,4 +324,77 @@ pub enum ExprKind {
     Call(Builtin, Vec<Expr>),
     /// `has(path)`: false when any link of the path is absent.
     Has(Box<Expr>),
+    /// The time of the run (`--now`, else the clock).
+    Now,
+    If(Box<Expr>, Box<Expr>, Box<Expr>),
+    /// `m[k]` on a map (absent when the key is missing) or `xs[i]` on a list.
+    Index(Box<Expr>, Box<Expr>),
+    /// `a ?? b`: `a`, or `b` when `a` is absent.
+    Default(Box<Expr>, Box<Expr>),
+    /// `s =~ "re"`, compiled when checked (Go RE2 semantics).
+    Regex(Box<Expr>, Arc<regex::Regex>, Arc<str>),
+    /// `any k, v in m: p` over a map's entries (`slot` is the key, `slot + 1` the value).
+    QuantMap {
+        any: bool,
+        slot: usize,
+        coll: Box<Expr>,
+        body: Box<Expr>,
+    },
+    MapOp {
+        slot: usize,
+        var: Arc<str>,
+        coll: Box<Expr>,
+        body: Box<Expr>,
+    },
+    /// `xs max_by r: key` (`max` true) / `min_by`: absent for an empty list.
+    By {
+        max: bool,
+        slot: usize,
+        var: Arc<str>,
+        coll: Box<Expr>,
+        key: Box<Expr>,
+    },
+    DistinctBy {
+        slot: usize,
+        var: Arc<str>,
+        coll: Box<Expr>,
+        key: Box<Expr>,
+    },
+    MapLit(Vec<(Arc<str>, Expr)>),
+    RecordLit(TypeId, Vec<Expr>),
+    /// A call of a parameterised definition: the arguments fill slots `0..n` of `body`.
+    Apply {
+        def: DefId,
+        args: Vec<Expr>,
+        body: Box<Expr>,
+    },
+    /// `local(t, "Europe/Berlin")`
+    ToLocal(Box<Expr>, jiff::tz::TimeZone),
+    /// `.year`, `.weekday`, ... of a local time.
+    LocalPart(Box<Expr>, LocalPart),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LocalPart {
+    Year,
+    Month,
+    Day,
+    Weekday,
+    Hour,
+    Minute,
+    Date,
+    Time,
+}
+
+impl LocalPart {
+    pub const ALL: [(&'static str, LocalPart); 8] = [
+        ("year", LocalPart::Year),
+        ("month", LocalPart::Month),
+        ("day", LocalPart::Day),
+        ("weekday", LocalPart::Weekday),
+        ("hour", LocalPart::Hour),
+        ("minute", LocalPart::Minute),
+        ("date", LocalPart::Date),
+        ("time", LocalPart::Time),
+    ];
 }

@@ -23,6 +23,10 @@ pub struct Args {
     /// Colour in human output.
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     pub color: Color,
+    /// The time `now` stands for in policies (RFC 3339, e.g. 2026-12-24T09:00:00Z); default: the
+    /// clock. Printed with the results whenever a policy reads it, so a run can be reproduced.
+    #[arg(long, value_name = "TIMESTAMP", value_parser = parse_now)]
+    pub now: Option<jiff::Timestamp>,
     /// Use this project file instead of searching for charter.toml.
     #[arg(long, value_name = "FILE", env = "CHARTER_CONFIG")]
     pub config: Option<PathBuf>,
@@ -73,6 +77,11 @@ pub fn run(args: &Args) -> Exit {
 
     let mut manifests: Vec<ManifestRun> = Vec::new();
     let mut exit = Exit::Ok;
+    let now = args.now.unwrap_or_else(jiff::Timestamp::now);
+    let options = eval::Options {
+        now,
+        ..eval::Options::default()
+    };
     if let Some(program) = &set.program {
         for path in manifest_paths(&args.manifests, &mut manifests) {
             let name = display(&path);
@@ -94,7 +103,7 @@ pub fn run(args: &Args) -> Exit {
             let decision = loaded
                 .manifest
                 .as_ref()
-                .map(|m| eval::evaluate(program, m, &sources, eval::Options::default()));
+                .map(|m| eval::evaluate(program, m, &sources, options));
             manifests.push(ManifestRun {
                 name,
                 file: Some(file),
@@ -114,6 +123,7 @@ pub fn run(args: &Args) -> Exit {
         });
     }
     let run = Run {
+        now: set.program.as_ref().filter(|p| p.uses_now).map(|_| now),
         sources: &sources,
         program: set.program.as_ref(),
         policy_diagnostics: set.diagnostics,
@@ -221,10 +231,17 @@ fn read_manifest(path: &Path) -> Result<String, String> {
         _ => format!("cannot read manifest `{}`: {e}", display(path)),
     })?;
     String::from_utf8(bytes).map_err(|e| {
+        let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;
+        let col = valid.iter().rev().take_while(|&&b| b != b'\n').count() + 1;
         format!(
-            "manifest `{}` is not UTF-8 text (invalid byte at offset {})",
-            display(path),
-            e.utf8_error().valid_up_to()
+            "manifest `{}` is not UTF-8 text: invalid byte at line {line}, column {col}",
+            display(path)
         )
     })
+}
+
+fn parse_now(s: &str) -> Result<jiff::Timestamp, String> {
+    crate::manifest::parse_timestamp(s)
+        .map_err(|why| format!("{why}; write e.g. 2026-12-24T09:00:00Z"))
 }

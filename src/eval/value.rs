@@ -15,13 +15,24 @@ pub enum Value<'a> {
     Str(Arc<str>),
     Timestamp(jiff::Timestamp),
     Duration(i64),
+    Date(jiff::civil::Date),
+    Time(jiff::civil::Time),
+    /// A timestamp seen in a time zone.
+    Local(jiff::civil::DateTime),
     Enum(TypeId, u32),
+    /// A value of an `open` enum that the schema does not list: equals no listed value.
+    Unlisted(TypeId, Arc<str>),
     /// A computed list.
     List(Rc<Vec<Value<'a>>>),
     /// A list in the manifest, with its element type.
     Nodes(&'a [Node], &'a Ty),
-    Map(&'a [(Arc<str>, Node)], &'a Ty),
+    /// A map in the manifest: entries, value type, whether keys ignore case.
+    Map(&'a [(Arc<str>, Node)], &'a Ty, bool),
+    /// A map written in a policy.
+    MapLit(Rc<Vec<(Arc<str>, Value<'a>)>>),
     Record(TypeId, &'a Node),
+    /// A record written in a policy.
+    RecordLit(TypeId, Rc<Vec<Value<'a>>>),
 }
 
 impl<'a> Value<'a> {
@@ -35,8 +46,9 @@ impl<'a> Value<'a> {
             (NodeValue::Timestamp(t), _) => Value::Timestamp(*t),
             (NodeValue::Duration(d), _) => Value::Duration(*d),
             (NodeValue::Enum(i), Ty::Enum(id)) => Value::Enum(*id, *i),
+            (NodeValue::Unlisted(s), Ty::Enum(id)) => Value::Unlisted(*id, s.clone()),
             (NodeValue::List(xs), Ty::List(elem)) => Value::Nodes(xs, elem),
-            (NodeValue::Map(kvs), Ty::Map(elem)) => Value::Map(kvs, elem),
+            (NodeValue::Map(kvs), Ty::Map(elem, ci)) => Value::Map(kvs, elem, *ci),
             (NodeValue::Record(_), Ty::Record(id)) => Value::Record(*id, node),
             (v, t) => panic!("manifest validation let a {v:?} through as {t:?}"),
         }
@@ -46,7 +58,8 @@ impl<'a> Value<'a> {
         match self {
             Value::List(xs) => xs.len(),
             Value::Nodes(xs, _) => xs.len(),
-            Value::Map(kvs, _) => kvs.len(),
+            Value::Map(kvs, ..) => kvs.len(),
+            Value::MapLit(kvs) => kvs.len(),
             Value::Str(s) => s.chars().count(),
             _ => 0,
         }
@@ -97,9 +110,16 @@ pub fn equal(a: &Value<'_>, b: &Value<'_>) -> bool {
         (Value::Str(x), Value::Str(y)) => x == y,
         (Value::Timestamp(x), Value::Timestamp(y)) => x == y,
         (Value::Duration(x), Value::Duration(y)) => x == y,
+        (Value::Date(x), Value::Date(y)) => x == y,
+        (Value::Time(x), Value::Time(y)) => x == y,
+        (Value::Local(x), Value::Local(y)) => x == y,
         (Value::Enum(t, x), Value::Enum(u, y)) => t == u && x == y,
+        (Value::Unlisted(t, x), Value::Unlisted(u, y)) => t == u && x == y,
         (Value::Record(_, x), Value::Record(_, y)) => std::ptr::eq(*x, *y),
-        (Value::Map(x, _), Value::Map(y, _)) => std::ptr::eq(*x, *y),
+        (Value::RecordLit(_, x), Value::RecordLit(_, y)) => {
+            x.len() == y.len() && x.iter().zip(y.iter()).all(|(a, b)| equal(a, b))
+        }
+        (Value::Map(x, ..), Value::Map(y, ..)) => std::ptr::eq(*x, *y),
         (x, y) if is_list(x) && is_list(y) => {
             x.len() == y.len() && x.elements().zip(y.elements()).all(|(a, b)| equal(&a, &b))
         }
@@ -121,6 +141,8 @@ pub fn compare(a: &Value<'_>, b: &Value<'_>) -> Option<std::cmp::Ordering> {
         (Value::Str(x), Value::Str(y)) => Some(x.cmp(y)),
         (Value::Timestamp(x), Value::Timestamp(y)) => Some(x.cmp(y)),
         (Value::Duration(x), Value::Duration(y)) => Some(x.cmp(y)),
+        (Value::Date(x), Value::Date(y)) => Some(x.cmp(y)),
+        (Value::Time(x), Value::Time(y)) => Some(x.cmp(y)),
         (Value::Enum(t, x), Value::Enum(u, y)) if t == u => Some(x.cmp(y)),
         _ => None,
     }
@@ -153,7 +175,28 @@ pub fn display(v: &Value<'_>, schema: &Schema) -> String {
         Value::Str(s) => s.to_string(),
         Value::Timestamp(t) => t.to_string(),
         Value::Duration(d) => format_duration(*d),
+        Value::Date(d) => d.to_string(),
+        Value::Time(t) => t.strftime("%H:%M").to_string(),
+        Value::Local(t) => t.strftime("%A %Y-%m-%d %H:%M").to_string(),
         Value::Enum(id, i) => schema.enumeration(*id).variants[*i as usize].clone(),
+        Value::Unlisted(_, s) => s.to_string(),
+        Value::MapLit(kvs) => {
+            let items: Vec<String> = kvs
+                .iter()
+                .map(|(k, v)| format!("{k}: {}", display(v, schema)))
+                .collect();
+            format!("{{{}}}", items.join(", "))
+        }
+        Value::RecordLit(id, vs) => {
+            let rec = schema.record(*id);
+            let items: Vec<String> = rec
+                .fields
+                .iter()
+                .zip(vs.iter())
+                .map(|(f, v)| format!("{}: {}", f.name, display(v, schema)))
+                .collect();
+            format!("{{{}}}", items.join(", "))
+        }
         Value::List(_) | Value::Nodes(..) => {
             let items: Vec<String> = v.elements().take(20).map(|x| display(&x, schema)).collect();
             let more = v.len().saturating_sub(20);
@@ -165,7 +208,7 @@ pub fn display(v: &Value<'_>, schema: &Schema) -> String {
                 items.join(", ")
             }
         }
-        Value::Map(kvs, ty) => {
+        Value::Map(kvs, ty, _) => {
             let items: Vec<String> = kvs
                 .iter()
                 .take(20)

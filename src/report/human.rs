@@ -112,6 +112,9 @@ pub fn render(run: &Run<'_>, style: Style) -> String {
             if policies == 1 { "y" } else { "ies" }
         ));
     }
+    if let Some(now) = run.now {
+        out.push_str(&format!("now = {now} (reproduce with --now {now})\n"));
+    }
     out
 }
 
@@ -175,6 +178,12 @@ pub fn render_diagnostic(sources: &Sources, d: &Diagnostic, style: Style) -> Str
     let handler = GraphicalReportHandler::new_themed(theme)
         .with_width(style.width)
         .with_links(false);
+    if d.labels
+        .iter()
+        .any(|l| line_len(sources, l.span) > MAX_SNIPPET_LINE)
+    {
+        return render_plain(sources, d);
+    }
     let report = Report::build(sources, d);
     let mut out = String::new();
     if handler.render_report(&mut out, &report).is_err() {
@@ -188,6 +197,50 @@ pub fn render_diagnostic(sources: &Sources, d: &Diagnostic, style: Style) -> Str
         .join("\n");
     trimmed.push('\n');
     trimmed
+}
+
+/// Lines longer than this (minified JSON, generated policies) are not drawn as snippets.
+const MAX_SNIPPET_LINE: usize = 400;
+
+fn line_len(sources: &Sources, span: Span) -> usize {
+    let text = &sources.get(span.file).text;
+    let at = (span.start as usize).min(text.len());
+    let start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let end = text[at..].find('\n').map_or(text.len(), |i| at + i);
+    end - start
+}
+
+/// A diagnostic without source snippets: each label as `file:line:col: text` with an excerpt.
+fn render_plain(sources: &Sources, d: &Diagnostic) -> String {
+    let mark = match d.level {
+        Level::Error => "×",
+        Level::Warning => "⚠",
+        Level::Advice => "☞",
+    };
+    let mut out = format!("{}\n\n  {mark} {}\n", d.code, d.message);
+    for l in &d.labels {
+        let loc = super::locate(sources, l.span);
+        let text = &sources.get(l.span.file).text;
+        let at = (l.span.start as usize).min(text.len());
+        let from = text[..at]
+            .char_indices()
+            .rev()
+            .nth(30)
+            .map_or(0, |(i, _)| i);
+        let to = text[at..]
+            .char_indices()
+            .nth(50)
+            .map_or(text.len(), |(i, _)| at + i);
+        let excerpt: String = text[from..to].replace('\n', " ");
+        out.push_str(&format!(
+            "   --> {}:{}:{}: {}\n       …{}…\n",
+            loc.file, loc.line, loc.column, l.text, excerpt
+        ));
+    }
+    if let Some(h) = &d.help {
+        out.push_str(&format!("  help: {h}\n"));
+    }
+    out
 }
 
 #[derive(Debug)]

@@ -24,6 +24,8 @@ pub const VERSION: u32 = 1;
 struct JsonRun<'a> {
     version: u32,
     decision: &'a str,
+    /// The `now` policies saw (RFC 3339), when any policy reads it; else null.
+    now: Option<String>,
     policies: usize,
     diagnostics: Vec<JsonDiagnostic>,
     manifests: Vec<JsonManifest<'a>>,
@@ -165,6 +167,7 @@ pub fn render(run: &Run<'_>) -> String {
     let doc = JsonRun {
         version: VERSION,
         decision: run_decision(run),
+        now: run.now.map(|t| t.to_string()),
         policies: run.program.map_or(0, |p| p.policies.len()),
         diagnostics: run
             .policy_diagnostics

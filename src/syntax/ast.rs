@@ -41,6 +41,8 @@ impl Item {
 pub struct EnumDecl {
     pub doc: Option<String>,
     pub name: Ident,
+    /// `ignore_case`, `open`.
+    pub modifiers: Vec<Ident>,
     pub variants: Vec<Variant>,
     pub span: Span,
 }
@@ -64,12 +66,24 @@ pub struct FieldDecl {
     pub doc: Option<String>,
     pub name: Ident,
     pub ty: TypeExpr,
+    /// `= expr`: the value of an absent optional field.
+    pub default: Option<Expr>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct TypeExpr {
     pub kind: TypeKind,
     pub optional: bool,
+    /// `>= 0`, `< 100`: bounds on a number.
+    pub refinements: Vec<Refinement>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Refinement {
+    pub op: BinOp,
+    /// The bound as written.
+    pub bound: String,
     pub span: Span,
 }
 
@@ -79,22 +93,30 @@ pub enum TypeKind {
     Named(Ident),
     /// `[T]`
     List(Box<TypeExpr>),
-    /// `map<T>`: string keys.
-    Map(Box<TypeExpr>),
+    /// `map<T>`: string keys; modifiers as in `map(ignore_case)<T>`.
+    Map(Box<TypeExpr>, Vec<Ident>),
     /// `{ field: T, ... }`
     Record(Vec<FieldDecl>),
     /// `enum { a, b }`
-    Enum(Vec<Variant>),
+    Enum(Vec<Variant>, Vec<Ident>),
     /// `levels { a, b }`
-    Levels(Vec<Variant>),
+    Levels(Vec<Variant>, Vec<Ident>),
 }
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct LetDecl {
     pub doc: Option<String>,
     pub name: Ident,
+    /// `let approved_by(team) = ...`; `None` for a plain definition.
+    pub params: Option<Vec<Param>>,
     pub body: Expr,
     pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Param {
+    pub name: Ident,
+    pub ty: Option<TypeExpr>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -156,6 +178,22 @@ pub enum ExprKind {
     Duration(i64),
     /// `2026-12-20T00:00:00Z`, as written (checked in `check`).
     Timestamp(String),
+    /// `2026-12-24`
+    Date(String),
+    /// `16:30`
+    Time(String),
+    /// `{"dev": 200}` (string keys: a map) or `{name: "x"}` (names: a record).
+    Braces(Vec<(Spanned<Key>, Expr)>),
+    /// `if c then a else b`
+    If(Box<Expr>, Box<Expr>, Box<Expr>),
+    /// `m[k]`
+    Index(Box<Expr>, Box<Expr>),
+    /// `xs map r: e`
+    MapOp(Box<Expr>, Ident, Box<Expr>),
+    /// `xs max_by r: key`, `xs min_by r: key`
+    By(ByKind, Box<Expr>, Ident, Box<Expr>),
+    /// `xs distinct by r: key`
+    DistinctBy(Box<Expr>, Ident, Box<Expr>),
     /// `[a, b]`
     List(Vec<Expr>),
     /// A bare name: a bound element, a definition, the manifest, or a level/enum value.
@@ -166,10 +204,22 @@ pub enum ExprKind {
     Call(Ident, Vec<Expr>),
     Unary(UnOp, Box<Expr>),
     Binary(BinOp, Box<Expr>, Box<Expr>),
-    /// `any r in xs: p` / `all r in xs: p`
-    Quant(Quant, Ident, Box<Expr>, Box<Expr>),
+    /// `any r in xs: p` / `all r in xs: p`; `any k, v in m: p` over a map's entries.
+    Quant(Quant, Ident, Option<Ident>, Box<Expr>, Box<Expr>),
     /// `xs where r: p`
     Where(Box<Expr>, Ident, Box<Expr>),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Key {
+    Str(String),
+    Name(String),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ByKind {
+    Max,
+    Min,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -196,6 +246,10 @@ pub enum BinOp {
     Ge,
     In,
     Matches,
+    /// `=~`: regular expression search.
+    Regex,
+    /// `??`: the left side, or the right when the left is absent.
+    Default,
     Add,
     Sub,
     Mul,
@@ -215,6 +269,8 @@ impl BinOp {
             BinOp::Ge => ">=",
             BinOp::In => "in",
             BinOp::Matches => "matches",
+            BinOp::Regex => "=~",
+            BinOp::Default => "??",
             BinOp::Add => "+",
             BinOp::Sub => "-",
             BinOp::Mul => "*",

@@ -27,6 +27,7 @@ static PRATT: LazyLock<PrattParser<Rule>> = LazyLock::new(|| {
         .op(Op::infix(Rule::op_and, Assoc::Left))
         .op(Op::prefix(Rule::op_not))
         .op(Op::infix(Rule::op_eq, Assoc::Left)
+            | Op::infix(Rule::op_re, Assoc::Left)
             | Op::infix(Rule::op_ne, Assoc::Left)
             | Op::infix(Rule::op_lt, Assoc::Left)
             | Op::infix(Rule::op_le, Assoc::Left)
@@ -34,24 +35,37 @@ static PRATT: LazyLock<PrattParser<Rule>> = LazyLock::new(|| {
             | Op::infix(Rule::op_ge, Assoc::Left)
             | Op::infix(Rule::op_in, Assoc::Left)
             | Op::infix(Rule::op_matches, Assoc::Left))
+        .op(Op::infix(Rule::op_default, Assoc::Left))
         .op(Op::infix(Rule::op_add, Assoc::Left) | Op::infix(Rule::op_sub, Assoc::Left))
         .op(Op::infix(Rule::op_mul, Assoc::Left) | Op::infix(Rule::op_div, Assoc::Left))
         .op(Op::prefix(Rule::op_neg))
-        .op(Op::postfix(Rule::field_access) | Op::postfix(Rule::where_op))
+        .op(Op::postfix(Rule::field_access)
+            | Op::postfix(Rule::index)
+            | Op::postfix(Rule::where_op)
+            | Op::postfix(Rule::map_op)
+            | Op::postfix(Rule::by_op)
+            | Op::postfix(Rule::distinct_by))
 });
 
 pub(super) type ChunkResult = Result<(Vec<Item>, Vec<Diagnostic>), Box<Diagnostic>>;
 
 /// Parses `text` (a whole file, or the slice of it starting at byte `base`).
-pub(super) fn parse_chunk(file: FileId, text: &str, base: usize) -> ChunkResult {
+/// `more_follows`: the chunk ends before the end of the file.
+pub(super) fn parse_chunk(
+    file: FileId,
+    text: &str,
+    base: usize,
+    more_follows: bool,
+) -> ChunkResult {
     pest::set_error_detail(true);
     let mut pairs = CharterParser::parse(Rule::file, text)
-        .map_err(|e| Box::new(syntax_error(file, text, base, &e)))?;
+        .map_err(|e| Box::new(syntax_error(file, text, base, more_follows, &e)))?;
     let file_pair = pairs.next().expect("grammar: file is the start rule");
     let mut cx = Lower {
         file,
         base,
         errors: Vec::new(),
+        nesting: 0,
     };
     let mut items = Vec::new();
     for p in file_pair.into_inner() {
@@ -63,10 +77,13 @@ pub(super) fn parse_chunk(file: FileId, text: &str, base: usize) -> ChunkResult 
     Ok((items, cx.errors))
 }
 
-/// Bracket nesting deeper than [`super::MAX_NESTING`], found before pest recurses into it.
-pub(super) fn nesting_error(file: FileId, text: &str) -> Option<Diagnostic> {
+/// Problems found by a lexical scan before pest runs: strings left open at the end of their
+/// line (pest would report them far away), and bracket nesting deeper than
+/// [`super::MAX_NESTING`] (found before pest recurses into it).
+pub(super) fn prescan(file: FileId, text: &str) -> Vec<Diagnostic> {
+    let mut errors = Vec::new();
     let mut depth = 0usize;
-    let mut in_string = false;
+    let mut in_string: Option<usize> = None;
     let mut escaped = false;
     let mut in_comment = false;
     for (i, c) in text.char_indices() {
@@ -74,22 +91,31 @@ pub(super) fn nesting_error(file: FileId, text: &str) -> Option<Diagnostic> {
             in_comment = c != '\n';
             continue;
         }
-        if in_string {
+        if let Some(open) = in_string {
             match (escaped, c) {
+                (_, '\n') => {
+                    errors.push(
+                        Diagnostic::error("charter::syntax::unterminated_string", "unterminated string")
+                            .with_label(Span::new(file, open, open + 1), "this string is not closed on its line")
+                            .with_help("close it with `\"`; a string cannot span lines (write `\\n` for a line break)"),
+                    );
+                    in_string = None;
+                    escaped = false;
+                }
                 (true, _) => escaped = false,
                 (false, '\\') => escaped = true,
-                (false, '"') => in_string = false,
+                (false, '"') => in_string = None,
                 _ => {}
             }
             continue;
         }
         match c {
-            '"' => in_string = true,
+            '"' => in_string = Some(i),
             '/' if text[i..].starts_with("//") => in_comment = true,
             '(' | '[' | '{' => {
                 depth += 1;
                 if depth > super::MAX_NESTING {
-                    return Some(
+                    errors.push(
                         Diagnostic::error("charter::syntax::too_deep", "brackets nest too deeply")
                             .with_label(
                                 Span::new(file, i, i + 1),
@@ -97,17 +123,34 @@ pub(super) fn nesting_error(file: FileId, text: &str) -> Option<Diagnostic> {
                             )
                             .with_help("split the expression into named definitions with `let`"),
                     );
+                    return errors;
                 }
             }
             ')' | ']' | '}' => depth = depth.saturating_sub(1),
             _ => {}
         }
     }
-    None
+    if let Some(open) = in_string {
+        errors.push(
+            Diagnostic::error(
+                "charter::syntax::unterminated_string",
+                "unterminated string",
+            )
+            .with_label(Span::new(file, open, open + 1), "this string is not closed")
+            .with_help("close it with `\"`"),
+        );
+    }
+    errors
 }
 
-fn syntax_error(file: FileId, text: &str, base: usize, e: &pest::error::Error<Rule>) -> Diagnostic {
-    let pos = match e.location {
+fn syntax_error(
+    file: FileId,
+    text: &str,
+    base: usize,
+    more_follows: bool,
+    e: &pest::error::Error<Rule>,
+) -> Diagnostic {
+    let mut pos = match e.location {
         InputLocation::Pos(p) => p,
         InputLocation::Span((s, _)) => s,
     };
@@ -117,74 +160,101 @@ fn syntax_error(file: FileId, text: &str, base: usize, e: &pest::error::Error<Ru
             expected.push(s);
         }
     };
-    match &e.variant {
-        ErrorVariant::ParsingError { positives, .. } => {
-            for r in positives {
-                if let Some(name) = rule_name(*r) {
-                    push(name.to_string());
-                }
+    let attempts = e.parse_attempts();
+    // pest reports the furthest *rule* it tried; a literal token (`{`, `}`) may have been tried
+    // further on. The furthest point is where the text stopped making sense.
+    let attempts = attempts.filter(|a| a.max_position >= pos);
+    if let Some(a) = &attempts
+        && a.max_position > pos
+    {
+        pos = a.max_position;
+    } else if let ErrorVariant::ParsingError { positives, .. } = &e.variant {
+        for r in positives {
+            if let Some(name) = rule_name(*r) {
+                push(name.to_string());
             }
         }
-        ErrorVariant::CustomError { message } => push(message.clone()),
     }
-    if let Some(attempts) = e.parse_attempts()
-        && attempts.max_position == pos
-    {
-        for tok in attempts.expected_tokens() {
+    if let Some(a) = &attempts {
+        for stack in a.call_stacks() {
+            let rule = stack.deepest.get_rule().copied().or(stack.parent);
+            if let Some(name) = rule.and_then(rule_name) {
+                push(name.to_string());
+            }
+        }
+        for tok in a.expected_tokens() {
             let token = tok.to_string();
-            if ["{", "}", "(", ")", "[", "]", ":", "=", ",", "<", ">", "?"]
-                .contains(&token.as_str())
-            {
+            if ["{", "}", "(", ")", "[", "]", ":", "=", ","].contains(&token.as_str()) {
                 push(format!("`{token}`"));
             }
         }
     }
+    if expected.iter().any(|e| e == "an operator") {
+        expected.retain(|e| e != "`<`" && e != "`>`" && e != "`=`");
+    }
     expected.sort_by_key(|s| (s.starts_with('`'), s.clone()));
-    let found = found_token(&text[pos..]);
+    let rest = &text[pos..];
+    let found = found_token(rest);
+    // The end of a chunk that is not the end of the file: the next item begins here.
+    if found.is_none() && more_follows && expected.iter().any(|e| e == "`}`") {
+        let at = Span::new(file, base + pos, base + pos);
+        return Diagnostic::error(
+            "charter::syntax::unclosed",
+            "missing `}`: this item is not closed before the next one",
+        )
+        .with_label(
+            Span::new(
+                file,
+                base,
+                base + text.find('\n').unwrap_or(text.len()).min(text.len()),
+            ),
+            "this item",
+        )
+        .with_label(at, "expected `}` before the next item")
+        .with_help("close the item with `}`");
+    }
+    if found.is_none()
+        && text
+            .trim_end()
+            .lines()
+            .last()
+            .is_some_and(|l| l.trim_start().starts_with("///"))
+    {
+        let start = text.trim_end().rfind("///").unwrap_or(0);
+        return Diagnostic::error(
+            "charter::syntax::dangling_doc",
+            "a doc comment `///` must come before the item it documents",
+        )
+        .with_label(
+            Span::new(file, base + start, base + text.trim_end().len()),
+            "nothing follows this doc comment",
+        )
+        .with_help("use `//` for a plain comment");
+    }
     let expected_text = join_or(&expected);
+    let where_ = if more_follows {
+        "end of the item"
+    } else {
+        "end of file"
+    };
     let message = match (&found, expected.is_empty()) {
         (Some(f), false) => format!("unexpected {f}: expected {expected_text}"),
-        (None, false) => format!("unexpected end of file: expected {expected_text}"),
+        (None, false) => format!("unexpected {where_}: expected {expected_text}"),
         (Some(f), true) => format!("unexpected {f}"),
-        (None, true) => "unexpected end of file".to_string(),
+        (None, true) => format!("unexpected {where_}"),
     };
     let label = if expected.is_empty() {
         "not expected here".to_string()
     } else {
         format!("expected {expected_text}")
     };
-    let len = found.as_ref().map_or(0, |_| token_len(&text[pos..]));
-    let d = Diagnostic::error("charter::syntax::unexpected", message)
-        .with_label(Span::new(file, base + pos, base + pos + len), label);
-    d.with_help_opt(syntax_help(&text[pos..], &expected))
+    let len = found.as_ref().map_or(0, |_| token_len(rest));
+    Diagnostic::error("charter::syntax::unexpected", message)
+        .with_label(Span::new(file, base + pos, base + pos + len), label)
+        .with_help_opt(syntax_help(rest, &expected))
 }
 
 fn syntax_help(rest: &str, expected: &[String]) -> Option<String> {
-    let word: String = rest
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-        .collect();
-    let clause_words = ["severity", "when", "require", "message", "help"];
-    if expected.iter().any(|e| e == "`require`") {
-        if let Some(s) = crate::diag::did_you_mean(&word, clause_words) {
-            return Some(format!("did you mean `{s}`?"));
-        }
-        return Some(
-            "a policy holds `severity`, `when`, `require`, `message` and `help` clauses".into(),
-        );
-    }
-    if expected.iter().any(|e| e.starts_with("a declaration")) {
-        let items = ["policy", "let", "record", "levels", "enum", "manifest"];
-        if let Some(s) = crate::diag::did_you_mean(&word, items) {
-            return Some(format!("did you mean `{s}`?"));
-        }
-    }
-    if rest.starts_with('=')
-        && !rest.starts_with("==")
-        && expected.iter().any(|e| e == "an operator")
-    {
-        return Some("compare with `==`".into());
-    }
     if rest.starts_with("&&") {
         return Some("write `and` instead of `&&`".into());
     }
@@ -194,8 +264,26 @@ fn syntax_help(rest: &str, expected: &[String]) -> Option<String> {
     if rest.starts_with('!') && !rest.starts_with("!=") {
         return Some("write `not` instead of `!`".into());
     }
+    if rest.starts_with('=') && !rest.starts_with("==") && !rest.starts_with("=~") {
+        return Some("compare with `==`".into());
+    }
     if rest.starts_with('\'') {
         return Some("strings use double quotes: \"...\"".into());
+    }
+    let word: String = rest
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect();
+    let clause_words = ["severity", "when", "require", "message", "help"];
+    if expected.iter().any(|e| e == "`require`") {
+        if let Some(s) = crate::diag::did_you_mean(&word, clause_words) {
+            return Some(format!("did you mean `{s}`?"));
+        }
+        return Some("a policy holds `severity`, `when`, `require`, `message` and `help` clauses, one per line".into());
+    }
+    let items = ["policy", "let", "record", "levels", "enum", "manifest"];
+    if expected.iter().any(|e| e.starts_with("a declaration")) || expected.is_empty() {
+        return crate::diag::did_you_mean(&word, items).map(|s| format!("did you mean `{s}`?"));
     }
     None
 }
@@ -225,7 +313,16 @@ fn found_token(rest: &str) -> Option<String> {
     } else if c == '\n' {
         "end of line".to_string()
     } else {
-        format!("`{c}`")
+        let run: String = rest
+            .chars()
+            .take_while(|c| "&|=!<>".contains(*c))
+            .take(2)
+            .collect();
+        if run.len() > 1 {
+            format!("`{run}`")
+        } else {
+            format!("`{c}`")
+        }
     })
 }
 
@@ -261,6 +358,7 @@ fn rule_name(r: Rule) -> Option<&'static str> {
         Rule::help_clause => "`help`",
         Rule::severity_level => "`deny`, `warn` or `info`",
         Rule::expr
+        | Rule::body
         | Rule::quantifier
         | Rule::quant_kind
         | Rule::call
@@ -271,8 +369,23 @@ fn rule_name(r: Rule) -> Option<&'static str> {
         | Rule::float
         | Rule::duration
         | Rule::timestamp
+        | Rule::date
+        | Rule::time_of_day
+        | Rule::if_expr
+        | Rule::braces
         | Rule::op_not
         | Rule::op_neg => "an expression",
+        Rule::modifiers => "modifiers such as `(ignore_case)`",
+        Rule::default => "`= default`",
+        Rule::refinement => "a bound such as `>= 0`",
+        Rule::params => "parameters",
+        Rule::index => "`[`",
+        Rule::map_op | Rule::by_op | Rule::distinct_by => {
+            "`map`, `max_by`, `min_by` or `distinct by`"
+        }
+        Rule::op_default | Rule::op_re => "an operator",
+        Rule::kw_then => "`then`",
+        Rule::kw_else => "`else`",
         Rule::string => "a string",
         Rule::template => "a string (the message text, in double quotes)",
         Rule::op_or
@@ -312,6 +425,8 @@ struct Lower {
     file: FileId,
     base: usize,
     errors: Vec<Diagnostic>,
+    /// How many `expr` calls are active: size and depth are checked at the outermost only.
+    nesting: usize,
 }
 
 impl Lower {
@@ -367,12 +482,24 @@ impl Lower {
         let doc = self.docs(&mut inner);
         let _kw = inner.next();
         let name = self.ident(inner.next().expect("grammar: enum name"));
+        let modifiers = self.modifiers(&mut inner);
         let variants = self.variants(inner.next().expect("grammar: variants"));
         EnumDecl {
             doc,
             name,
+            modifiers,
             variants,
             span,
+        }
+    }
+
+    fn modifiers(
+        &self,
+        inner: &mut std::iter::Peekable<pest::iterators::Pairs<'_, Rule>>,
+    ) -> Vec<Ident> {
+        match inner.next_if(|p| p.as_rule() == Rule::modifiers) {
+            Some(m) => m.into_inner().map(|m| self.ident(m)).collect(),
+            None => Vec::new(),
         }
     }
 
@@ -414,15 +541,41 @@ impl Lower {
         let doc = self.docs(&mut inner);
         let name = self.ident(inner.next().expect("grammar: field name"));
         let ty = self.type_expr(inner.next().expect("grammar: field type"));
-        FieldDecl { doc, name, ty }
+        let default = inner
+            .next()
+            .map(|d| self.expr(d.into_inner().next().expect("grammar: default expr")));
+        FieldDecl {
+            doc,
+            name,
+            ty,
+            default,
+        }
     }
 
     fn type_expr(&mut self, p: Pair<'_, Rule>) -> TypeExpr {
         debug_assert_eq!(p.as_rule(), Rule::type_expr);
         let span = self.span(&p);
-        let mut inner = p.into_inner();
+        let mut inner = p.into_inner().peekable();
         let atom = inner.next().expect("grammar: type atom");
-        let optional = inner.next().is_some();
+        let optional = inner.next_if(|p| p.as_rule() == Rule::optional).is_some();
+        let refinements = inner
+            .map(|r| {
+                let span = self.span(&r);
+                let mut parts = r.into_inner();
+                let op = match parts.next().expect("grammar: refinement op").as_rule() {
+                    Rule::op_ge => BinOp::Ge,
+                    Rule::op_le => BinOp::Le,
+                    Rule::op_gt => BinOp::Gt,
+                    _ => BinOp::Lt,
+                };
+                let bound = parts
+                    .next()
+                    .expect("grammar: refinement bound")
+                    .as_str()
+                    .to_string();
+                Refinement { op, bound, span }
+            })
+            .collect();
         let kind = match atom.as_rule() {
             Rule::named_type => {
                 TypeKind::Named(self.ident(atom.into_inner().next().expect("grammar: type name")))
@@ -434,24 +587,27 @@ impl Lower {
                         .expect("grammar: list element type"),
                 ),
             )),
-            Rule::map_type => {
-                let t = atom.into_inner().nth(1).expect("grammar: map value type");
-                TypeKind::Map(Box::new(self.type_expr(t)))
+            Rule::map_type | Rule::inline_enum | Rule::inline_levels => {
+                let rule = atom.as_rule();
+                let mut parts = atom.into_inner().peekable();
+                let _kw = parts.next();
+                let mods = self.modifiers(&mut parts);
+                let last = parts.next().expect("grammar: map value type or variants");
+                match rule {
+                    Rule::map_type => TypeKind::Map(Box::new(self.type_expr(last)), mods),
+                    Rule::inline_enum => TypeKind::Enum(self.variants(last), mods),
+                    _ => TypeKind::Levels(self.variants(last), mods),
+                }
             }
             Rule::inline_record => TypeKind::Record(
                 self.record_body(atom.into_inner().next().expect("grammar: record body")),
-            ),
-            Rule::inline_enum => {
-                TypeKind::Enum(self.variants(atom.into_inner().nth(1).expect("grammar: variants")))
-            }
-            Rule::inline_levels => TypeKind::Levels(
-                self.variants(atom.into_inner().nth(1).expect("grammar: variants")),
             ),
             r => panic!("grammar: unexpected type rule {r:?}"),
         };
         TypeExpr {
             kind,
             optional,
+            refinements,
             span,
         }
     }
@@ -462,10 +618,21 @@ impl Lower {
         let doc = self.docs(&mut inner);
         let _kw = inner.next();
         let name = self.ident(inner.next().expect("grammar: let name"));
+        let params = inner.next_if(|p| p.as_rule() == Rule::params).map(|ps| {
+            ps.into_inner()
+                .map(|param| {
+                    let mut parts = param.into_inner();
+                    let name = self.ident(parts.next().expect("grammar: parameter name"));
+                    let ty = parts.next().map(|t| self.type_expr(t));
+                    Param { name, ty }
+                })
+                .collect()
+        });
         let body = self.expr(inner.next().expect("grammar: let body"));
         LetDecl {
             doc,
             name,
+            params,
             body,
             span,
         }
@@ -531,21 +698,34 @@ impl Lower {
 
     /// An expression: checks its size, then lowers it and checks its depth.
     fn expr(&mut self, p: Pair<'_, Rule>) -> Expr {
-        debug_assert_eq!(p.as_rule(), Rule::expr);
+        debug_assert!(matches!(p.as_rule(), Rule::expr | Rule::body));
         let span = self.span(&p);
+        // Point at the first line only: the expression may span hundreds.
+        let first_line = p.as_str().find('\n').map_or(span, |n| Span {
+            end: span.start + n as u32,
+            ..span
+        });
         if p.clone().into_inner().count() > 2 * MAX_OPERATORS {
             self.errors.push(
                 Diagnostic::error("charter::syntax::too_long", "expression is too long")
-                    .with_label(span, format!("more than {MAX_OPERATORS} operators"))
+                    .with_label(
+                        first_line,
+                        format!("this expression has more than {MAX_OPERATORS} operators"),
+                    )
                     .with_help("split it into named definitions with `let`"),
             );
             return Spanned::new(ExprKind::Bool(false), span);
         }
+        self.nesting += 1;
         let e = self.pratt(p);
-        if depth_exceeds(&e, MAX_EXPR_DEPTH) {
+        self.nesting -= 1;
+        if self.nesting == 0 && depth_exceeds(&e, MAX_EXPR_DEPTH) {
             self.errors.push(
                 Diagnostic::error("charter::syntax::too_deep", "expression nests too deeply")
-                    .with_label(span, format!("more than {MAX_EXPR_DEPTH} levels deep"))
+                    .with_label(
+                        first_line,
+                        format!("this expression nests more than {MAX_EXPR_DEPTH} levels deep"),
+                    )
                     .with_help("split it into named definitions with `let`"),
             );
             return Spanned::new(ExprKind::Bool(false), span);
@@ -575,16 +755,41 @@ impl Lower {
                             .ident(op.into_inner().next().expect("grammar: field name"));
                         Spanned::new(ExprKind::Field(Box::new(lhs), name), span)
                     }
-                    Rule::where_op => {
+                    Rule::index => {
+                        let key = this
+                            .borrow_mut()
+                            .expr(op.into_inner().next().expect("grammar: index expr"));
+                        Spanned::new(ExprKind::Index(Box::new(lhs), Box::new(key)), span)
+                    }
+                    Rule::where_op | Rule::map_op | Rule::by_op | Rule::distinct_by => {
+                        let rule = op.as_rule();
                         let mut inner = op.into_inner();
-                        let _kw = inner.next();
+                        let kw = inner.next().expect("grammar: postfix keyword");
+                        if rule == Rule::distinct_by {
+                            let _by = inner.next();
+                        }
                         let var = this
                             .borrow()
-                            .ident(inner.next().expect("grammar: where variable"));
-                        let body = this
-                            .borrow_mut()
-                            .expr(inner.next().expect("grammar: where body"));
-                        Spanned::new(ExprKind::Where(Box::new(lhs), var, Box::new(body)), span)
+                            .ident(inner.next().expect("grammar: bound variable"));
+                        let body = Box::new(
+                            this.borrow_mut()
+                                .expr(inner.next().expect("grammar: postfix body")),
+                        );
+                        let lhs = Box::new(lhs);
+                        let kind = match rule {
+                            Rule::where_op => ExprKind::Where(lhs, var, body),
+                            Rule::map_op => ExprKind::MapOp(lhs, var, body),
+                            Rule::distinct_by => ExprKind::DistinctBy(lhs, var, body),
+                            _ => {
+                                let by = if kw.as_str() == "max_by" {
+                                    ByKind::Max
+                                } else {
+                                    ByKind::Min
+                                };
+                                ExprKind::By(by, lhs, var, body)
+                            }
+                        };
+                        Spanned::new(kind, span)
                     }
                     r => panic!("grammar: unexpected postfix {r:?}"),
                 }
@@ -601,6 +806,8 @@ impl Lower {
                     Rule::op_ge => BinOp::Ge,
                     Rule::op_in => BinOp::In,
                     Rule::op_matches => BinOp::Matches,
+                    Rule::op_re => BinOp::Regex,
+                    Rule::op_default => BinOp::Default,
                     Rule::op_add => BinOp::Add,
                     Rule::op_sub => BinOp::Sub,
                     Rule::op_mul => BinOp::Mul,
@@ -646,6 +853,32 @@ impl Lower {
                 }
             },
             Rule::timestamp => ExprKind::Timestamp(p.as_str().to_string()),
+            Rule::date => ExprKind::Date(p.as_str().to_string()),
+            Rule::time_of_day => ExprKind::Time(p.as_str().to_string()),
+            Rule::if_expr => {
+                let mut inner = p.into_inner().filter(|x| x.as_rule() == Rule::expr);
+                let mut next =
+                    || self.expr(inner.next().expect("grammar: if has three expressions"));
+                let (c, a, b) = (next(), next(), next());
+                ExprKind::If(Box::new(c), Box::new(a), Box::new(b))
+            }
+            Rule::braces => ExprKind::Braces(
+                p.into_inner()
+                    .map(|entry| {
+                        let mut parts = entry.into_inner();
+                        let k = parts.next().expect("grammar: entry key");
+                        let kspan = self.span(&k);
+                        let key = match k.as_rule() {
+                            Rule::string => {
+                                Key::Str(unescape(k.into_inner().next().map_or("", |s| s.as_str())))
+                            }
+                            _ => Key::Name(k.as_str().to_string()),
+                        };
+                        let value = self.expr(parts.next().expect("grammar: entry value"));
+                        (Spanned::new(key, kspan), value)
+                    })
+                    .collect(),
+            ),
             Rule::string => {
                 ExprKind::Str(unescape(p.into_inner().next().map_or("", |s| s.as_str())))
             }
@@ -664,10 +897,14 @@ impl Lower {
                     Quant::All
                 };
                 let var = self.ident(inner.next().expect("grammar: quantifier variable"));
-                let _in = inner.next();
-                let coll = self.expr(inner.next().expect("grammar: quantifier collection"));
-                let body = self.expr(inner.next().expect("grammar: quantifier body"));
-                ExprKind::Quant(q, var, Box::new(coll), Box::new(body))
+                let mut rest = inner.peekable();
+                let second = rest
+                    .next_if(|p| p.as_rule() == Rule::ident)
+                    .map(|p| self.ident(p));
+                let _in = rest.next();
+                let coll = self.expr(rest.next().expect("grammar: quantifier collection"));
+                let body = self.expr(rest.next().expect("grammar: quantifier body"));
+                ExprKind::Quant(q, var, second, Box::new(coll), Box::new(body))
             }
             r => panic!("grammar: unexpected primary rule {r:?}"),
         };
@@ -683,9 +920,15 @@ fn depth_exceeds(e: &Expr, limit: usize) -> bool {
     match &e.node {
         ExprKind::List(xs) | ExprKind::Call(_, xs) => xs.iter().any(|x| depth_exceeds(x, l)),
         ExprKind::Field(x, _) | ExprKind::Unary(_, x) => depth_exceeds(x, l),
-        ExprKind::Binary(_, a, b) | ExprKind::Quant(_, _, a, b) | ExprKind::Where(a, _, b) => {
-            depth_exceeds(a, l) || depth_exceeds(b, l)
-        }
+        ExprKind::Binary(_, a, b)
+        | ExprKind::Quant(_, _, _, a, b)
+        | ExprKind::Where(a, _, b)
+        | ExprKind::Index(a, b)
+        | ExprKind::MapOp(a, _, b)
+        | ExprKind::By(_, a, _, b)
+        | ExprKind::DistinctBy(a, _, b) => depth_exceeds(a, l) || depth_exceeds(b, l),
+        ExprKind::If(a, b, c) => depth_exceeds(a, l) || depth_exceeds(b, l) || depth_exceeds(c, l),
+        ExprKind::Braces(kvs) => kvs.iter().any(|(_, v)| depth_exceeds(v, l)),
         _ => false,
     }
 }
@@ -722,7 +965,11 @@ fn unescape(s: &str) -> String {
                 Some('n') => out.push('\n'),
                 Some('t') => out.push('\t'),
                 Some('r') => out.push('\r'),
-                Some(other) => out.push(other),
+                Some(c @ ('"' | '\\' | '{' | '}')) => out.push(c),
+                Some(other) => {
+                    out.push('\\');
+                    out.push(other);
+                }
                 None => {}
             }
         } else {
