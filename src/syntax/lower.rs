@@ -189,8 +189,10 @@ fn syntax_error(
             }
         }
     }
+    // After a complete expression almost anything may follow; name the likely intent only.
     if expected.iter().any(|e| e == "an operator") {
-        expected.retain(|e| e != "`<`" && e != "`>`" && e != "`=`");
+        expected
+            .retain(|e| e == "an operator" || ["`)`", "`]`", "`}`", "`,`"].contains(&e.as_str()));
     }
     expected.sort_by_key(|s| (s.starts_with('`'), s.clone()));
     let rest = &text[pos..];
