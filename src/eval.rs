@@ -8,6 +8,7 @@
 pub mod value;
 
 use std::rc::Rc;
+use std::sync::Arc;
 
 use crate::check::ir::*;
 use crate::manifest::{Manifest, Node, NodeValue};
@@ -21,6 +22,8 @@ pub struct Options {
     pub step_budget: u64,
     /// The value of `now`.
     pub now: jiff::Timestamp,
+    /// Record which clauses and quantifier bodies were evaluated (`Decision::covered`).
+    pub coverage: bool,
 }
 
 impl Default for Options {
@@ -28,6 +31,7 @@ impl Default for Options {
         Options {
             step_budget: 10_000_000,
             now: jiff::Timestamp::UNIX_EPOCH,
+            coverage: false,
         }
     }
 }
@@ -73,6 +77,9 @@ impl Outcome {
 pub struct Decision {
     pub verdict: Verdict,
     pub results: Vec<PolicyResult>,
+    /// With `Options::coverage`: the spans of every `when`, `require` and quantifier body that was
+    /// evaluated.
+    pub covered: Vec<Span>,
 }
 
 #[derive(Clone, Debug)]
@@ -88,6 +95,8 @@ pub struct PolicyResult {
     /// Labels in the manifest: the values that decided the outcome.
     pub evidence: Vec<Evidence>,
     pub error: Option<EvalError>,
+    /// What would change the outcome, computed from the evaluation (common shapes only).
+    pub remediation: Option<String>,
 }
 
 /// A label on a policy clause.
@@ -126,6 +135,7 @@ pub fn evaluate(
     options: Options,
 ) -> Decision {
     let mut ev = Evaluator::new(program, &manifest.root, sources, options);
+    ev.coverage = options.coverage.then(Vec::new);
     let results: Vec<PolicyResult> = (0..program.policies.len()).map(|i| ev.policy(i)).collect();
     let verdict = results
         .iter()
@@ -136,10 +146,26 @@ pub fn evaluate(
         })
         .max()
         .unwrap_or(Verdict::Allow);
-    Decision { verdict, results }
+    let covered = ev.coverage.take().unwrap_or_default();
+    Decision {
+        verdict,
+        results,
+        covered,
+    }
 }
 
 type R<'a> = Result<Value<'a>, EvalError>;
+
+/// Elements of one list shown in a trace; the rest are evaluated but not listed.
+const MAX_TRACED_ELEMENTS: usize = 20;
+
+/// Whether an expression is a step worth showing in a trace (not a literal or a bare name).
+fn traced(e: &Expr) -> bool {
+    !matches!(
+        e.kind,
+        ExprKind::Const(_) | ExprKind::Root | ExprKind::Local(..)
+    ) && !is_constant(e)
+}
 
 /// The code of the error `has` and `??` catch: a field, key or element that is not there.
 const ABSENT: &str = "charter::eval::absent";
@@ -159,6 +185,81 @@ struct Evaluator<'a> {
     steps: u64,
     budget: u64,
     depth: usize,
+    /// While explaining: a stack of the trace nodes being built.
+    trace: Option<Vec<Vec<TraceNode>>>,
+    /// Definitions already expanded in the trace (later uses show only their value).
+    expanded: Vec<bool>,
+    /// The manifest node the last field access read (for trace locations).
+    last_read: Option<Span>,
+    coverage: Option<Vec<Span>>,
+}
+
+/// One step of an explanation: an expression (or an element a quantifier bound) and its value.
+#[derive(Clone, Debug)]
+pub struct TraceNode {
+    /// The expression as written, or `r = alice` for a bound element.
+    pub label: String,
+    pub value: String,
+    /// Where the expression is in the policy file.
+    pub span: Option<Span>,
+    /// Where a field read is in the manifest.
+    pub read: Option<Span>,
+    /// E.g. "defined at ..." for a definition, "shown above" for one expanded earlier.
+    pub note: Option<String>,
+    pub children: Vec<TraceNode>,
+}
+
+/// How a policy's outcome was reached.
+#[derive(Clone, Debug)]
+pub struct PolicyTrace {
+    pub result: PolicyResult,
+    pub when: Option<TraceNode>,
+    pub requires: Vec<TraceNode>,
+}
+
+/// Evaluates one policy and records every step (for `charter explain` and failing tests).
+pub fn explain(
+    program: &Program,
+    manifest: &Manifest,
+    sources: &Sources,
+    options: Options,
+    policy: usize,
+) -> PolicyTrace {
+    let mut ev = Evaluator::new(program, &manifest.root, sources, options);
+    let result = ev.policy(policy);
+    let p = &program.policies[policy];
+    ev.recording = true;
+    ev.trace = Some(vec![Vec::new()]);
+    let mut when = None;
+    let mut requires = Vec::new();
+    if let Some(w) = &p.when {
+        ev.steps = 0;
+        let _ = ev.eval_traced(w);
+        when = ev
+            .trace
+            .as_mut()
+            .and_then(|t| t.last_mut())
+            .and_then(Vec::pop);
+    }
+    if result.outcome != Outcome::Skip {
+        for r in &p.requires {
+            ev.steps = 0;
+            let _ = ev.eval_traced(r);
+            if let Some(node) = ev
+                .trace
+                .as_mut()
+                .and_then(|t| t.last_mut())
+                .and_then(Vec::pop)
+            {
+                requires.push(node);
+            }
+        }
+    }
+    PolicyTrace {
+        result,
+        when,
+        requires,
+    }
 }
 
 impl<'a> Evaluator<'a> {
@@ -176,6 +277,10 @@ impl<'a> Evaluator<'a> {
             steps: 0,
             budget: options.step_budget,
             depth: 0,
+            trace: None,
+            expanded: vec![false; program.defs.len()],
+            last_read: None,
+            coverage: None,
         }
     }
 
@@ -190,8 +295,12 @@ impl<'a> Evaluator<'a> {
             clauses: Vec::new(),
             evidence: Vec::new(),
             error: None,
+            remediation: None,
         };
         if let Some(when) = &p.when {
+            if let Some(c) = self.coverage.as_mut() {
+                c.push(when.span);
+            }
             match self.eval(when) {
                 Ok(v) if !v.as_bool() => {
                     result.outcome = Outcome::Skip;
@@ -203,6 +312,9 @@ impl<'a> Evaluator<'a> {
         }
         let mut failed = Vec::new();
         for req in &p.requires {
+            if let Some(c) = self.coverage.as_mut() {
+                c.push(req.span);
+            }
             match self.eval(req) {
                 Ok(v) if !v.as_bool() => failed.push(req),
                 Ok(_) => {}
@@ -225,12 +337,19 @@ impl<'a> Evaluator<'a> {
             let _ = self.eval(req);
             let note = self.why_false(req);
             result.clauses.push(note);
+            if result.remediation.is_none() {
+                result.remediation = self.remediation(req);
+            }
         }
         self.recording = false;
         result.evidence = self.evidence();
         result.message = Some(match &p.message {
             Some(t) => self.template(t),
-            None => match p.doc.as_deref().and_then(|d| d.lines().next()) {
+            None => match p
+                .doc
+                .as_deref()
+                .and_then(|d| d.lines().find(|l| !l.trim().is_empty()))
+            {
                 Some(line) => line.to_string(),
                 None => format!(
                     "policy `{}` failed: `{}` does not hold",
@@ -266,10 +385,13 @@ impl<'a> Evaluator<'a> {
                 TemplatePart::Text(s) => out.push_str(s),
                 TemplatePart::Expr(e) => match self.eval(e) {
                     Ok(v) => out.push_str(&display(&v, self.schema)),
-                    Err(_) => {
-                        out.push('<');
-                        out.push_str(self.src(e));
-                        out.push_str(": absent>");
+                    Err(err) => {
+                        let why = if err.code == ABSENT {
+                            "absent".to_string()
+                        } else {
+                            err.message
+                        };
+                        out.push_str(&format!("<{}: {why}>", self.src(e)));
                     }
                 },
             }
@@ -320,8 +442,113 @@ impl<'a> Evaluator<'a> {
             ));
         }
         self.depth += 1;
-        let r = self.eval_inner(e);
+        let r = if self.trace.is_some() && traced(e) {
+            self.eval_traced(e)
+        } else {
+            self.eval_inner(e)
+        };
         self.depth -= 1;
+        r
+    }
+
+    /// Evaluates `e` as a node of the trace: its children are the steps inside it.
+    fn eval_traced(&mut self, e: &'a Expr) -> R<'a> {
+        if let Some(t) = self.trace.as_mut() {
+            t.push(Vec::new());
+        }
+        self.last_read = None;
+        let r = self.eval_inner(e);
+        let mut children = self.trace.as_mut().and_then(Vec::pop).unwrap_or_default();
+        let mut note = None;
+        let mut read = None;
+        match &e.kind {
+            ExprKind::Field { .. } => {
+                children.clear();
+                read = self.last_read;
+            }
+            ExprKind::Def(id) => {
+                let d = &self.program.defs[*id];
+                let (line, _) = self.sources.get(d.span.file).line_col(d.span.start);
+                if self.expanded[*id] {
+                    children.clear();
+                    note = Some("shown above".to_string());
+                } else {
+                    self.expanded[*id] = true;
+                    note = Some(format!(
+                        "let at {}:{line}",
+                        self.sources.get(d.span.file).name
+                    ));
+                }
+            }
+            _ => {}
+        }
+        let value = match &r {
+            Ok(v) => self.show(v),
+            Err(err) => format!("error: {}", err.message),
+        };
+        let node = TraceNode {
+            label: self.src(e).to_string(),
+            value,
+            span: Some(e.span),
+            read,
+            note,
+            children,
+        };
+        if let Some(parent) = self.trace.as_mut().and_then(|t| t.last_mut()) {
+            parent.push(node);
+        }
+        r
+    }
+
+    /// Binds `x` to `slot` and evaluates `body` (a quantifier's, a filter's, ...), as an element
+    /// step of the trace.
+    fn eval_elem(&mut self, slot: usize, var: &str, x: Value<'a>, body: &'a Expr) -> R<'a> {
+        if let Some(c) = self.coverage.as_mut() {
+            c.push(body.span);
+        }
+        let label = self
+            .trace
+            .is_some()
+            .then(|| format!("{var} = {}", display(&x, self.schema)));
+        self.bind(slot, x);
+        let Some(label) = label else {
+            let r = self.eval(body);
+            self.env.truncate(slot);
+            return r;
+        };
+        let shown = self
+            .trace
+            .as_ref()
+            .and_then(|t| t.last())
+            .map_or(0, |siblings| {
+                siblings
+                    .iter()
+                    .filter(|n| n.note.as_deref() == Some("element"))
+                    .count()
+            });
+        if let Some(t) = self.trace.as_mut() {
+            t.push(Vec::new());
+        }
+        let r = self.eval(body);
+        self.env.truncate(slot);
+        let children = self.trace.as_mut().and_then(Vec::pop).unwrap_or_default();
+        if shown < MAX_TRACED_ELEMENTS {
+            let value = match &r {
+                Ok(v) => self.show(v),
+                Err(err) => format!("error: {}", err.message),
+            };
+            let node = TraceNode {
+                label,
+                value,
+                span: None,
+                read: None,
+                note: Some("element".into()),
+                children,
+            };
+            if let Some(parent) = self.trace.as_mut().and_then(|t| t.last_mut()) {
+                parent.push(node);
+            }
+        }
         r
     }
 
@@ -378,6 +605,7 @@ impl<'a> Evaluator<'a> {
                     Some(n) => {
                         if self.recording {
                             self.reads.push(n);
+                            self.last_read = Some(n.key_span.unwrap_or(n.span));
                         }
                         Value::from_node(n, &field.ty)
                     }
@@ -388,12 +616,22 @@ impl<'a> Evaluator<'a> {
                             let help = format!(
                                 "test that it is present first: `has({path}) and ...`, or give a default: `{path} ?? ...`"
                             );
+                            // Name the element when the record is one bound by a quantifier.
+                            let whose = match &base.kind {
+                                ExprKind::Local(slot, var) => format!(
+                                    " for {var} = {}",
+                                    display(&self.env[*slot], self.schema)
+                                ),
+                                _ => String::new(),
+                            };
                             let mut err = self.absent(
                                 e.span,
-                                format!("`{path}` is absent in this manifest"),
+                                format!("`{path}` is absent in this manifest{whose}"),
                                 help,
                             );
-                            err.manifest_span = Some(node.key_span.unwrap_or(node.span));
+                            if !std::ptr::eq(node, self.root) {
+                                err.manifest_span = Some(node.key_span.unwrap_or(node.span));
+                            }
                             return Err(err);
                         }
                     },
@@ -430,6 +668,9 @@ impl<'a> Evaluator<'a> {
                 let m = self.eval(coll)?;
                 let mut result = !*any;
                 for (k, v) in self.entries(&m) {
+                    if let Some(c) = self.coverage.as_mut() {
+                        c.push(body.span);
+                    }
                     self.bind(*slot, Value::Str(k));
                     self.env.push(v);
                     let b = self.bool(body);
@@ -442,14 +683,15 @@ impl<'a> Evaluator<'a> {
                 Value::Bool(result)
             }
             ExprKind::MapOp {
-                slot, coll, body, ..
+                slot,
+                var,
+                coll,
+                body,
             } => {
                 let xs = self.eval(coll)?;
                 let mut out = Vec::with_capacity(xs.len());
                 for x in xs.elements() {
-                    self.bind(*slot, x);
-                    let v = self.eval(body);
-                    self.env.truncate(*slot);
+                    let v = self.eval_elem(*slot, var, x, body);
                     out.push(v?);
                 }
                 Value::List(Rc::new(out))
@@ -457,16 +699,14 @@ impl<'a> Evaluator<'a> {
             ExprKind::By {
                 max,
                 slot,
+                var,
                 coll,
                 key,
-                ..
             } => {
                 let xs = self.eval(coll)?;
                 let mut best: Option<(Value<'a>, Value<'a>)> = None;
                 for x in xs.elements() {
-                    self.bind(*slot, x.clone());
-                    let k = self.eval(key);
-                    self.env.truncate(*slot);
+                    let k = self.eval_elem(*slot, var, x.clone(), key);
                     let k = k?;
                     let better = match &best {
                         None => true,
@@ -491,15 +731,16 @@ impl<'a> Evaluator<'a> {
                 }
             }
             ExprKind::DistinctBy {
-                slot, coll, key, ..
+                slot,
+                var,
+                coll,
+                key,
             } => {
                 let xs = self.eval(coll)?;
                 let mut keys: Vec<Value<'a>> = Vec::new();
                 let mut out = Vec::new();
                 for x in xs.elements() {
-                    self.bind(*slot, x.clone());
-                    let k = self.eval(key);
-                    self.env.truncate(*slot);
+                    let k = self.eval_elem(*slot, var, x.clone(), key);
                     let k = k?;
                     if !keys.iter().any(|y| equal(&k, y)) {
                         keys.push(k);
@@ -600,16 +841,14 @@ impl<'a> Evaluator<'a> {
             ExprKind::Quant {
                 any,
                 slot,
+                var,
                 coll,
                 body,
-                ..
             } => {
                 let xs = self.eval(coll)?;
                 let mut result = !*any;
                 for x in xs.elements() {
-                    self.bind(*slot, x);
-                    let b = self.bool(body);
-                    self.env.truncate(*slot);
+                    let b = self.eval_elem(*slot, var, x, body).map(|v| v.as_bool());
                     if b? == *any {
                         result = *any;
                         break;
@@ -618,14 +857,17 @@ impl<'a> Evaluator<'a> {
                 Value::Bool(result)
             }
             ExprKind::Where {
-                slot, coll, body, ..
+                slot,
+                var,
+                coll,
+                body,
             } => {
                 let xs = self.eval(coll)?;
                 let mut out = Vec::new();
                 for x in xs.elements() {
-                    self.bind(*slot, x.clone());
-                    let b = self.bool(body);
-                    self.env.truncate(*slot);
+                    let b = self
+                        .eval_elem(*slot, var, x.clone(), body)
+                        .map(|v| v.as_bool());
                     if b? {
                         out.push(x);
                     }
@@ -783,9 +1025,7 @@ impl<'a> Evaluator<'a> {
             (ArithOp::Mul, Duration(a), Int(b)) | (ArithOp::Mul, Int(b), Duration(a)) => {
                 Duration(a.checked_mul(b).ok_or_else(ov)?)
             }
-            (ArithOp::Sub, Timestamp(a), Timestamp(b)) => {
-                Duration(a.as_second().checked_sub(b.as_second()).ok_or_else(ov)?)
-            }
+            (ArithOp::Sub, Timestamp(a), Timestamp(b)) => Duration(a.duration_since(b).as_secs()),
             (ArithOp::Add, Timestamp(t), Duration(d))
             | (ArithOp::Add, Duration(d), Timestamp(t)) => Timestamp(
                 t.checked_add(jiff::SignedDuration::from_secs(d))
@@ -918,7 +1158,7 @@ impl<'a> Evaluator<'a> {
 
     fn show(&self, v: &Value<'a>) -> String {
         match v {
-            Value::Str(s) => format!("\"{s}\""),
+            Value::Str(s) => format!("\"{}\"", s.escape_debug()),
             Value::List(_) | Value::Nodes(..) if v.is_empty() => "empty".into(),
             Value::List(_) | Value::Nodes(..) => format!("[{}]", display(v, self.schema)),
             _ => display(v, self.schema),
@@ -1017,6 +1257,155 @@ impl<'a> Evaluator<'a> {
             ExprKind::Has(p) => note(e.span, format!("false: `{}` is absent", self.src(p))),
             _ => note(e.span, format!("false: `{}` is false", self.src(e))),
         }
+    }
+
+    /// What would make a false clause true, for the shapes where it can be computed from the
+    /// evaluation: `count(xs where ...) >= n`, `count(xs) <= n`, a failed `any`. `None` otherwise:
+    /// no hint is better than a guess.
+    fn remediation(&mut self, e: &'a Expr) -> Option<String> {
+        match &e.kind {
+            ExprKind::And(a, b) => {
+                if self.bool(a).unwrap_or(true) {
+                    self.remediation(b)
+                } else {
+                    self.remediation(a)
+                }
+            }
+            ExprKind::Def(id) => self.remediation(&self.program.defs[*id].body),
+            ExprKind::Compare(op, a, b) => {
+                let ExprKind::Call(Builtin::Count, args) = &a.kind else {
+                    return None;
+                };
+                let coll = args.first()?;
+                let Ok(Value::Int(n)) = self.eval(b) else {
+                    return None;
+                };
+                let Ok(xs) = self.eval(coll) else { return None };
+                let have = xs.len() as i64;
+                let (base, preds) = self.where_chain(coll);
+                let noun_of = |this: &Self, k: i64| {
+                    let name = this
+                        .src(base)
+                        .rsplit(['.', ' '])
+                        .next()
+                        .unwrap_or("element")
+                        .to_string();
+                    if k == 1 { singular(&name) } else { name }
+                };
+                match op {
+                    CmpOp::Ge | CmpOp::Gt => {
+                        let need = n + i64::from(*op == CmpOp::Gt) - have;
+                        if need <= 0 {
+                            return None;
+                        }
+                        let noun = noun_of(self, need);
+                        if preds.is_empty() {
+                            return Some(format!("add {need} more {noun}"));
+                        }
+                        let conds: Vec<String> = preds
+                            .iter()
+                            .map(|(_, _, p)| format!("`{}`", self.src(p)))
+                            .collect();
+                        let mut text =
+                            format!("needs {need} more {noun} with {}", conds.join(" and "));
+                        if let Some(closest) = self.closest(base, &preds) {
+                            text.push_str(&format!("; closest: {closest}"));
+                        }
+                        Some(text)
+                    }
+                    CmpOp::Le | CmpOp::Lt => {
+                        let excess = have - n + i64::from(*op == CmpOp::Lt);
+                        (excess > 0).then(|| {
+                            format!(
+                                "remove {excess} {} ({have} now, at most {} allowed)",
+                                noun_of(self, excess),
+                                n - i64::from(*op == CmpOp::Lt)
+                            )
+                        })
+                    }
+                    _ => None,
+                }
+            }
+            ExprKind::Quant {
+                any: true,
+                slot: 0,
+                var,
+                coll,
+                body,
+            } if self.env.is_empty() => {
+                let (slot, var) = (0, var.clone());
+                let preds = vec![(slot, var, &**body)];
+                let closest = self.closest(coll, &preds)?;
+                Some(format!(
+                    "no element of `{}` qualifies; closest: {closest}",
+                    self.src(coll)
+                ))
+            }
+            _ => None,
+        }
+    }
+
+    /// `defs` and `where` filters down to the list they start from, and their conditions.
+    fn where_chain(&self, e: &'a Expr) -> (&'a Expr, Vec<Filter<'a>>) {
+        match &e.kind {
+            ExprKind::Def(id) => self.where_chain(&self.program.defs[*id].body),
+            ExprKind::Where {
+                slot,
+                var,
+                coll,
+                body,
+            } => {
+                let (base, mut preds) = self.where_chain(coll);
+                preds.push((*slot, var.clone(), body));
+                (base, preds)
+            }
+            _ => (e, Vec::new()),
+        }
+    }
+
+    /// The elements of `base` that miss the fewest of the conditions (each split at `and`), with
+    /// the parts they miss: "carol (seniority: principal) misses `r.approved`".
+    fn closest(&mut self, base: &'a Expr, preds: &[Filter<'a>]) -> Option<String> {
+        // Conditions are checked with the element alone in scope; nested ones are not explained.
+        if preds.iter().any(|(slot, _, _)| *slot != 0) {
+            return None;
+        }
+        let parts: Vec<&'a Expr> = preds.iter().flat_map(|(_, _, p)| conjuncts(p)).collect();
+        let xs = self.eval(base).ok()?;
+        let saved = std::mem::take(&mut self.env);
+        let mut scored: Vec<(usize, String)> = Vec::new();
+        for x in xs.elements() {
+            self.env.clear();
+            self.env.push(x.clone());
+            let mut missed: Vec<String> = Vec::new();
+            for p in &parts {
+                if !self.bool(p).unwrap_or(false) {
+                    missed.push(format!("`{}`", self.src(p)));
+                }
+            }
+            if !missed.is_empty() {
+                scored.push((
+                    missed.len(),
+                    format!(
+                        "{} misses {}",
+                        display(&x, self.schema),
+                        missed.join(" and ")
+                    ),
+                ));
+            }
+        }
+        self.env = saved;
+        let best = scored.iter().map(|(n, _)| *n).min()?;
+        if best == parts.len() && parts.len() > 1 {
+            return None;
+        }
+        let names: Vec<String> = scored
+            .into_iter()
+            .filter(|(n, _)| *n == best)
+            .map(|(_, s)| s)
+            .take(5)
+            .collect();
+        Some(names.join("; "))
     }
 
     /// Manifest labels for the values read while recording.
@@ -1119,7 +1508,7 @@ impl<'a> Evaluator<'a> {
                                 (v, field) => format!("{field}: {}", display(v, self.schema)),
                             })
                         })
-                        .filter(|f| !f.starts_with(&format!("name: {name}")))
+                        .filter(|f| !f.ends_with(&format!(": {name}")))
                         .collect();
                     if facts.is_empty() {
                         name
@@ -1136,6 +1525,21 @@ impl<'a> Evaluator<'a> {
             String::new()
         };
         format!("{n} {noun}: {}{more}", shown.join(", "))
+    }
+}
+
+/// A `where` condition: the slot and name it binds, and its body.
+type Filter<'a> = (usize, Arc<str>, &'a Expr);
+
+/// The parts of `a and b and c`.
+fn conjuncts(e: &Expr) -> Vec<&Expr> {
+    match &e.kind {
+        ExprKind::And(a, b) => {
+            let mut v = conjuncts(a);
+            v.extend(conjuncts(b));
+            v
+        }
+        _ => vec![e],
     }
 }
 

@@ -26,11 +26,10 @@ pub struct Parsed {
 pub const MAX_NESTING: usize = 64;
 
 pub fn parse(file: FileId, text: &str) -> Parsed {
-    let errors = lower::prescan(file, text);
-    if !errors.is_empty() {
+    if let Some(err) = lower::nesting_error(file, text) {
         return Parsed {
             file: PolicyFile::default(),
-            errors,
+            errors: vec![err],
         };
     }
     match lower::parse_chunk(file, text, 0, false) {
@@ -39,6 +38,15 @@ pub fn parse(file: FileId, text: &str) -> Parsed {
             errors,
         },
         Err(_) => {
+            // A string left open swallows the rest of its line: pest then reports something far
+            // away, so name it directly.
+            let unterminated = lower::unterminated_strings(file, text);
+            if !unterminated.is_empty() {
+                return Parsed {
+                    file: PolicyFile::default(),
+                    errors: unterminated,
+                };
+            }
             let mut parsed = Parsed::default();
             let starts = item_starts(text);
             for (i, &start) in starts.iter().enumerate() {

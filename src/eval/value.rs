@@ -148,12 +148,11 @@ pub fn compare(a: &Value<'_>, b: &Value<'_>) -> Option<std::cmp::Ordering> {
     }
 }
 
-/// `2d 3h`, `45m`, `0s`.
+/// `2d3h`, `45m`, `0s`, `-(1h30m)`: the literal syntax, so a printed duration can be pasted.
 pub fn format_duration(secs: i64) -> String {
     if secs == 0 {
         return "0s".into();
     }
-    let sign = if secs < 0 { "-" } else { "" };
     let mut rest = secs.unsigned_abs();
     let mut parts = Vec::new();
     for (unit, size) in [("d", 86_400u64), ("h", 3_600), ("m", 60), ("s", 1)] {
@@ -162,7 +161,12 @@ pub fn format_duration(secs: i64) -> String {
             rest %= size;
         }
     }
-    format!("{sign}{}", parts.join(" "))
+    let text = parts.join("");
+    match (secs < 0, parts.len()) {
+        (true, 1) => format!("-{text}"),
+        (true, _) => format!("-({text})"),
+        _ => text,
+    }
 }
 
 /// How a value reads in a message or a label: strings bare, lists comma-separated, records by
@@ -198,7 +202,14 @@ pub fn display(v: &Value<'_>, schema: &Schema) -> String {
             format!("{{{}}}", items.join(", "))
         }
         Value::List(_) | Value::Nodes(..) => {
-            let items: Vec<String> = v.elements().take(20).map(|x| display(&x, schema)).collect();
+            let items: Vec<String> = v
+                .elements()
+                .take(20)
+                .map(|x| match x {
+                    Value::List(_) | Value::Nodes(..) => format!("[{}]", display(&x, schema)),
+                    _ => display(&x, schema),
+                })
+                .collect();
             let more = v.len().saturating_sub(20);
             if v.is_empty() {
                 "none".into()
@@ -222,7 +233,10 @@ pub fn display(v: &Value<'_>, schema: &Schema) -> String {
 }
 
 pub fn format_float(f: f64) -> String {
-    if f.fract() == 0.0 && f.abs() < 1e15 {
+    let a = f.abs();
+    if a != 0.0 && a.is_finite() && !(1e-6..1e15).contains(&a) {
+        format!("{f:e}")
+    } else if f.fract() == 0.0 && f.is_finite() {
         format!("{f:.1}")
     } else {
         format!("{f}")

@@ -77,13 +77,10 @@ pub(super) fn parse_chunk(
     Ok((items, cx.errors))
 }
 
-/// Problems found by a lexical scan before pest runs: strings left open at the end of their
-/// line (pest would report them far away), and bracket nesting deeper than
-/// [`super::MAX_NESTING`] (found before pest recurses into it).
-pub(super) fn prescan(file: FileId, text: &str) -> Vec<Diagnostic> {
-    let mut errors = Vec::new();
+/// Bracket nesting deeper than [`super::MAX_NESTING`], found before pest recurses into it.
+pub(super) fn nesting_error(file: FileId, text: &str) -> Option<Diagnostic> {
     let mut depth = 0usize;
-    let mut in_string: Option<usize> = None;
+    let mut in_string = false;
     let mut escaped = false;
     let mut in_comment = false;
     for (i, c) in text.char_indices() {
@@ -91,31 +88,26 @@ pub(super) fn prescan(file: FileId, text: &str) -> Vec<Diagnostic> {
             in_comment = c != '\n';
             continue;
         }
-        if let Some(open) = in_string {
+        if in_string {
             match (escaped, c) {
                 (_, '\n') => {
-                    errors.push(
-                        Diagnostic::error("charter::syntax::unterminated_string", "unterminated string")
-                            .with_label(Span::new(file, open, open + 1), "this string is not closed on its line")
-                            .with_help("close it with `\"`; a string cannot span lines (write `\\n` for a line break)"),
-                    );
-                    in_string = None;
+                    in_string = false;
                     escaped = false;
                 }
                 (true, _) => escaped = false,
                 (false, '\\') => escaped = true,
-                (false, '"') => in_string = None,
+                (false, '"') => in_string = false,
                 _ => {}
             }
             continue;
         }
         match c {
-            '"' => in_string = Some(i),
+            '"' => in_string = true,
             '/' if text[i..].starts_with("//") => in_comment = true,
             '(' | '[' | '{' => {
                 depth += 1;
                 if depth > super::MAX_NESTING {
-                    errors.push(
+                    return Some(
                         Diagnostic::error("charter::syntax::too_deep", "brackets nest too deeply")
                             .with_label(
                                 Span::new(file, i, i + 1),
@@ -123,22 +115,63 @@ pub(super) fn prescan(file: FileId, text: &str) -> Vec<Diagnostic> {
                             )
                             .with_help("split the expression into named definitions with `let`"),
                     );
-                    return errors;
                 }
             }
             ')' | ']' | '}' => depth = depth.saturating_sub(1),
             _ => {}
         }
     }
-    if let Some(open) = in_string {
-        errors.push(
-            Diagnostic::error(
-                "charter::syntax::unterminated_string",
-                "unterminated string",
-            )
-            .with_label(Span::new(file, open, open + 1), "this string is not closed")
-            .with_help("close it with `\"`"),
-        );
+    None
+}
+
+/// Strings not closed on their line, for a file that did not parse. A message's `{expr}` may
+/// itself hold strings, so interpolations are followed.
+pub(super) fn unterminated_strings(file: FileId, text: &str) -> Vec<Diagnostic> {
+    let mut errors = Vec::new();
+    for (line_start, line) in text.split_inclusive('\n').scan(0, |at, l| {
+        let start = *at;
+        *at += l.len();
+        Some((start, l))
+    }) {
+        // A stack of open strings and of interpolations inside them: (is a string, offset).
+        let mut stack: Vec<(bool, usize)> = Vec::new();
+        let mut chars = line.char_indices().peekable();
+        while let Some((i, c)) = chars.next() {
+            let in_string = stack.last().is_some_and(|(s, _)| *s);
+            if !in_string && line[i..].starts_with("//") {
+                break;
+            }
+            match (in_string, c) {
+                (true, '\\') => {
+                    chars.next();
+                }
+                (true, '"') => {
+                    stack.pop();
+                }
+                (true, '{') => stack.push((false, i)),
+                (false, '"') => stack.push((true, i)),
+                (false, '}') if !stack.is_empty() => {
+                    stack.pop();
+                }
+                _ => {}
+            }
+        }
+        if let Some(&(_, open)) = stack.iter().find(|(s, _)| *s) {
+            let at = line_start + open;
+            errors.push(
+                Diagnostic::error(
+                    "charter::syntax::unterminated_string",
+                    "unterminated string",
+                )
+                .with_label(
+                    Span::new(file, at, at + 1),
+                    "this string is not closed on its line",
+                )
+                .with_help(
+                    "close it with `\"`; a string cannot span lines (write `\\n` for a line break)",
+                ),
+            );
+        }
     }
     errors
 }
@@ -825,7 +858,12 @@ impl Lower {
     fn primary(&mut self, p: Pair<'_, Rule>) -> Expr {
         let span = self.span(&p);
         let kind = match p.as_rule() {
-            Rule::paren => return self.expr(p.into_inner().next().expect("grammar: paren expr")),
+            Rule::paren => {
+                // The parentheses belong to the expression's span, so labels quote it whole.
+                let mut e = self.expr(p.into_inner().next().expect("grammar: paren expr"));
+                e.span = span;
+                return e;
+            }
             Rule::bool => ExprKind::Bool(p.as_str() == "true"),
             Rule::int => match p.as_str().replace('_', "").parse::<i64>() {
                 Ok(n) => ExprKind::Int(n),
