@@ -3,6 +3,9 @@
 
 mod check;
 mod config;
+mod explain;
+mod project;
+mod test;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -34,6 +37,11 @@ pub struct Cli {
 enum Command {
     /// Check change manifests against the policy set (with no manifests: check the policies only).
     Check(check::Args),
+    /// Show how each policy's outcome was reached for one manifest: every expression with its
+    /// value, the elements quantifiers looked at, and where each value is in the manifest.
+    Explain(explain::Args),
+    /// Run the policy tests (`*.test.yaml` under the policy folder), optionally with coverage.
+    Test(test::Args),
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq, serde::Deserialize)]
@@ -83,6 +91,8 @@ pub fn main() -> ExitCode {
 fn run(cli: Cli) -> Exit {
     match cli.command {
         Command::Check(args) => check::run(&args),
+        Command::Explain(args) => explain::run(&args),
+        Command::Test(args) => test::run(&args),
     }
 }
 

@@ -15,6 +15,7 @@ pub mod re;
 pub mod report;
 pub mod source;
 pub mod syntax;
+pub mod testing;
 
 use diag::Diagnostic;
 use source::{FileId, Sources};

@@ -59,18 +59,33 @@ pub struct Loaded {
 }
 
 pub fn load(file: FileId, text: &str, schema: &Schema) -> Loaded {
-    let raw = match serde_saphyr::from_str::<YSpanned<Raw>>(text) {
-        Ok(r) => RawNode::from_spanned(r, file, text),
-        Err(e) => {
-            return Loaded {
-                manifest: None,
-                diagnostics: vec![yaml_error(file, text, &e)],
-            };
-        }
-    };
+    match parse(file, text) {
+        Ok(raw) => validate(file, &raw, schema),
+        Err(d) => Loaded {
+            manifest: None,
+            diagnostics: vec![*d],
+        },
+    }
+}
+
+/// Reads a YAML or JSON document into a raw tree with spans (no schema yet).
+pub fn parse(file: FileId, text: &str) -> Result<RawNode, Box<Diagnostic>> {
+    serde_saphyr::from_str::<YSpanned<Raw>>(text)
+        .map(|r| RawNode::from_spanned(r, file, text))
+        .map_err(|e| Box::new(yaml_error(file, text, &e)))
+}
+
+/// Checks a raw tree against the schema: the manifest when it validates, and every problem.
+pub fn validate(file: FileId, raw: &RawNode, schema: &Schema) -> Loaded {
     if matches!(raw.kind, RawKind::Null) {
         let d = Diagnostic::error("charter::manifest::empty", "the manifest is empty")
-            .with_label(Span::new(file, 0, text.len().min(1)), "no document here")
+            .with_label(
+                Span {
+                    end: raw.span.start + 1,
+                    ..raw.span
+                },
+                "no document here",
+            )
             .with_help(format!(
                 "a manifest is a mapping with the fields of `{}`",
                 schema.root_name
@@ -86,7 +101,7 @@ pub fn load(file: FileId, text: &str, schema: &Schema) -> Loaded {
         diags: Vec::new(),
         bounds: &[],
     };
-    let root = v.value(&raw, &Ty::Record(schema.root), &schema.root_name);
+    let root = v.value(raw, &Ty::Record(schema.root), &schema.root_name);
     let ok = !v.diags.iter().any(|d| d.level == crate::diag::Level::Error);
     Loaded {
         manifest: root.filter(|_| ok).map(|root| Manifest { file, root }),
@@ -263,12 +278,15 @@ impl<'de> Visitor<'de> for RawVisitor {
 }
 
 /// The raw tree with spans converted to [`Span`]s.
-struct RawNode {
-    kind: RawKind,
-    span: Span,
+/// A YAML/JSON value before validation, with its span.
+#[derive(Clone, Debug)]
+pub struct RawNode {
+    pub kind: RawKind,
+    pub span: Span,
 }
 
-enum RawKind {
+#[derive(Clone, Debug)]
+pub enum RawKind {
     Null,
     Bool(bool),
     Int(i64),
@@ -298,6 +316,47 @@ fn yspan<T>(s: &YSpanned<T>, file: FileId, text: &str) -> Span {
 }
 
 impl RawNode {
+    /// JSON Merge Patch (RFC 7386): mappings merge key by key, `null` removes a key, anything
+    /// else (lists included) replaces.
+    pub fn merge(&mut self, patch: &RawNode) {
+        match (&mut self.kind, &patch.kind) {
+            (RawKind::Map(entries), RawKind::Map(changes)) => {
+                for (k, ks, v) in changes {
+                    let at = entries.iter().position(|(key, _, _)| key == k);
+                    match (at, &v.kind) {
+                        (Some(i), RawKind::Null) => {
+                            entries.remove(i);
+                        }
+                        (None, RawKind::Null) => {}
+                        (Some(i), _) => entries[i].2.merge(v),
+                        (None, _) => entries.push((k.clone(), *ks, v.clone())),
+                    }
+                }
+            }
+            _ => *self = patch.clone(),
+        }
+    }
+
+    /// The value of a key, when this is a mapping.
+    pub fn get(&self, key: &str) -> Option<&RawNode> {
+        match &self.kind {
+            RawKind::Map(entries) => entries.iter().find(|(k, _, _)| k == key).map(|(_, _, v)| v),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.kind {
+            RawKind::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// How the value reads in a message: `the number 3`, `a list`.
+    pub fn describe_value(&self) -> String {
+        self.describe()
+    }
+
     fn from_spanned(s: YSpanned<Raw>, file: FileId, text: &str) -> RawNode {
         let span = yspan(&s, file, text);
         let kind = match s.value {

@@ -2,8 +2,10 @@
 //! decisions) and renders it for people ([`human`]) or tools ([`json`]). Renders into a
 //! `String`; the CLI decides where it goes.
 
+pub mod explain;
 pub mod human;
 pub mod json;
+pub mod test;
 
 use crate::check::ir::Program;
 use crate::diag::Diagnostic;

@@ -2,12 +2,11 @@
 
 use std::path::{Path, PathBuf};
 
-use super::config;
+use super::project::{self, display, parse_now, walk};
 use super::{Color, Exit, Format};
 use crate::diag::Diagnostic;
 use crate::eval::{self, Verdict};
 use crate::report::{self, ManifestRun, Run};
-use crate::source::Sources;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -33,47 +32,15 @@ pub struct Args {
 }
 
 pub fn run(args: &Args) -> Exit {
-    let found = match &args.config {
-        Some(p) => Some(p.clone()),
-        None => std::env::current_dir().ok().and_then(|d| config::find(&d)),
-    };
-    let cfg = match found.map(|p| config::load(&p)).transpose() {
-        Ok(c) => c.unwrap_or_default(),
+    let project = match project::load(args.policies.as_deref(), args.config.as_deref()) {
+        Ok(p) => p,
         Err(msg) => {
             eprintln!("error: {msg}");
             return Exit::BadInput;
         }
     };
-    let policy_dir = args
-        .policies
-        .clone()
-        .or(cfg.policies)
-        .unwrap_or_else(|| PathBuf::from("policies"));
-    let format = args.format.or(cfg.format).unwrap_or(Format::Human);
-
-    let mut sources = Sources::new();
-    let policy_files = match charter_files(&policy_dir) {
-        Ok(files) => files,
-        Err(msg) => {
-            eprintln!("error: {msg}");
-            return Exit::BadInput;
-        }
-    };
-    let mut ids = Vec::new();
-    let mut io_errors: Vec<String> = Vec::new();
-    for path in &policy_files {
-        match std::fs::read_to_string(path) {
-            Ok(text) => ids.push(sources.add(display(path), text)),
-            Err(e) => io_errors.push(format!("cannot read policy file `{}`: {e}", display(path))),
-        }
-    }
-    if !io_errors.is_empty() {
-        for e in io_errors {
-            eprintln!("error: {e}");
-        }
-        return Exit::BadInput;
-    }
-    let set = crate::compile(&sources, &ids);
+    let format = args.format.or(project.format).unwrap_or(Format::Human);
+    let (mut sources, set) = (project.sources, project.set);
 
     let mut manifests: Vec<ManifestRun> = Vec::new();
     let mut exit = Exit::Ok;
@@ -143,56 +110,6 @@ pub fn run(args: &Args) -> Exit {
     exit
 }
 
-fn display(p: &Path) -> String {
-    let s = p.to_string_lossy();
-    s.strip_prefix("./").unwrap_or(&s).to_string()
-}
-
-/// Every `.charter` file under `dir`, sorted.
-fn charter_files(dir: &Path) -> Result<Vec<PathBuf>, String> {
-    if !dir.is_dir() {
-        return Err(if dir.exists() {
-            format!(
-                "`{}` is not a folder\n  help: --policies takes the folder that holds the .charter files",
-                display(dir)
-            )
-        } else {
-            format!(
-                "policy folder `{}` does not exist\n  help: pass --policies DIR, or name the folder in charter.toml: policies = \"DIR\"",
-                display(dir)
-            )
-        });
-    }
-    let mut files = Vec::new();
-    walk(
-        dir,
-        &mut |p| p.extension().is_some_and(|e| e == "charter"),
-        &mut files,
-    );
-    if files.is_empty() {
-        return Err(format!(
-            "no .charter files in `{}`\n  help: a policy set is a folder of .charter files",
-            display(dir)
-        ));
-    }
-    Ok(files)
-}
-
-fn walk(dir: &Path, keep: &mut dyn FnMut(&Path) -> bool, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-    paths.sort();
-    for p in paths {
-        if p.is_dir() {
-            walk(&p, keep, out);
-        } else if keep(&p) {
-            out.push(p);
-        }
-    }
-}
-
 /// Expands folders; a path that does not exist becomes a manifest error (the others still run).
 fn manifest_paths(args: &[PathBuf], runs: &mut Vec<ManifestRun>) -> Vec<PathBuf> {
     let mut out = Vec::new();
@@ -239,9 +156,4 @@ fn read_manifest(path: &Path) -> Result<String, String> {
             display(path)
         )
     })
-}
-
-fn parse_now(s: &str) -> Result<jiff::Timestamp, String> {
-    crate::manifest::parse_timestamp(s)
-        .map_err(|why| format!("{why}; write e.g. 2026-12-24T09:00:00Z"))
 }

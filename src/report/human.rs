@@ -163,7 +163,11 @@ pub fn result_diagnostic(program: &crate::check::ir::Program, r: &PolicyResult) 
         code: format!("{code}[{}]", p.name).into(),
         message: r.message.clone().unwrap_or_default(),
         labels,
-        help: r.help.clone(),
+        help: match (&r.help, &r.remediation) {
+            (Some(h), Some(rem)) => Some(format!("{h}\nto pass: {rem}")),
+            (None, Some(rem)) => Some(format!("to pass: {rem}")),
+            (h, None) => h.clone(),
+        },
     }
 }
 

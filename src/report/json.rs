@@ -5,7 +5,7 @@
 //! { "version": 1, "decision": "deny", "policies": 5,
 //!   "diagnostics": [ <diagnostic> ],            // problems in the policy files
 //!   "manifests": [ { "path", "decision", "diagnostics": [ <diagnostic> ],
-//!                    "results": [ { "policy", "severity", "outcome", "message", "help",
+//!                    "results": [ { "policy", "severity", "outcome", "message", "help", "remediation",
 //!                                   "location", "clauses": [ {"text", "location"} ],
 //!                                   "evidence": [ {"path", "text", "location"} ] } ] } ] }
 //! <diagnostic> = { "level", "code", "message", "help", "labels": [ {"text", "location"} ] }
@@ -46,6 +46,8 @@ struct JsonResult<'a> {
     outcome: &'a str,
     message: Option<&'a str>,
     help: Option<&'a str>,
+    /// What would change the outcome, when it can be computed (else null).
+    remediation: Option<&'a str>,
     location: JsonLocation,
     clauses: Vec<JsonLabel>,
     evidence: Vec<JsonEvidence<'a>>,
@@ -139,6 +141,7 @@ pub fn render(run: &Run<'_>) -> String {
                             outcome: r.outcome.as_str(),
                             message: r.message.as_deref(),
                             help: r.help.as_deref(),
+                            remediation: r.remediation.as_deref(),
                             location: location(sources, p.name_span),
                             clauses: r
                                 .clauses
