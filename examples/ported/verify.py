@@ -88,11 +88,11 @@ def run_case(charter, folder, test_file, case, verbose):
     try:
         report = json.loads(proc.stdout)
     except json.JSONDecodeError:
-        return [f"no JSON output (exit {proc.returncode}): {proc.stderr.strip()[:400]}"], None
+        return [f"no JSON output (exit {proc.returncode}): {proc.stderr.strip()[:400]}"], []
     if report.get("diagnostics"):
         problems.append("policy diagnostics: " + "; ".join(d["message"] for d in report["diagnostics"]))
     if not report.get("manifests"):
-        return problems or ["no manifest in the report"], report
+        return problems or ["no manifest in the report"], []
     m = report["manifests"][0]
     errors = [d["message"] for d in m.get("diagnostics", []) if d.get("level") == "error"]
     warnings = [d["message"] for d in m.get("diagnostics", []) if d.get("level") == "warning"]
@@ -116,13 +116,14 @@ def run_case(charter, folder, test_file, case, verbose):
         msg = (got or {}).get("message") or ""
         if sub not in msg:
             problems.append(f"message of {pol}: expected to contain {sub!r}, got {msg!r}")
+    details = []
     if verbose:
         outcomes = ", ".join(f"{p}={r['outcome']}" for p, r in results.items())
-        print(f"      {m.get('decision')}: {outcomes}")
+        details.append(f"      {m.get('decision')}: {outcomes}")
         for r in results.values():
             if r.get("message"):
-                print(f"        {r['policy']}: {r['message']}")
-    return problems, report
+                details.append(f"        {r['policy']}: {r['message']}")
+    return problems, details
 
 
 def suites(args):
@@ -150,10 +151,12 @@ def main():
         print(f"{os.path.relpath(test_file, ROOT)}: {len(cases)} cases")
         for case in cases:
             total += 1
-            problems, _ = run_case(a.charter, folder, test_file, case, a.verbose)
+            problems, details = run_case(a.charter, folder, test_file, case, a.verbose)
             mark = "ok  " if not problems else "FAIL"
             if problems or a.verbose:
                 print(f"  {mark} {case.get('name')}")
+            for d in details:
+                print(d)
             for p in problems:
                 print(f"       - {p}")
             if problems:
