@@ -1020,6 +1020,9 @@ impl<'a> Evaluator<'a> {
                 })
             }
             (ArithOp::Add, Str(a), Str(b)) => Str(format!("{a}{b}").into()),
+            (ArithOp::Add, a @ (List(_) | Nodes(..)), b @ (List(_) | Nodes(..))) => {
+                List(Rc::new(a.elements().chain(b.elements()).collect()))
+            }
             (ArithOp::Add, Duration(a), Duration(b)) => Duration(a.checked_add(b).ok_or_else(ov)?),
             (ArithOp::Sub, Duration(a), Duration(b)) => Duration(a.checked_sub(b).ok_or_else(ov)?),
             (ArithOp::Mul, Duration(a), Int(b)) | (ArithOp::Mul, Int(b), Duration(a)) => {
@@ -1139,6 +1142,13 @@ impl<'a> Evaluator<'a> {
             Builtin::Values => Value::List(Rc::new(
                 self.entries(&vals[0]).into_iter().map(|(_, v)| v).collect(),
             )),
+            Builtin::String => Value::Str(display(&vals[0], self.schema).into()),
+            Builtin::Split => Value::List(Rc::new(
+                s(&vals[0])
+                    .split(&*s(&vals[1]))
+                    .map(|p| Value::Str(p.into()))
+                    .collect(),
+            )),
             Builtin::Nfc => {
                 use unicode_normalization::UnicodeNormalization;
                 Value::Str(s(&vals[0]).nfc().collect::<String>().into())
@@ -1255,6 +1265,7 @@ impl<'a> Evaluator<'a> {
                 Err(_) => note(e.span, "false".into()),
             },
             ExprKind::Has(p) => note(e.span, format!("false: `{}` is absent", self.src(p))),
+            _ if is_constant(e) => note(e.span, "always false".into()),
             _ => note(e.span, format!("false: `{}` is false", self.src(e))),
         }
     }

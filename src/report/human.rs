@@ -112,7 +112,7 @@ pub fn render(run: &Run<'_>, style: Style) -> String {
             if policies == 1 { "y" } else { "ies" }
         ));
     }
-    if let Some(now) = run.now {
+    if let Some(now) = run.now.filter(|_| !run.manifests.is_empty()) {
         out.push_str(&format!("now = {now} (reproduce with --now {now})\n"));
     }
     out
