@@ -445,11 +445,12 @@ impl<'a> Checker<'a> {
                         TypeDef::Enum(_) => Ty::Enum(id),
                     },
                     None => {
-                        let known: Vec<&str> = PRIMITIVES
-                            .iter()
-                            .copied()
-                            .chain(self.type_names.keys().map(String::as_str))
-                            .collect();
+                        // Declared names sorted: `type_names` is a hash map, and output is
+                        // deterministic.
+                        let mut declared: Vec<&str> =
+                            self.type_names.keys().map(String::as_str).collect();
+                        declared.sort_unstable();
+                        let known: Vec<&str> = PRIMITIVES.iter().copied().chain(declared).collect();
                         let help = suggest(name, known.iter().copied())
                             .unwrap_or_else(|| format!("known types: {}", known.join(", ")));
                         self.error(
