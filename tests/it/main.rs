@@ -4,3 +4,4 @@ mod cases;
 mod cli;
 mod formats;
 mod outcomes;
+mod recipes;
