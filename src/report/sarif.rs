@@ -105,6 +105,7 @@ struct SarifResult<'a> {
     locations: Vec<SarifLocation>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     related_locations: Vec<SarifLocation>,
+    #[serde(skip_serializing_if = "ResultProperties::is_empty")]
     properties: ResultProperties<'a>,
 }
 
@@ -118,6 +119,12 @@ struct ResultProperties<'a> {
     severity: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     outcome: Option<&'static str>,
+}
+
+impl ResultProperties<'_> {
+    fn is_empty(&self) -> bool {
+        self.manifest.is_none() && self.policy.is_none()
+    }
 }
 
 #[derive(Serialize)]
