@@ -445,6 +445,8 @@ impl<'a> Checker<'a> {
                         TypeDef::Enum(_) => Ty::Enum(id),
                     },
                     None => {
+                        // Declared names sorted: `type_names` is a hash map, and output is
+                        // deterministic.
                         let mut declared: Vec<&str> =
                             self.type_names.keys().map(String::as_str).collect();
                         declared.sort_unstable();

@@ -114,6 +114,9 @@ pub struct Evidence {
     pub span: Span,
     /// `3 regions: us-east-1, eu-west-1, eu-central-2`.
     pub text: String,
+    /// Read by a failed `require`, not only by the `when` condition: what the failure is
+    /// about. Tools that show one location per finding anchor it at such a value.
+    pub in_require: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -332,6 +335,7 @@ impl<'a> Evaluator<'a> {
         if let Some(when) = &p.when {
             let _ = self.eval(when);
         }
+        let when_reads = self.reads.len();
         for req in failed {
             self.steps = 0;
             let _ = self.eval(req);
@@ -342,7 +346,7 @@ impl<'a> Evaluator<'a> {
             }
         }
         self.recording = false;
-        result.evidence = self.evidence();
+        result.evidence = self.evidence(when_reads);
         result.message = Some(match &p.message {
             Some(t) => self.template(t),
             None => match p
@@ -1419,8 +1423,9 @@ impl<'a> Evaluator<'a> {
         Some(names.join("; "))
     }
 
-    /// Manifest labels for the values read while recording.
-    fn evidence(&mut self) -> Vec<Evidence> {
+    /// Manifest labels for the values read while recording; the reads from `when_reads` on
+    /// are the failed requires'.
+    fn evidence(&mut self, when_reads: usize) -> Vec<Evidence> {
         let reads = std::mem::take(&mut self.reads);
         let mut index = Vec::new();
         let root_ty = Ty::Record(self.schema.root);
@@ -1440,6 +1445,15 @@ impl<'a> Evaluator<'a> {
         let mut seen_lists: Vec<usize> = Vec::new();
         let mut out: Vec<Evidence> = Vec::new();
         let mut read_idx: Vec<usize> = reads.iter().filter_map(|n| find(n)).collect();
+        let require_idx: Vec<usize> = reads[when_reads.min(reads.len())..]
+            .iter()
+            .filter_map(|n| find(n))
+            .collect();
+        let in_require = |i: usize| {
+            require_idx
+                .iter()
+                .any(|&r| r == i || index[r].in_list == Some(i))
+        };
         read_idx.dedup();
         let mut done: Vec<usize> = Vec::new();
         for i in read_idx.iter().copied() {
@@ -1459,6 +1473,7 @@ impl<'a> Evaluator<'a> {
                         path: entry.path.clone(),
                         span: entry.node.key_span.unwrap_or(entry.node.span),
                         text,
+                        in_require: in_require(i),
                     });
                 }
                 (NodeValue::Record(_), _) | (NodeValue::Map(_), _) => {}
@@ -1468,6 +1483,7 @@ impl<'a> Evaluator<'a> {
                         path: entry.path.clone(),
                         span: entry.node.span,
                         text: format!("{} = {}", entry.path, self.show(&v)),
+                        in_require: in_require(i),
                     });
                 }
             }

@@ -2,7 +2,8 @@
 //!
 //! The pipeline, one module per stage:
 //! source text -> [`syntax`] (pest -> typed AST with spans) -> [`check`] (names, types, schema)
-//! -> [`eval`] (a decision with evidence, against a [`manifest`]) -> [`report`] (human, JSON).
+//! -> [`eval`] (a decision with evidence, against a [`manifest`]) -> [`report`] (human, JSON,
+//! SARIF, JUnit, GitHub annotations).
 //! The CLI ([`cli`]) is the only module that does I/O.
 
 pub mod check;

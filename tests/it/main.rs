@@ -2,4 +2,7 @@
 
 mod cases;
 mod cli;
+mod formats;
+mod outcomes;
+mod recipes;
 mod test_cmd;
