@@ -3,6 +3,7 @@
 
 mod check;
 mod config;
+mod fmt;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -15,6 +16,11 @@ pub enum Exit {
     Ok = 0,
     Denied = 1,
     BadInput = 2,
+}
+
+impl Exit {
+    /// `charter fmt --check`: at least one file is not formatted.
+    pub const UNFORMATTED: Exit = Exit::Denied;
 }
 
 impl From<Exit> for ExitCode {
@@ -34,6 +40,8 @@ pub struct Cli {
 enum Command {
     /// Check change manifests against the policy set (with no manifests: check the policies only).
     Check(check::Args),
+    /// Format policy files in place (`--check`: report, change nothing).
+    Fmt(fmt::Args),
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq, serde::Deserialize)]
@@ -83,6 +91,7 @@ pub fn main() -> ExitCode {
 fn run(cli: Cli) -> Exit {
     match cli.command {
         Command::Check(args) => check::run(&args),
+        Command::Fmt(args) => fmt::run(&args),
     }
 }
 

@@ -9,6 +9,7 @@ pub mod check;
 pub mod cli;
 pub mod diag;
 pub mod eval;
+pub mod fmt;
 pub mod glob;
 pub mod manifest;
 pub mod re;

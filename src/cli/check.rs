@@ -143,13 +143,13 @@ pub fn run(args: &Args) -> Exit {
     exit
 }
 
-fn display(p: &Path) -> String {
+pub(super) fn display(p: &Path) -> String {
     let s = p.to_string_lossy();
     s.strip_prefix("./").unwrap_or(&s).to_string()
 }
 
 /// Every `.charter` file under `dir`, sorted.
-fn charter_files(dir: &Path) -> Result<Vec<PathBuf>, String> {
+pub(super) fn charter_files(dir: &Path) -> Result<Vec<PathBuf>, String> {
     if !dir.is_dir() {
         return Err(if dir.exists() {
             format!(
