@@ -100,6 +100,11 @@ pub fn render(doc: &Doc, width: usize) -> String {
             Doc::BlankLine => r.blank(ind),
             Doc::IfBreak(b, f) => r.write(if mode == Mode::Break { b } else { f }),
             Doc::LineSuffix(s) => {
+                // Two trailing comments never share a line (they would read as one comment):
+                // the second goes on a line of its own.
+                if !r.suffix.is_empty() {
+                    r.newline(ind);
+                }
                 if r.at_line_start() {
                     r.write(s);
                     r.newline(ind);
@@ -176,6 +181,9 @@ impl Renderer {
     }
 
     fn flush_suffix(&mut self) {
+        if !self.suffix.is_empty() {
+            self.trim_line();
+        }
         for s in std::mem::take(&mut self.suffix) {
             self.out.push(' ');
             self.out.push_str(&s);

@@ -143,13 +143,28 @@ impl<'a> Printer<'a> {
         self.comments.get(self.next).is_some_and(|c| c.start < pos)
     }
 
-    /// Every comment before `pos` not yet printed. `blank_ok`: keep an empty line before an own-line
-    /// comment when the source has one (statement lists, not expressions).
-    fn flush(&mut self, pos: usize, blank_ok: bool) -> Doc {
+    /// Every comment before `pos` not yet printed, in an expression: own-line comments keep
+    /// their own line, trailing ones stay at the end of theirs.
+    fn flush(&mut self, pos: usize) -> Doc {
+        self.flush_comments(pos, None)
+    }
+
+    /// The same in a list of statements, keeping an empty line before a comment when the source
+    /// has one (except before the first comment of a block).
+    fn flush_stmt(&mut self, pos: usize, first_in_block: bool) -> Doc {
+        self.flush_comments(pos, Some(first_in_block))
+    }
+
+    fn flush_comments(&mut self, pos: usize, stmt: Option<bool>) -> Doc {
         let mut out = Vec::new();
+        let mut first = true;
         while let Some(c) = self.comments.get(self.next).filter(|c| c.start < pos) {
             self.next += 1;
             if c.own_line {
+                let blank_ok = match stmt {
+                    Some(first_in_block) => !(first && first_in_block),
+                    None => false,
+                };
                 let sep = if blank_ok && self.blank_before(c.start) {
                     Doc::BlankLine
                 } else {
@@ -159,6 +174,7 @@ impl<'a> Printer<'a> {
             } else {
                 out.push(Doc::LineSuffix(c.text.clone()));
             }
+            first = false;
         }
         concat(out)
     }
@@ -170,7 +186,8 @@ impl<'a> Printer<'a> {
         let mut own = Vec::new();
         while let Some(c) = self.comments.get(self.next).filter(|c| c.start < pos) {
             self.next += 1;
-            if c.own_line {
+            // One comment can trail the keyword's line; any other goes on a line of its own.
+            if c.own_line || !trailing.is_empty() || !own.is_empty() {
                 own.extend([Doc::HardLine, text(&c.text), Doc::HardLine]);
             } else {
                 trailing.push(Doc::LineSuffix(c.text.clone()));
@@ -199,7 +216,7 @@ impl<'a> Printer<'a> {
         for (i, it) in items.iter().enumerate() {
             let s = start_of(self, it);
             let had_comments = self.has_comment_before(s);
-            out.push(self.flush(s, i > 0));
+            out.push(self.flush_stmt(s, i == 0));
             out.push(if (i > 0 || had_comments) && self.blank_before(s) {
                 Doc::BlankLine
             } else {
@@ -207,7 +224,7 @@ impl<'a> Printer<'a> {
             });
             out.push(print(self, it));
         }
-        out.push(self.flush(close, !items.is_empty()));
+        out.push(self.flush_stmt(close, items.is_empty()));
         concat(out)
     }
 
@@ -233,7 +250,7 @@ impl<'a> Printer<'a> {
         let edge = if space { Doc::Line } else { Doc::SoftLine };
         let mut inner = Vec::new();
         for (i, &s) in starts.iter().enumerate() {
-            inner.push(self.flush(s, false));
+            inner.push(self.flush(s));
             inner.push(if i == 0 { edge.clone() } else { Doc::Line });
             inner.push(item(self, i));
             inner.push(if i + 1 < starts.len() {
@@ -242,7 +259,7 @@ impl<'a> Printer<'a> {
                 Doc::IfBreak(",", "")
             });
         }
-        inner.push(self.flush(close, false));
+        inner.push(self.flush(close));
         let d = concat(vec![
             text(open),
             indent(concat(inner)),
@@ -267,9 +284,17 @@ impl<'a> Printer<'a> {
         }
     }
 
-    /// The offset of `kw` right before `pos` (skipping whitespace and opening parentheses).
+    /// The offset of `kw` right before `pos` (skipping whitespace, opening parentheses and
+    /// comments).
     fn keyword_start(&self, pos: usize, kw: &str) -> usize {
-        let before = self.src[..pos].trim_end_matches(|c: char| c.is_whitespace() || c == '(');
+        let mut before = self.src[..pos].trim_end_matches(|c: char| c.is_whitespace() || c == '(');
+        while let Some(c) = self
+            .comments
+            .iter()
+            .find(|c| c.start < before.len() && before.len() <= c.start + c.text.len())
+        {
+            before = self.src[..c.start].trim_end_matches(|c: char| c.is_whitespace() || c == '(');
+        }
         if before.ends_with(kw) {
             before.len() - kw.len()
         } else {
@@ -360,14 +385,14 @@ impl<'a> Printer<'a> {
         let mut inner = Vec::new();
         for (i, f) in fields.iter().enumerate() {
             let s = self.field_start(f);
-            inner.push(self.flush(s, false));
+            inner.push(self.flush(s));
             inner.push(Doc::Line);
             inner.push(self.field(f));
             if i + 1 < fields.len() {
                 inner.push(Doc::IfBreak("", ","));
             }
         }
-        inner.push(self.flush(close, false));
+        inner.push(self.flush(close));
         let d = concat(vec![text("{"), indent(concat(inner)), Doc::Line, text("}")]);
         if force { broken(d) } else { group(d) }
     }
@@ -479,8 +504,16 @@ impl<'a> Printer<'a> {
                 let lead = self.lead(start(e.span));
                 concat(vec![text(kw), lead, self.expr(e, 0, TOP)])
             }
-            Clause::Message(t) => concat(vec![text("message "), self.template(t)]),
-            Clause::Help(t) => concat(vec![text("help "), self.template(t)]),
+            Clause::Message(t) | Clause::Help(t) => {
+                let kw = if matches!(c, Clause::Message(_)) {
+                    "message "
+                } else {
+                    "help "
+                };
+                // No comment can be inside a template: all before it are placed here.
+                let lead = self.lead(start(t.span));
+                concat(vec![text(kw), lead, self.template(t)])
+            }
         }
     }
 
@@ -560,17 +593,10 @@ impl<'a> Printer<'a> {
             ExprKind::Unary(UnOp::Not, x) => {
                 // `not not a`, `not a.b`, `not f(x)`; anything else in parentheses to read clearly:
                 // `not (a == b)`, `not (any r in xs: p)`.
-                let bare = matches!(
-                    x.node,
-                    ExprKind::Unary(UnOp::Not, _)
-                        | ExprKind::Field(..)
-                        | ExprKind::Index(..)
-                        | ExprKind::Var(_)
-                        | ExprKind::Bool(_)
-                        | ExprKind::Call(..)
-                        | ExprKind::List(_)
-                        | ExprKind::Braces(_)
-                );
+                let bare = matches!(x.node, ExprKind::Unary(UnOp::Not, _))
+                    || (prec(x) >= P_POSTFIX
+                        && !is_where_like(x)
+                        && !matches!(x.node, ExprKind::Quant(..) | ExprKind::If(..)));
                 concat(vec![text("not "), self.expr_paren(x, P_NOT, cx, !bare)])
             }
             ExprKind::Unary(UnOp::Neg, x) => concat(vec![text("-"), self.expr(x, P_POSTFIX, cx)]),
@@ -603,7 +629,7 @@ impl<'a> Printer<'a> {
                         in_body: false,
                     },
                 );
-                let lead = self.flush(start(body.span), false);
+                let lead = self.flush(start(body.span));
                 let body = self.expr(body, 0, TOP);
                 group(concat(vec![
                     text(vars),
@@ -614,9 +640,9 @@ impl<'a> Printer<'a> {
             }
             ExprKind::If(c, a, b) => {
                 let c = self.expr(c, 0, TOP);
-                let lead_a = self.flush(start(a.span), false);
+                let lead_a = self.flush(start(a.span));
                 let a = self.expr(a, 0, TOP);
-                let lead_b = self.flush(start(b.span), false);
+                let lead_b = self.flush(start(b.span));
                 let b = self.expr(b, 0, TOP);
                 group(concat(vec![
                     text("if "),
@@ -708,7 +734,7 @@ impl<'a> Printer<'a> {
         let mut tail = Vec::new();
         let n = rights.len();
         for (i, (o, r)) in rights.into_iter().enumerate() {
-            tail.push(self.flush(start(r.span), false));
+            tail.push(self.flush(start(r.span)));
             tail.push(Doc::Line);
             tail.push(text(format!("{} ", o.as_str())));
             let force = clarify(r);
@@ -750,7 +776,7 @@ impl<'a> Printer<'a> {
             let kw_pos = self.src[..start(body.span)]
                 .rfind(':')
                 .unwrap_or(start(body.span));
-            tail.push(self.flush(kw_pos, false));
+            tail.push(self.flush(kw_pos));
             tail.push(Doc::Line);
             tail.push(text(kw));
             let follow = if i + 1 == n {
