@@ -1,9 +1,10 @@
 //! The command line: argument parsing, file discovery and I/O, exit codes. The only module that
 //! touches the file system, the terminal and the process.
 
-mod check;
-mod config;
+pub(crate) mod check;
+pub(crate) mod config;
 mod fmt;
+mod lsp;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -42,6 +43,8 @@ enum Command {
     Check(check::Args),
     /// Format policy files in place (`--check`: report, change nothing).
     Fmt(fmt::Args),
+    /// Run the language server (LSP over standard input and output) for editors.
+    Lsp(lsp::Args),
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq, serde::Deserialize)]
@@ -92,6 +95,7 @@ fn run(cli: Cli) -> Exit {
     match cli.command {
         Command::Check(args) => check::run(&args),
         Command::Fmt(args) => fmt::run(&args),
+        Command::Lsp(args) => lsp::run(&args),
     }
 }
 

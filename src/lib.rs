@@ -11,6 +11,7 @@ pub mod diag;
 pub mod eval;
 pub mod fmt;
 pub mod glob;
+pub mod lsp;
 pub mod manifest;
 pub mod re;
 pub mod report;

@@ -149,7 +149,7 @@ pub(super) fn display(p: &Path) -> String {
 }
 
 /// Every `.charter` file under `dir`, sorted.
-pub(super) fn charter_files(dir: &Path) -> Result<Vec<PathBuf>, String> {
+pub(crate) fn charter_files(dir: &Path) -> Result<Vec<PathBuf>, String> {
     if !dir.is_dir() {
         return Err(if dir.exists() {
             format!(
