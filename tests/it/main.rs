@@ -2,7 +2,9 @@
 
 mod cases;
 mod cli;
+mod fmt;
 mod formats;
+mod lsp;
 mod outcomes;
 mod recipes;
 mod test_cmd;
