@@ -40,6 +40,20 @@ const WEEKDAYS: [&str; 7] = [
 ];
 
 pub fn check(files: &[&ast::PolicyFile]) -> Checked {
+    let (program, diagnostics) = analyze(files);
+    let has_errors = diagnostics
+        .iter()
+        .any(|d| d.level == crate::diag::Level::Error);
+    Checked {
+        program: (!has_errors).then_some(program),
+        diagnostics,
+    }
+}
+
+/// Like [`check`], but returns the program even when there are errors, with unknown types where
+/// checking failed: for tools that explain a policy set while it is being written (the language
+/// server's hover, definitions and completion). Never evaluate it.
+pub fn analyze(files: &[&ast::PolicyFile]) -> (Program, Vec<Diagnostic>) {
     let mut cx = Checker::default();
     let items: Vec<&Item> = files.iter().flat_map(|f| f.items.iter()).collect();
     cx.builtin_types();
@@ -58,32 +72,23 @@ pub fn check(files: &[&ast::PolicyFile]) -> Checked {
             l.text = articles(&l.text);
         }
     }
-    let has_errors = cx
-        .diags
-        .iter()
-        .any(|d| d.level == crate::diag::Level::Error);
-    let program = (!has_errors).then(|| {
-        let defs = cx
-            .defs
-            .into_iter()
-            .map(|d| Def {
-                name: d.decl.name.node.clone(),
-                doc: d.decl.doc.clone(),
-                body: d.body.unwrap_or_else(|| unknown_expr(d.decl.span)),
-                span: d.decl.span,
-            })
-            .collect();
-        Program {
-            uses_now: cx.uses_now,
-            schema: cx.schema,
-            defs,
-            policies,
-        }
-    });
-    Checked {
-        program,
-        diagnostics: cx.diags,
-    }
+    let defs = cx
+        .defs
+        .into_iter()
+        .map(|d| Def {
+            name: d.decl.name.node.clone(),
+            doc: d.decl.doc.clone(),
+            body: d.body.unwrap_or_else(|| unknown_expr(d.decl.span)),
+            span: d.decl.span,
+        })
+        .collect();
+    let program = Program {
+        uses_now: cx.uses_now,
+        schema: cx.schema,
+        defs,
+        policies,
+    };
+    (program, cx.diags)
 }
 
 /// Messages are built as "a {type}"; types that start with a vowel sound take "an".
@@ -445,6 +450,8 @@ impl<'a> Checker<'a> {
                         TypeDef::Enum(_) => Ty::Enum(id),
                     },
                     None => {
+                        // Declared names sorted: `type_names` is a hash map, and output is
+                        // deterministic.
                         let mut declared: Vec<&str> =
                             self.type_names.keys().map(String::as_str).collect();
                         declared.sort_unstable();

@@ -1,10 +1,12 @@
 //! The command line: argument parsing, file discovery and I/O, exit codes. The only module that
 //! touches the file system, the terminal and the process.
 
-mod check;
-mod config;
+pub(crate) mod check;
+pub(crate) mod config;
 mod explain;
-mod project;
+mod fmt;
+mod lsp;
+pub(crate) mod project;
 mod test;
 
 use std::io::IsTerminal;
@@ -18,6 +20,11 @@ pub enum Exit {
     Ok = 0,
     Denied = 1,
     BadInput = 2,
+}
+
+impl Exit {
+    /// `charter fmt --check`: at least one file is not formatted.
+    pub const UNFORMATTED: Exit = Exit::Denied;
 }
 
 impl From<Exit> for ExitCode {
@@ -42,13 +49,37 @@ enum Command {
     Explain(explain::Args),
     /// Run the policy tests (`*.test.yaml` under the policy folder), optionally with coverage.
     Test(test::Args),
+    /// Format policy files in place (`--check`: report, change nothing).
+    Fmt(fmt::Args),
+    /// Run the language server (LSP over standard input and output) for editors.
+    Lsp(lsp::Args),
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Format {
+    /// Diagnostics with source snippets, a line per manifest, a summary line.
     Human,
+    /// One JSON document (versioned; schemas/charter-report.schema.json).
     Json,
+    /// SARIF 2.1.0, for code scanning.
+    Sarif,
+    /// JUnit XML, for CI test reports.
+    Junit,
+    /// GitHub Actions annotations (workflow commands).
+    Github,
+}
+
+impl Format {
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Human => "human",
+            Format::Json => "json",
+            Format::Sarif => "sarif",
+            Format::Junit => "junit",
+            Format::Github => "github",
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq, Default)]
@@ -93,6 +124,8 @@ fn run(cli: Cli) -> Exit {
         Command::Check(args) => check::run(&args),
         Command::Explain(args) => explain::run(&args),
         Command::Test(args) => test::run(&args),
+        Command::Fmt(args) => fmt::run(&args),
+        Command::Lsp(args) => lsp::run(&args),
     }
 }
 

@@ -114,6 +114,9 @@ pub struct Evidence {
     pub span: Span,
     /// `3 regions: us-east-1, eu-west-1, eu-central-2`.
     pub text: String,
+    /// Read by a failed `require`, not only by the `when` condition: what the failure is
+    /// about. Tools that show one location per finding anchor it at such a value.
+    pub in_require: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -332,6 +335,7 @@ impl<'a> Evaluator<'a> {
         if let Some(when) = &p.when {
             let _ = self.eval(when);
         }
+        let when_reads = self.reads.len();
         for req in failed {
             self.steps = 0;
             let _ = self.eval(req);
@@ -342,7 +346,7 @@ impl<'a> Evaluator<'a> {
             }
         }
         self.recording = false;
-        result.evidence = self.evidence();
+        result.evidence = self.evidence(when_reads);
         result.message = Some(match &p.message {
             Some(t) => self.template(t),
             None => match p
@@ -1020,6 +1024,9 @@ impl<'a> Evaluator<'a> {
                 })
             }
             (ArithOp::Add, Str(a), Str(b)) => Str(format!("{a}{b}").into()),
+            (ArithOp::Add, a @ (List(_) | Nodes(..)), b @ (List(_) | Nodes(..))) => {
+                List(Rc::new(a.elements().chain(b.elements()).collect()))
+            }
             (ArithOp::Add, Duration(a), Duration(b)) => Duration(a.checked_add(b).ok_or_else(ov)?),
             (ArithOp::Sub, Duration(a), Duration(b)) => Duration(a.checked_sub(b).ok_or_else(ov)?),
             (ArithOp::Mul, Duration(a), Int(b)) | (ArithOp::Mul, Int(b), Duration(a)) => {
@@ -1139,6 +1146,13 @@ impl<'a> Evaluator<'a> {
             Builtin::Values => Value::List(Rc::new(
                 self.entries(&vals[0]).into_iter().map(|(_, v)| v).collect(),
             )),
+            Builtin::String => Value::Str(display(&vals[0], self.schema).into()),
+            Builtin::Split => Value::List(Rc::new(
+                s(&vals[0])
+                    .split(&*s(&vals[1]))
+                    .map(|p| Value::Str(p.into()))
+                    .collect(),
+            )),
             Builtin::Nfc => {
                 use unicode_normalization::UnicodeNormalization;
                 Value::Str(s(&vals[0]).nfc().collect::<String>().into())
@@ -1255,6 +1269,7 @@ impl<'a> Evaluator<'a> {
                 Err(_) => note(e.span, "false".into()),
             },
             ExprKind::Has(p) => note(e.span, format!("false: `{}` is absent", self.src(p))),
+            _ if is_constant(e) => note(e.span, "always false".into()),
             _ => note(e.span, format!("false: `{}` is false", self.src(e))),
         }
     }
@@ -1408,8 +1423,9 @@ impl<'a> Evaluator<'a> {
         Some(names.join("; "))
     }
 
-    /// Manifest labels for the values read while recording.
-    fn evidence(&mut self) -> Vec<Evidence> {
+    /// Manifest labels for the values read while recording; the reads from `when_reads` on
+    /// are the failed requires'.
+    fn evidence(&mut self, when_reads: usize) -> Vec<Evidence> {
         let reads = std::mem::take(&mut self.reads);
         let mut index = Vec::new();
         let root_ty = Ty::Record(self.schema.root);
@@ -1436,10 +1452,20 @@ impl<'a> Evaluator<'a> {
                 .ok()
                 .map(|k| by_address[k].1)
         };
+        // Entries read, and those read by the failed requires (a list counts when one of its
+        // elements was).
         let mut read = vec![false; index.len()];
-        for n in &reads {
+        let mut required = vec![false; index.len()];
+        let when_reads = when_reads.min(reads.len());
+        for (k, n) in reads.iter().enumerate() {
             if let Some(i) = find(n) {
                 read[i] = true;
+                if k >= when_reads {
+                    required[i] = true;
+                    if let Some(list) = index[i].in_list {
+                        required[list] = true;
+                    }
+                }
             }
         }
         let is_read = |n: &Node| find(n).is_some_and(|i| read[i]);
@@ -1455,6 +1481,7 @@ impl<'a> Evaluator<'a> {
                         path: path_of(&index, i),
                         span: entry.node.key_span.unwrap_or(entry.node.span),
                         text,
+                        in_require: required[i],
                     });
                 }
                 (NodeValue::Record(_), _) | (NodeValue::Map(_), _) => {}
@@ -1466,6 +1493,7 @@ impl<'a> Evaluator<'a> {
                         path,
                         span: entry.node.span,
                         text,
+                        in_require: required[i],
                     });
                 }
             }

@@ -2,14 +2,17 @@
 //!
 //! The pipeline, one module per stage:
 //! source text -> [`syntax`] (pest -> typed AST with spans) -> [`check`] (names, types, schema)
-//! -> [`eval`] (a decision with evidence, against a [`manifest`]) -> [`report`] (human, JSON).
+//! -> [`eval`] (a decision with evidence, against a [`manifest`]) -> [`report`] (human, JSON,
+//! SARIF, JUnit, GitHub annotations).
 //! The CLI ([`cli`]) is the only module that does I/O.
 
 pub mod check;
 pub mod cli;
 pub mod diag;
 pub mod eval;
+pub mod fmt;
 pub mod glob;
+pub mod lsp;
 pub mod manifest;
 pub mod re;
 pub mod report;

@@ -1,16 +1,24 @@
 //! The only module that knows output formats. Takes the data of a run (diagnostics and
-//! decisions) and renders it for people ([`human`]) or tools ([`json`]). Renders into a
-//! `String`; the CLI decides where it goes.
+//! decisions) and renders it for people ([`human`]), tools ([`json`]), code scanning
+//! ([`sarif`]), test reports ([`junit`]) or GitHub Actions annotations ([`github`]). Renders
+//! into a `String`; the CLI decides where it goes (the terminal, or a `--report` file).
+//!
+//! What fails a run is decided here too ([`status`]), so the exit code, `--quiet` and every
+//! format agree on it.
 
 pub mod explain;
+pub mod github;
 pub mod human;
 pub mod json;
+pub mod junit;
+pub mod sarif;
 pub mod test;
 
 use crate::check::ir::Program;
-use crate::diag::Diagnostic;
-use crate::eval::{Decision, Outcome, Verdict};
+use crate::diag::{Diagnostic, Label, Level};
+use crate::eval::{Decision, Outcome, PolicyResult, Verdict};
 use crate::source::{FileId, Sources, Span};
+use crate::syntax::ast::Severity;
 
 /// Everything one `charter check` run produced.
 pub struct Run<'a> {
@@ -22,6 +30,8 @@ pub struct Run<'a> {
     /// Problems in the policy files (errors and warnings).
     pub policy_diagnostics: Vec<Diagnostic>,
     pub manifests: Vec<ManifestRun>,
+    /// `--deny-warnings`: a warned manifest or a warning diagnostic fails the run.
+    pub deny_warnings: bool,
 }
 
 /// One manifest: its problems, and its decision when it could be read.
@@ -104,4 +114,199 @@ pub fn tally(run: &Run<'_>) -> Tally {
 
 pub fn count_outcomes(d: &Decision, outcome: Outcome) -> usize {
     d.results.iter().filter(|r| r.outcome == outcome).count()
+}
+
+/// How a run ends, which the exit code reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Status {
+    /// Every manifest allowed or warned (warnings allowed), or no manifests and a valid set.
+    Pass,
+    /// A manifest was denied, or (with `deny_warnings`) warned or carried a warning.
+    Fail,
+    /// The policy set or a manifest could not be read or checked.
+    Error,
+}
+
+pub fn status(run: &Run<'_>) -> Status {
+    if run.program.is_none() || run.manifests.iter().any(|m| m.decision.is_none()) {
+        return Status::Error;
+    }
+    let fails = run
+        .policy_diagnostics
+        .iter()
+        .any(|d| diagnostic_fails(run, d))
+        || run.manifests.iter().any(|m| manifest_fails(run, m));
+    if fails { Status::Fail } else { Status::Pass }
+}
+
+/// Whether a diagnostic fails the run: errors always, warnings with `deny_warnings`.
+pub fn diagnostic_fails(run: &Run<'_>, d: &Diagnostic) -> bool {
+    match d.level {
+        Level::Error => true,
+        Level::Warning => run.deny_warnings,
+        Level::Advice => false,
+    }
+}
+
+/// Whether a policy result fails the run: a failed or errored `deny` policy, and a `warn`
+/// policy with `deny_warnings`; `info` policies never do.
+pub fn result_fails(run: &Run<'_>, program: &Program, r: &PolicyResult) -> bool {
+    is_failure(r)
+        && match program.policies[r.policy].severity {
+            Severity::Deny => true,
+            Severity::Warn => run.deny_warnings,
+            Severity::Info => false,
+        }
+}
+
+/// Whether a manifest fails the run: unreadable, denied, or a failing result or diagnostic.
+pub fn manifest_fails(run: &Run<'_>, m: &ManifestRun) -> bool {
+    let Some(d) = &m.decision else {
+        return true;
+    };
+    d.verdict == Verdict::Deny
+        || m.diagnostics.iter().any(|x| diagnostic_fails(run, x))
+        || run
+            .program
+            .is_some_and(|p| d.results.iter().any(|r| result_fails(run, p, r)))
+}
+
+/// A failed or errored result: the ones every format reports.
+pub fn is_failure(r: &PolicyResult) -> bool {
+    matches!(r.outcome, Outcome::Fail | Outcome::Error)
+}
+
+/// The level a failed policy reports at in tool formats: its severity (an errored `warn`
+/// policy warns, as it does in the decision).
+pub fn severity_level(s: Severity) -> Level {
+    match s {
+        Severity::Deny => Level::Error,
+        Severity::Warn => Level::Warning,
+        Severity::Info => Level::Advice,
+    }
+}
+
+/// A failed or errored policy as a diagnostic: the message, the clause in the policy file, the
+/// deciding values in the manifest, and the help text. The code is `deny[name]`; an errored
+/// result is an error whatever the severity (the human output marks it so).
+pub fn result_diagnostic(program: &Program, r: &PolicyResult) -> Diagnostic {
+    let p = &program.policies[r.policy];
+    let level = match r.outcome {
+        Outcome::Error => Level::Error,
+        _ => severity_level(p.severity),
+    };
+    Diagnostic {
+        level,
+        code: format!("{}[{}]", p.severity.as_str(), p.name).into(),
+        message: r.message.clone().unwrap_or_default(),
+        labels: result_labels(program, r),
+        help: match (&r.help, &r.remediation) {
+            (Some(h), Some(rem)) => Some(format!("{h}\nto pass: {rem}")),
+            (None, Some(rem)) => Some(format!("to pass: {rem}")),
+            (h, None) => h.clone(),
+        },
+    }
+}
+
+/// A result's labels: each failed clause (or the policy's name), then the manifest values that
+/// decided it, then where an absent value was read.
+pub fn result_labels(program: &Program, r: &PolicyResult) -> Vec<Label> {
+    let p = &program.policies[r.policy];
+    let mut labels: Vec<Label> = r
+        .clauses
+        .iter()
+        .map(|n| Label {
+            span: n.span,
+            text: n.text.clone(),
+        })
+        .collect();
+    if labels.is_empty() {
+        labels.push(Label {
+            span: p.name_span,
+            text: "this policy".into(),
+        });
+    }
+    labels.extend(r.evidence.iter().map(|e| Label {
+        span: e.span,
+        text: e.text.clone(),
+    }));
+    if let Some(err) = &r.error
+        && let Some(ms) = err.manifest_span
+    {
+        labels.push(Label {
+            span: ms,
+            text: "absent here".into(),
+        });
+    }
+    labels
+}
+
+/// Where in the manifest a result is anchored for tools that show one location per finding
+/// (code scanning, annotations): the first value a failed `require` read, else the first value
+/// the `when` read, else where an absent value was read. `None` when no manifest value was
+/// involved (e.g. `require false`).
+pub fn manifest_anchor(r: &PolicyResult) -> Option<Span> {
+    r.evidence
+        .iter()
+        .find(|e| e.in_require)
+        .or(r.evidence.first())
+        .map(|e| e.span)
+        .or_else(|| r.error.as_ref().and_then(|e| e.manifest_span))
+}
+
+/// A diagnostic as plain text for formats without source snippets (JUnit bodies, annotations):
+/// the message, one `file:line:column: text` line per label, and the help.
+pub fn plain_text(sources: &Sources, d: &Diagnostic) -> String {
+    let mut out = d.message.clone();
+    for l in &d.labels {
+        let loc = locate(sources, l.span);
+        out.push_str(&format!(
+            "\n  {}:{}:{}: {}",
+            loc.file, loc.line, loc.column, l.text
+        ));
+    }
+    if let Some(h) = &d.help {
+        out.push_str(&format!("\nhelp: {h}"));
+    }
+    out
+}
+
+/// The closing line: `3 manifests: 1 denied, 1 warned, 1 allowed (12 policies)`, or what
+/// stopped the run.
+pub fn summary(run: &Run<'_>) -> String {
+    let Some(program) = run.program else {
+        let errors = run
+            .policy_diagnostics
+            .iter()
+            .filter(|d| d.level == Level::Error)
+            .count();
+        return format!(
+            "policy set has {}: nothing was checked",
+            plural(errors, "error", "errors")
+        );
+    };
+    let t = tally(run);
+    let n = run.manifests.len();
+    let policies = plural(program.policies.len(), "policy", "policies");
+    if n == 0 {
+        return format!("policy set ok: {policies}, no manifests given");
+    }
+    let mut parts = vec![
+        format!("{} denied", t.denied),
+        format!("{} warned", t.warned),
+        format!("{} allowed", t.allowed),
+    ];
+    if t.errors > 0 {
+        parts.push(format!("{} could not be read", t.errors));
+    }
+    format!(
+        "{}: {} ({policies})",
+        plural(n, "manifest", "manifests"),
+        parts.join(", ")
+    )
+}
+
+/// `n thing` or `n things`.
+pub fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }

@@ -1043,6 +1043,7 @@ impl<'c, 'a> ExprChecker<'c, 'a> {
             (_, Int, Int) => Some(Int),
             (_, Int | Float, Int | Float) => Some(Float),
             (BinOp::Add, Str, Str) => Some(Str),
+            (BinOp::Add, List(x), List(y)) => unify(x, y).map(|t| List(Box::new(t))),
             (BinOp::Add | BinOp::Sub, Duration, Duration) => Some(Duration),
             (BinOp::Add | BinOp::Sub, Timestamp, Duration) => Some(Timestamp),
             (BinOp::Add, Duration, Timestamp) => Some(Timestamp),
@@ -1273,6 +1274,20 @@ impl<'c, 'a> ExprChecker<'c, 'a> {
                     Ty::Unknown => Ty::Unknown,
                     _ => self.wrong_arg(f, &args[0], "a map"),
                 }
+            }
+            String => {
+                self.arity(f, args, 1, "string(value)", span);
+                Ty::Str
+            }
+            Split => {
+                if self.arity(f, args, 2, "split(text, separator)", span) {
+                    for a in args {
+                        if !matches!(a.ty, Ty::Str | Ty::Unknown) {
+                            self.wrong_arg(f, a, "strings");
+                        }
+                    }
+                }
+                Ty::List(Box::new(Ty::Str))
             }
             Nfc => {
                 if self.arity(f, args, 1, "nfc(text)", span)

@@ -252,10 +252,12 @@ pub enum Builtin {
     Keys,
     Values,
     Nfc,
+    String,
+    Split,
 }
 
 impl Builtin {
-    pub const ALL: [(&'static str, Builtin); 17] = [
+    pub const ALL: [(&'static str, Builtin); 19] = [
         ("count", Builtin::Count),
         ("sum", Builtin::Sum),
         ("min", Builtin::Min),
@@ -273,6 +275,8 @@ impl Builtin {
         ("keys", Builtin::Keys),
         ("values", Builtin::Values),
         ("nfc", Builtin::Nfc),
+        ("string", Builtin::String),
+        ("split", Builtin::Split),
     ];
 
     pub fn name(self) -> &'static str {

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use super::project::{self, display, parse_now, walk};
 use super::{Color, Exit, Format};
 use crate::diag::Diagnostic;
-use crate::eval::{self, Verdict};
+use crate::eval;
 use crate::report::{self, ManifestRun, Run};
 
 #[derive(clap::Args, Debug)]
@@ -16,9 +16,21 @@ pub struct Args {
     /// The policy folder (default: from charter.toml, else `policies/`).
     #[arg(long, short = 'p', value_name = "DIR")]
     pub policies: Option<PathBuf>,
-    /// Output format (default: from charter.toml, else human).
+    /// Output format on standard output (default: from charter.toml, else human).
     #[arg(long, short = 'f', value_enum)]
     pub format: Option<Format>,
+    /// Also write the results in FORMAT to the file PATH; repeatable, e.g.
+    /// `--report sarif=charter.sarif --report junit=charter.xml`. Report files are always
+    /// complete (`--quiet` changes only standard output).
+    #[arg(long, value_name = "FORMAT=PATH", value_parser = parse_report)]
+    pub report: Vec<(Format, PathBuf)>,
+    /// Fail (exit 1) also when a manifest is warned or anything has a warning (an unknown
+    /// manifest field, an unused definition).
+    #[arg(long)]
+    pub deny_warnings: bool,
+    /// Print only what fails the run: no allowed manifests, no advice, no summary line.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
     /// Colour in human output.
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     pub color: Color,
@@ -43,7 +55,6 @@ pub fn run(args: &Args) -> Exit {
     let (mut sources, set) = (project.sources, project.set);
 
     let mut manifests: Vec<ManifestRun> = Vec::new();
-    let mut exit = Exit::Ok;
     let now = args.now.unwrap_or_else(jiff::Timestamp::now);
     let options = eval::Options {
         now,
@@ -79,15 +90,6 @@ pub fn run(args: &Args) -> Exit {
             });
         }
         manifests.sort_by(|a, b| a.name.cmp(&b.name));
-    } else {
-        exit = Exit::BadInput;
-    }
-    for m in &manifests {
-        exit = exit.max(match m.decision.as_ref().map(|d| d.verdict) {
-            None => Exit::BadInput,
-            Some(Verdict::Deny) => Exit::Denied,
-            Some(_) => Exit::Ok,
-        });
     }
     let run = Run {
         now: set.program.as_ref().filter(|p| p.uses_now).map(|_| now),
@@ -95,19 +97,73 @@ pub fn run(args: &Args) -> Exit {
         program: set.program.as_ref(),
         policy_diagnostics: set.diagnostics,
         manifests,
+        deny_warnings: args.deny_warnings,
     };
-    let out = match format {
-        Format::Human => report::human::render(
-            &run,
-            report::human::Style {
-                color: args.color.enabled(),
-                width: super::terminal_width(),
-            },
-        ),
-        Format::Json => report::json::render(&run),
+    let mut exit = match report::status(&run) {
+        report::Status::Pass => Exit::Ok,
+        report::Status::Fail => Exit::Denied,
+        report::Status::Error => Exit::BadInput,
     };
-    super::print(&out);
+    // Report files: no colour, the width of a CI log, complete whatever `--quiet` says.
+    let file_style = report::human::Style {
+        color: false,
+        width: 100,
+        quiet: false,
+    };
+    for (format, path) in &args.report {
+        let text = render(&run, *format, file_style);
+        if let Err(e) = write_report(path, &text) {
+            eprintln!(
+                "error: cannot write the {} report `{}`: {e}",
+                format.name(),
+                display(path)
+            );
+            exit = Exit::BadInput;
+        }
+    }
+    let style = report::human::Style {
+        color: args.color.enabled(),
+        width: super::terminal_width(),
+        quiet: args.quiet,
+    };
+    super::print(&render(&run, format, style));
     exit
+}
+
+/// `--format` and `--report` alike; `quiet` applies to the line-oriented formats (human and
+/// github), the others are complete documents.
+fn render(run: &Run<'_>, format: Format, style: report::human::Style) -> String {
+    match format {
+        Format::Human => report::human::render(run, style),
+        Format::Json => report::json::render(run),
+        Format::Sarif => report::sarif::render(run),
+        Format::Junit => report::junit::render(run),
+        Format::Github => report::github::render(run, style.quiet),
+    }
+}
+
+fn write_report(path: &Path, text: &str) -> std::io::Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
+    std::fs::write(path, text)
+}
+
+/// `FORMAT=PATH` for `--report`.
+fn parse_report(s: &str) -> Result<(Format, PathBuf), String> {
+    use clap::ValueEnum;
+    let names = "human, json, sarif, junit, github";
+    let Some((name, path)) = s.split_once('=') else {
+        return Err(format!(
+            "expected FORMAT=PATH, e.g. sarif=charter.sarif (formats: {names})"
+        ));
+    };
+    let format = Format::from_str(name, false)
+        .map_err(|_| format!("unknown report format `{name}` (formats: {names})"))?;
+    if path.is_empty() {
+        return Err(format!("no file after `{name}=`; e.g. {name}=charter.out"));
+    }
+    Ok((format, PathBuf::from(path)))
 }
 
 /// Expands folders; a path that does not exist becomes a manifest error (the others still run).

@@ -41,7 +41,7 @@ pub fn load(path: &Path) -> Result<Config, String> {
             format!(":{line}:{col}")
         });
         format!(
-            "invalid `{}{}`: {msg}\n  help: charter.toml accepts `policies = \"dir\"` and `format = \"human\" | \"json\"`",
+            "invalid `{}{}`: {msg}\n  help: charter.toml accepts `policies = \"dir\"` and `format = \"human\"` (or json, sarif, junit, github)",
             path.display(),
             at.unwrap_or_default()
         )

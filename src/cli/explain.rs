@@ -20,7 +20,7 @@ pub struct Args {
     pub policies: Option<PathBuf>,
     /// `human` (a tree) or `json` (the same tree as data).
     #[arg(long, short = 'f', value_enum)]
-    pub format: Option<Format>,
+    pub format: Option<ExplainFormat>,
     /// The time `now` stands for (RFC 3339); default: the clock.
     #[arg(long, value_name = "TIMESTAMP", value_parser = parse_now)]
     pub now: Option<jiff::Timestamp>,
@@ -29,6 +29,12 @@ pub struct Args {
     /// Use this project file instead of searching for charter.toml.
     #[arg(long, value_name = "FILE", env = "CHARTER_CONFIG")]
     pub config: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum, PartialEq, Eq)]
+pub enum ExplainFormat {
+    Human,
+    Json,
 }
 
 pub fn run(args: &Args) -> Exit {
@@ -42,6 +48,7 @@ pub fn run(args: &Args) -> Exit {
     let style = Style {
         color: args.color.enabled(),
         width: super::terminal_width(),
+        quiet: false,
     };
     let (mut sources, set) = (project.sources, project.set);
     let Some(program) = &set.program else {
@@ -99,9 +106,14 @@ pub fn run(args: &Args) -> Exit {
         now: program.uses_now.then_some(now),
         traces,
     };
-    let out = match args.format.or(project.format).unwrap_or(Format::Human) {
-        Format::Human => render(&explanation),
-        Format::Json => render_json(&explanation),
+    let json = match args.format {
+        Some(f) => f == ExplainFormat::Json,
+        None => project.format == Some(Format::Json),
+    };
+    let out = if json {
+        render_json(&explanation)
+    } else {
+        render(&explanation)
     };
     super::print(&out);
     Exit::Ok

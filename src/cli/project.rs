@@ -58,7 +58,7 @@ pub fn display(p: &Path) -> String {
 }
 
 /// Every `.charter` file under `dir`, sorted.
-fn charter_files(dir: &Path) -> Result<Vec<PathBuf>, String> {
+pub(crate) fn charter_files(dir: &Path) -> Result<Vec<PathBuf>, String> {
     if !dir.is_dir() {
         return Err(if dir.exists() {
             format!(

@@ -63,6 +63,7 @@ pub fn run(args: &Args) -> Exit {
     let style = Style {
         color: args.color.enabled(),
         width: super::terminal_width(),
+        quiet: false,
     };
     let (mut sources, set, dir) = (project.sources, project.set, project.dir);
     let Some(program) = &set.program else {
@@ -294,7 +295,7 @@ fn failure_details(
         if matches!(r.outcome, eval::Outcome::Fail | eval::Outcome::Error) {
             out.push_str(&render_diagnostic(
                 sources,
-                &crate::report::human::result_diagnostic(program, r),
+                &crate::report::result_diagnostic(program, r),
                 style,
             ));
         }

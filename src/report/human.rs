@@ -1,41 +1,43 @@
 //! Human output: miette's graphical diagnostics (colour on a terminal, plain otherwise), a line
-//! per manifest, and a closing summary line.
+//! per manifest, and a closing summary line. With `quiet`, only what fails the run.
 
 use std::fmt;
 
 use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
 
-use super::{Run, count_outcomes, manifest_decision, tally};
-use crate::diag::{Diagnostic, Label, Level};
-use crate::eval::{Outcome, PolicyResult};
+use super::{
+    Run, count_outcomes, diagnostic_fails, is_failure, manifest_decision, manifest_fails, plural,
+    result_diagnostic, result_fails, summary,
+};
+use crate::diag::{Diagnostic, Level};
+use crate::eval::Outcome;
 use crate::source::{Sources, Span};
-use crate::syntax::ast::Severity;
 
 /// How to draw diagnostics.
 #[derive(Clone, Copy, Debug)]
 pub struct Style {
     pub color: bool,
     pub width: usize,
+    /// `--quiet`: only what fails the run (see [`super::status`]); no summary line.
+    pub quiet: bool,
 }
 
 pub fn render(run: &Run<'_>, style: Style) -> String {
     let mut out = String::new();
     for d in &run.policy_diagnostics {
-        out.push_str(&render_diagnostic(run.sources, d, style));
+        if !style.quiet || diagnostic_fails(run, d) {
+            out.push_str(&render_diagnostic(run.sources, d, style));
+        }
     }
     let Some(program) = run.program else {
-        let errors = run
-            .policy_diagnostics
-            .iter()
-            .filter(|d| d.level == Level::Error)
-            .count();
-        out.push_str(&format!(
-            "policy set has {errors} error{}: nothing was checked\n",
-            if errors == 1 { "" } else { "s" }
-        ));
+        out.push_str(&summary(run));
+        out.push('\n');
         return out;
     };
     for m in &run.manifests {
+        if style.quiet && !manifest_fails(run, m) {
+            continue;
+        }
         let decision = manifest_decision(m);
         let detail = match &m.decision {
             None => {
@@ -45,15 +47,15 @@ pub fn render(run: &Run<'_>, style: Style) -> String {
                     .filter(|d| d.level == Level::Error)
                     .count();
                 format!(
-                    "{n} problem{} in the manifest; no policy was evaluated",
-                    if n == 1 { "" } else { "s" }
+                    "{} in the manifest; no policy was evaluated",
+                    plural(n, "problem", "problems")
                 )
             }
             Some(d) => {
                 let failed: Vec<&str> = d
                     .results
                     .iter()
-                    .filter(|r| matches!(r.outcome, Outcome::Fail | Outcome::Error))
+                    .filter(|r| is_failure(r))
                     .map(|r| program.policies[r.policy].name.as_str())
                     .collect();
                 let (pass, skip) = (
@@ -72,103 +74,33 @@ pub fn render(run: &Run<'_>, style: Style) -> String {
         };
         out.push_str(&format!("{decision:<5} {} ({detail})\n", m.name));
         for d in &m.diagnostics {
-            out.push_str(&render_diagnostic(run.sources, d, style));
+            if !style.quiet || diagnostic_fails(run, d) {
+                out.push_str(&render_diagnostic(run.sources, d, style));
+            }
         }
         if let Some(d) = &m.decision {
-            for r in d
-                .results
-                .iter()
-                .filter(|r| matches!(r.outcome, Outcome::Fail | Outcome::Error))
-            {
-                out.push_str(&render_diagnostic(
-                    run.sources,
-                    &result_diagnostic(program, r),
-                    style,
-                ));
+            for r in d.results.iter().filter(|r| is_failure(r)) {
+                if !style.quiet || result_fails(run, program, r) {
+                    out.push_str(&render_diagnostic(
+                        run.sources,
+                        &result_diagnostic(program, r),
+                        style,
+                    ));
+                }
             }
         }
     }
-    let t = tally(run);
-    let n = run.manifests.len();
-    let mut parts = vec![
-        format!("{} denied", t.denied),
-        format!("{} warned", t.warned),
-        format!("{} allowed", t.allowed),
-    ];
-    if t.errors > 0 {
-        parts.push(format!("{} could not be read", t.errors));
+    if !style.quiet {
+        out.push_str(&summary(run));
+        out.push('\n');
     }
-    let policies = program.policies.len();
-    if n == 0 {
-        out.push_str(&format!(
-            "policy set ok: {policies} polic{}, no manifests given\n",
-            if policies == 1 { "y" } else { "ies" }
-        ));
-    } else {
-        out.push_str(&format!(
-            "{n} manifest{}: {} ({policies} polic{})\n",
-            if n == 1 { "" } else { "s" },
-            parts.join(", "),
-            if policies == 1 { "y" } else { "ies" }
-        ));
-    }
-    if let Some(now) = run.now {
+    if let Some(now) = run.now
+        && !run.manifests.is_empty()
+        && !(style.quiet && out.is_empty())
+    {
         out.push_str(&format!("now = {now} (reproduce with --now {now})\n"));
     }
     out
-}
-
-/// A failed or errored policy as a diagnostic: the message, the clause in the policy file, the
-/// deciding values in the manifest, and the help text.
-pub fn result_diagnostic(program: &crate::check::ir::Program, r: &PolicyResult) -> Diagnostic {
-    let p = &program.policies[r.policy];
-    let level = match (r.outcome, p.severity) {
-        (Outcome::Error, _) | (_, Severity::Deny) => Level::Error,
-        (_, Severity::Warn) => Level::Warning,
-        (_, Severity::Info) => Level::Advice,
-    };
-    let code = match p.severity {
-        Severity::Deny => "deny",
-        Severity::Warn => "warn",
-        Severity::Info => "info",
-    };
-    let mut labels: Vec<Label> = r
-        .clauses
-        .iter()
-        .map(|n| Label {
-            span: n.span,
-            text: n.text.clone(),
-        })
-        .collect();
-    if labels.is_empty() {
-        labels.push(Label {
-            span: p.name_span,
-            text: "this policy".into(),
-        });
-    }
-    labels.extend(r.evidence.iter().map(|e| Label {
-        span: e.span,
-        text: e.text.clone(),
-    }));
-    if let Some(err) = &r.error
-        && let Some(ms) = err.manifest_span
-    {
-        labels.push(Label {
-            span: ms,
-            text: "absent here".into(),
-        });
-    }
-    Diagnostic {
-        level,
-        code: format!("{code}[{}]", p.name).into(),
-        message: r.message.clone().unwrap_or_default(),
-        labels,
-        help: match (&r.help, &r.remediation) {
-            (Some(h), Some(rem)) => Some(format!("{h}\nto pass: {rem}")),
-            (None, Some(rem)) => Some(format!("to pass: {rem}")),
-            (h, None) => h.clone(),
-        },
-    }
 }
 
 /// Renders one diagnostic with miette; labels in other files than the first label's become

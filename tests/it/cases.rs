@@ -1,6 +1,9 @@
 //! Data-driven cases: every folder under `tests/cases/` is a policy set (its `.charter` files)
 //! plus the manifests beside it (`.yaml`, `.yml`, `.json`). The runner checks the manifests with
-//! the real `charter` binary and snapshots exit code, human output and JSON output.
+//! the real `charter` binary and snapshots exit code, human output and JSON output
+//! (`snapshots/cases/`), and the SARIF, JUnit and GitHub output of the same run
+//! (`snapshots/formats/`, written through `--report`). Every case's JSON and SARIF are validated
+//! against their schemas and its JUnit XML is parsed and counted (`formats.rs`).
 //!
 //! A case may hold an `args` file: one argument per line, used instead of the manifest list
 //! (paths relative to the case folder), for cases about the command line itself.
@@ -9,6 +12,8 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+
+use crate::formats;
 
 pub fn charter(dir: &Path, args: &[String]) -> (i32, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_charter"))
@@ -50,9 +55,23 @@ fn case_args(dir: &Path) -> Vec<String> {
     args
 }
 
-fn render_case(dir: &Path) -> String {
+/// The report formats snapshot beside each case, written by `--report` in the human run.
+const REPORTS: [&str; 4] = ["json", "sarif", "junit", "github"];
+
+/// Runs a case: its main snapshot (exit code, human and JSON output) and its formats snapshot
+/// (SARIF, JUnit, GitHub).
+fn render_case(dir: &Path, name: &str) -> (String, String) {
     let args = case_args(dir);
-    let (code, human, human_err) = charter(dir, &args);
+    let out = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join("cases")
+        .join(name);
+    let _ = std::fs::remove_dir_all(&out);
+    let mut run_args = args.clone();
+    for (i, f) in REPORTS.iter().enumerate() {
+        run_args.insert(1 + i, format!("--report={f}={}", out.join(f).display()));
+    }
+    let (code, human, human_err) = charter(dir, &run_args);
+    let report = |f: &str| std::fs::read_to_string(out.join(f)).unwrap_or_default();
     let mut json_args = args.clone();
     json_args.insert(1, "--format=json".to_string());
     let (json_code, json, _) = charter(dir, &json_args);
@@ -63,8 +82,19 @@ fn render_case(dir: &Path) -> String {
         dir.display()
     );
     if !json.is_empty() {
-        serde_json::from_str::<serde_json::Value>(&json)
-            .unwrap_or_else(|e| panic!("invalid JSON output in {}: {e}\n{json}", dir.display()));
+        assert_eq!(
+            json,
+            report("json"),
+            "case {name}: --report json differs from --format json"
+        );
+        let checked = formats::check_json(&json).and_then(|json| {
+            let sarif = formats::check_sarif(&report("sarif"))?;
+            let junit = formats::check_junit(&report("junit"))?;
+            formats::cross_check(&json, &sarif, &junit)
+        });
+        if let Err(e) = checked {
+            panic!("case {name}: {e}");
+        }
     }
     let mut s = format!("$ charter {}\nexit: {code}\n", args.join(" "));
     s.push_str("--- stdout ---\n");
@@ -75,7 +105,12 @@ fn render_case(dir: &Path) -> String {
     }
     s.push_str("--- json ---\n");
     s.push_str(&json);
-    s
+    let mut f = format!("$ charter {}\n", args.join(" "));
+    for name in ["github", "junit", "sarif"] {
+        f.push_str(&format!("--- {name} ---\n"));
+        f.push_str(&report(name));
+    }
+    (s, f)
 }
 
 #[test]
@@ -95,15 +130,24 @@ fn cases() {
     );
     let mut settings = insta::Settings::clone_current();
     settings.set_prepend_module_to_snapshot(false);
-    settings.set_snapshot_path("snapshots/cases");
-    settings.bind(|| {
-        for dir in dirs {
-            let name = dir
-                .file_name()
-                .expect("case name")
-                .to_string_lossy()
-                .into_owned();
-            insta::assert_snapshot!(name, render_case(&dir));
-        }
-    });
+    // The version in SARIF's tool.driver changes with every release, not with the case.
+    settings.add_filter(
+        &format!(
+            r#""(version|semanticVersion)": "{}""#,
+            env!("CARGO_PKG_VERSION")
+        ),
+        r#""$1": "[VERSION]""#,
+    );
+    for dir in dirs {
+        let name = dir
+            .file_name()
+            .expect("case name")
+            .to_string_lossy()
+            .into_owned();
+        let (main, formats) = render_case(&dir, &name);
+        settings.set_snapshot_path("snapshots/cases");
+        settings.bind(|| insta::assert_snapshot!(name.clone(), main));
+        settings.set_snapshot_path("snapshots/formats");
+        settings.bind(|| insta::assert_snapshot!(name.clone(), formats));
+    }
 }

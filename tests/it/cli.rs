@@ -77,3 +77,32 @@ fn project_file_names_the_policy_folder() {
         "../ops/rules/p.charter"
     );
 }
+
+#[test]
+fn config_names_the_format() {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("config_format");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let policies = root().join("policies");
+    let config = |format: &str| {
+        std::fs::write(
+            dir.join("charter.toml"),
+            format!(
+                "policies = {:?}\nformat = \"{format}\"\n",
+                policies.display()
+            ),
+        )
+        .expect("charter.toml");
+    };
+    config("junit");
+    let (code, out, _) = charter(&dir, &["check".into()]);
+    assert_eq!(code, 0);
+    assert!(out.starts_with("<?xml"), "{out}");
+    // The command line wins over the file.
+    let (_, out, _) = charter(&dir, &["check".into(), "--format=github".into()]);
+    assert_eq!(out, "policy set ok: 5 policies, no manifests given\n");
+    config("xml");
+    let (code, _, err) = charter(&dir, &["check".into()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("(or json, sarif, junit, github)"), "{err}");
+}

@@ -3,4 +3,9 @@
 mod cases;
 mod cli;
 mod fast;
+mod fmt;
+mod formats;
+mod lsp;
+mod outcomes;
+mod recipes;
 mod test_cmd;

@@ -1,0 +1,268 @@
+//! JUnit XML output (`--format junit`), for CI systems that render test reports (GitLab merge
+//! requests, Jenkins, Azure Pipelines, GitHub test-report actions).
+//!
+//! ```text
+//! <testsuites name="charter" tests failures errors skipped>
+//!   <testsuite name="policy set" ...>               only when the policy files have problems:
+//!     <testcase name="policy set" classname="charter"> <error> every error </error> or
+//!                                                       <system-out> the warnings </system-out>
+//!   <testsuite name=MANIFEST tests failures errors skipped>     one per manifest, sorted
+//!     <testcase name=POLICY classname=MANIFEST file=POLICY_FILE line=LINE>   one per policy
+//!       pass:                 nothing inside
+//!       skip (`when` false):  <skipped message="..."/>
+//!       deny or warn, fail:   <failure type="deny"|"warn" message=MESSAGE> details </failure>
+//!       deny or warn, error:  <error type="deny"|"warn" message=MESSAGE> details </error>
+//!       info, fail or error:  <system-out> details </system-out> (info never fails a change)
+//!     <system-out> warnings about the manifest (unknown fields) </system-out>
+//!   A manifest that could not be read or validated has one testcase, "manifest", with an
+//!   <error> listing every problem.
+//! ```
+//!
+//! Details are plain text: the message, `file:line:column: text` for each failed clause and
+//! deciding value, and the help. Written by hand: the format is a few elements, and the writer
+//! escapes every attribute and text (characters XML 1.0 cannot carry become U+FFFD).
+
+use super::{Run, locate, plain_text, result_diagnostic};
+use crate::diag::{Diagnostic, Level};
+use crate::eval::Outcome;
+use crate::source::Sources;
+use crate::syntax::ast::Severity;
+
+/// A test case as it will be written.
+struct Case {
+    name: String,
+    classname: String,
+    file: Option<(String, usize)>,
+    body: Body,
+}
+
+enum Body {
+    Pass,
+    Skipped(&'static str),
+    /// `failure` or `error`, with its type, message and details.
+    Failed {
+        element: &'static str,
+        kind: String,
+        message: String,
+        details: String,
+    },
+    Output(String),
+}
+
+struct Suite {
+    name: String,
+    cases: Vec<Case>,
+    out: Option<String>,
+}
+
+pub fn render(run: &Run<'_>) -> String {
+    let sources = run.sources;
+    let mut suites: Vec<Suite> = Vec::new();
+    if !run.policy_diagnostics.is_empty() {
+        suites.push(Suite {
+            name: "policy set".into(),
+            cases: vec![problems_case(
+                sources,
+                "policy set",
+                "charter",
+                &run.policy_diagnostics,
+            )],
+            out: None,
+        });
+    }
+    for m in &run.manifests {
+        let (Some(decision), Some(program)) = (&m.decision, run.program) else {
+            suites.push(Suite {
+                name: m.name.clone(),
+                cases: vec![problems_case(sources, "manifest", &m.name, &m.diagnostics)],
+                out: None,
+            });
+            continue;
+        };
+        let cases = decision
+            .results
+            .iter()
+            .map(|r| {
+                let p = &program.policies[r.policy];
+                let loc = locate(sources, p.name_span);
+                let details = || plain_text(sources, &result_diagnostic(program, r));
+                let body = match (r.outcome, p.severity) {
+                    (Outcome::Pass, _) => Body::Pass,
+                    (Outcome::Skip, _) => Body::Skipped("the policy's `when` condition is false"),
+                    (_, Severity::Info) => Body::Output(details()),
+                    (outcome, severity) => Body::Failed {
+                        element: if outcome == Outcome::Error {
+                            "error"
+                        } else {
+                            "failure"
+                        },
+                        kind: severity.as_str().to_string(),
+                        message: r.message.clone().unwrap_or_default(),
+                        details: details(),
+                    },
+                };
+                Case {
+                    name: p.name.clone(),
+                    classname: m.name.clone(),
+                    file: Some((loc.file, loc.line)),
+                    body,
+                }
+            })
+            .collect();
+        let warnings: Vec<String> = m
+            .diagnostics
+            .iter()
+            .map(|d| format!("{}: {}", level(d.level), plain_text(sources, d)))
+            .collect();
+        suites.push(Suite {
+            name: m.name.clone(),
+            cases,
+            out: (!warnings.is_empty()).then(|| warnings.join("\n")),
+        });
+    }
+    write(&suites)
+}
+
+fn level(l: Level) -> &'static str {
+    match l {
+        Level::Error => "error",
+        Level::Warning => "warning",
+        Level::Advice => "advice",
+    }
+}
+
+/// One test case for a file's problems: an error when any is an error, else its warnings as
+/// output.
+fn problems_case(sources: &Sources, name: &str, classname: &str, diags: &[Diagnostic]) -> Case {
+    let details: Vec<String> = diags
+        .iter()
+        .map(|d| format!("{}: {}", level(d.level), plain_text(sources, d)))
+        .collect();
+    let first_error = diags.iter().find(|d| d.level == Level::Error);
+    Case {
+        name: name.into(),
+        classname: classname.into(),
+        file: None,
+        body: match first_error {
+            Some(e) => Body::Failed {
+                element: "error",
+                kind: e.code.to_string(),
+                message: e.message.clone(),
+                details: details.join("\n"),
+            },
+            None => Body::Output(details.join("\n")),
+        },
+    }
+}
+
+fn write(suites: &[Suite]) -> String {
+    let count =
+        |s: &Suite, f: &dyn Fn(&Body) -> bool| s.cases.iter().filter(|c| f(&c.body)).count();
+    let failures = |b: &Body| {
+        matches!(
+            b,
+            Body::Failed {
+                element: "failure",
+                ..
+            }
+        )
+    };
+    let errors = |b: &Body| {
+        matches!(
+            b,
+            Body::Failed {
+                element: "error",
+                ..
+            }
+        )
+    };
+    let skipped = |b: &Body| matches!(b, Body::Skipped(_));
+    let totals = |f: &dyn Fn(&Body) -> bool| suites.iter().map(|s| count(s, f)).sum::<usize>();
+    let mut x = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    x.push_str(&format!(
+        "<testsuites name=\"charter\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\">\n",
+        totals(&|_| true),
+        totals(&failures),
+        totals(&errors),
+        totals(&skipped)
+    ));
+    for s in suites {
+        x.push_str(&format!(
+            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\">\n",
+            attr(&s.name),
+            s.cases.len(),
+            count(s, &failures),
+            count(s, &errors),
+            count(s, &skipped)
+        ));
+        for c in &s.cases {
+            let mut open = format!(
+                "    <testcase name=\"{}\" classname=\"{}\"",
+                attr(&c.name),
+                attr(&c.classname)
+            );
+            if let Some((file, line)) = &c.file {
+                open.push_str(&format!(" file=\"{}\" line=\"{line}\"", attr(file)));
+            }
+            match &c.body {
+                Body::Pass => x.push_str(&format!("{open}/>\n")),
+                Body::Skipped(why) => x.push_str(&format!(
+                    "{open}>\n      <skipped message=\"{}\"/>\n    </testcase>\n",
+                    attr(why)
+                )),
+                Body::Failed {
+                    element,
+                    kind,
+                    message,
+                    details,
+                } => x.push_str(&format!(
+                    "{open}>\n      <{element} type=\"{}\" message=\"{}\">{}</{element}>\n    </testcase>\n",
+                    attr(kind),
+                    attr(message),
+                    text(details)
+                )),
+                Body::Output(out) => x.push_str(&format!(
+                    "{open}>\n      <system-out>{}</system-out>\n    </testcase>\n",
+                    text(out)
+                )),
+            }
+        }
+        if let Some(out) = &s.out {
+            x.push_str(&format!("    <system-out>{}</system-out>\n", text(out)));
+        }
+        x.push_str("  </testsuite>\n");
+    }
+    x.push_str("</testsuites>\n");
+    x
+}
+
+/// Escapes element text.
+fn text(s: &str) -> String {
+    escape(s, false)
+}
+
+/// Escapes an attribute value; tabs and line breaks become character references so they
+/// survive attribute-value normalisation.
+fn attr(s: &str) -> String {
+    escape(s, true)
+}
+
+fn escape(s: &str, attribute: bool) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' if attribute => out.push_str("&quot;"),
+            '\t' if attribute => out.push_str("&#9;"),
+            '\n' if attribute => out.push_str("&#10;"),
+            '\r' => out.push_str("&#13;"),
+            '\t' | '\n' => out.push(c),
+            // Not allowed anywhere in XML 1.0, not even as a character reference.
+            '\u{0}'..='\u{1f}' | '\u{fffe}' | '\u{ffff}' => out.push('\u{fffd}'),
+            c => out.push(c),
+        }
+    }
+    out
+}

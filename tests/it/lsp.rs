@@ -1,0 +1,372 @@
+//! The language server, driven over stdio like an editor drives it: the real `charter lsp`
+//! binary, JSON-RPC messages with `Content-Length` headers, one policy set on disk (in a folder
+//! whose name needs percent-encoding) and one open document that the test edits.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{Receiver, channel};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+struct Server {
+    child: Child,
+    stdin: ChildStdin,
+    rx: Receiver<Value>,
+    /// Notifications received while waiting for a response.
+    notes: Vec<Value>,
+    next_id: i64,
+}
+
+impl Server {
+    fn start(dir: &Path) -> Server {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_charter"))
+            .arg("lsp")
+            .current_dir(dir)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("charter lsp starts");
+        let stdin = child.stdin.take().expect("stdin");
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, rx) = channel();
+        std::thread::spawn(move || {
+            let mut r = BufReader::new(stdout);
+            loop {
+                let mut len = 0usize;
+                loop {
+                    let mut line = String::new();
+                    if r.read_line(&mut line).unwrap_or(0) == 0 {
+                        return;
+                    }
+                    let line = line.trim_end();
+                    if line.is_empty() {
+                        break;
+                    }
+                    if let Some(n) = line.strip_prefix("Content-Length: ") {
+                        len = n.parse().expect("a length");
+                    }
+                }
+                let mut body = vec![0; len];
+                if r.read_exact(&mut body).is_err() {
+                    return;
+                }
+                let v: Value = serde_json::from_slice(&body).expect("JSON from the server");
+                if tx.send(v).is_err() {
+                    return;
+                }
+            }
+        });
+        Server {
+            child,
+            stdin,
+            rx,
+            notes: Vec::new(),
+            next_id: 0,
+        }
+    }
+
+    fn send(&mut self, v: Value) {
+        let body = v.to_string();
+        write!(self.stdin, "Content-Length: {}\r\n\r\n{body}", body.len()).expect("write");
+        self.stdin.flush().expect("flush");
+    }
+
+    fn recv(&mut self) -> Value {
+        self.rx
+            .recv_timeout(Duration::from_secs(30))
+            .expect("the server answers within 30 s")
+    }
+
+    fn request(&mut self, method: &str, params: Value) -> Value {
+        self.next_id += 1;
+        let id = self.next_id;
+        self.send(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
+        loop {
+            let v = self.recv();
+            if v.get("id") == Some(&json!(id)) && v.get("method").is_none() {
+                assert!(v.get("error").is_none(), "{method} failed: {v}");
+                return v["result"].clone();
+            }
+            self.notes.push(v);
+        }
+    }
+
+    fn notify(&mut self, method: &str, params: Value) {
+        self.send(json!({"jsonrpc": "2.0", "method": method, "params": params}));
+    }
+
+    /// The next `publishDiagnostics` for `uri`.
+    fn diagnostics(&mut self, uri: &str) -> Vec<Value> {
+        loop {
+            let pos = self.notes.iter().position(|n| {
+                n["method"] == "textDocument/publishDiagnostics" && n["params"]["uri"] == uri
+            });
+            if let Some(i) = pos {
+                let n = self.notes.remove(i);
+                return n["params"]["diagnostics"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default();
+            }
+            let v = self.recv();
+            self.notes.push(v);
+        }
+    }
+}
+
+fn uri(path: &Path) -> String {
+    format!("file://{}", path.display()).replace(' ', "%20")
+}
+
+fn pos(line: u32, character: u32) -> Value {
+    json!({"line": line, "character": character})
+}
+
+/// The line and column of the first `needle` in `text` (columns are UTF-16; the test texts are
+/// ASCII), plus `shift` columns.
+fn at(text: &str, needle: &str, shift: u32) -> Value {
+    let i = text
+        .find(needle)
+        .unwrap_or_else(|| panic!("`{needle}` in the text"));
+    let line = text[..i].matches('\n').count() as u32;
+    let col = (i - text[..i].rfind('\n').map_or(0, |n| n + 1)) as u32;
+    pos(line, col + shift)
+}
+
+const SCHEMA: &str = "\
+/// How senior an engineer is.
+levels seniority { junior, mid, senior }
+
+/// A person who reviewed the change.
+record reviewer {
+  name: string
+  /// Their seniority.
+  seniority: seniority
+  approved: bool
+}
+
+manifest change {
+  id: string
+  author: { name: string, team: string? }
+  reviewers: [reviewer]
+}
+";
+
+const BROKEN: &str = "\
+/// Approving reviewers.
+let approvals = change.reviewers where r: r.approved
+
+policy senior_signoff {
+  require any r in approvals: r.seniority >= senior
+  message \"{change.autor.name} needs a senior\"
+}
+";
+
+const FIXED: &str = "\
+/// Approving reviewers.
+let approvals = change.reviewers where r: r.approved
+
+policy senior_signoff {
+  require any r in approvals: r.seniority >= senior
+  message \"{change.author.name} needs a senior\"
+}
+";
+
+#[test]
+fn the_server_over_stdio() {
+    let dir: PathBuf = std::env::temp_dir().join(format!("charter lsp {}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let policies = dir.join("policies");
+    std::fs::create_dir_all(&policies).expect("temp dir");
+    std::fs::write(dir.join("charter.toml"), "policies = \"policies\"\n").expect("write");
+    std::fs::write(policies.join("schema.charter"), SCHEMA).expect("write");
+    std::fs::write(policies.join("rules.charter"), FIXED).expect("write");
+    let rules = uri(&policies.join("rules.charter"));
+    let schema = uri(&policies.join("schema.charter"));
+
+    let mut s = Server::start(&dir);
+    let init = s.request(
+        "initialize",
+        json!({"processId": null, "rootUri": uri(&dir), "capabilities": {}}),
+    );
+    let caps = &init["capabilities"];
+    for cap in [
+        "hoverProvider",
+        "definitionProvider",
+        "referencesProvider",
+        "completionProvider",
+        "documentFormattingProvider",
+        "documentSymbolProvider",
+    ] {
+        assert!(!caps[cap].is_null(), "capability {cap}: {init}");
+    }
+    s.notify("initialized", json!({}));
+
+    // An unknown field, with the CLI's message, at the field's range.
+    s.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": rules, "languageId": "charter", "version": 1, "text": BROKEN}}),
+    );
+    let diags = s.diagnostics(&rules);
+    assert_eq!(diags.len(), 1, "{diags:?}");
+    let d = &diags[0];
+    assert_eq!(d["severity"], 1);
+    assert_eq!(d["code"], "charter::check::unknown_field");
+    assert!(
+        d["message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("unknown field `autor` on `change`")),
+        "{d}"
+    );
+    assert!(
+        d["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("help: did you mean `author`?"))
+    );
+    let start = at(BROKEN, "autor", 0);
+    let end = at(BROKEN, "autor", 5);
+    assert_eq!(d["range"], json!({"start": start, "end": end}));
+    assert_eq!(s.diagnostics(&schema), Vec::<Value>::new());
+
+    s.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": rules, "version": 2}, "contentChanges": [{"text": FIXED}]}),
+    );
+    assert_eq!(s.diagnostics(&rules), Vec::<Value>::new());
+
+    // Hover: a definition's type and doc comment; a field path's schema type.
+    let hover = s.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": rules}, "position": at(FIXED, "approvals:", 2)}),
+    );
+    let text = hover["contents"]["value"].as_str().unwrap_or_default();
+    assert!(text.contains("let approvals: [reviewer]"), "{hover}");
+    assert!(text.contains("Approving reviewers."), "{hover}");
+    let hover = s.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": rules}, "position": at(FIXED, "seniority >=", 3)}),
+    );
+    let text = hover["contents"]["value"].as_str().unwrap_or_default();
+    assert!(text.contains("reviewer.seniority: seniority"), "{hover}");
+    assert!(text.contains("Their seniority."), "{hover}");
+
+    // Definition of a level, in the other file.
+    let def = s.request(
+        "textDocument/definition",
+        json!({"textDocument": {"uri": rules}, "position": at(FIXED, "senior\n", 1)}),
+    );
+    assert_eq!(def[0]["uri"], schema.as_str(), "{def}");
+    assert_eq!(def[0]["range"]["start"], at(SCHEMA, "senior }", 0));
+
+    // References of a definition: its declaration and its use.
+    let refs = s.request(
+        "textDocument/references",
+        json!({"textDocument": {"uri": rules}, "position": at(FIXED, "approvals =", 1),
+               "context": {"includeDeclaration": true}}),
+    );
+    assert_eq!(refs.as_array().map(Vec::len), Some(2), "{refs}");
+
+    // Completion of fields after `.`, while the file does not parse.
+    let typing = FIXED.replace("{change.author.name}", "{change.author.name} {change.}");
+    s.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": rules, "version": 3}, "contentChanges": [{"text": typing}]}),
+    );
+    let diags = s.diagnostics(&rules);
+    assert!(!diags.is_empty(), "a syntax error while typing");
+    let items = s.request(
+        "textDocument/completion",
+        json!({"textDocument": {"uri": rules}, "position": at(&typing, "change.}", 7)}),
+    );
+    let labels: Vec<&str> = items
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|i| i["label"].as_str())
+        .collect();
+    assert_eq!(labels, ["id", "author", "reviewers"], "{items}");
+    // Hover still works from the last good parse.
+    let hover = s.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": rules}, "position": at(&typing, "approvals:", 2)}),
+    );
+    assert!(
+        hover["contents"]["value"]
+            .as_str()
+            .is_some_and(|t| t.contains("[reviewer]")),
+        "{hover}"
+    );
+    // Names: definitions, levels, keywords.
+    let items = s.request(
+        "textDocument/completion",
+        json!({"textDocument": {"uri": rules}, "position": at(&typing, "senior\n", 6)}),
+    );
+    let labels: Vec<&str> = items
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|i| i["label"].as_str())
+        .collect();
+    for want in [
+        "approvals",
+        "senior",
+        "junior",
+        "count",
+        "require",
+        "change",
+    ] {
+        assert!(labels.contains(&want), "{want} in {labels:?}");
+    }
+
+    // Outline, from the last good parse while the file is broken.
+    let symbols = s.request(
+        "textDocument/documentSymbol",
+        json!({"textDocument": {"uri": rules}}),
+    );
+    let names: Vec<&str> = symbols
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|s| s["name"].as_str())
+        .collect();
+    assert_eq!(names, ["approvals", "senior_signoff"], "{symbols}");
+
+    // Formatting: one edit for the whole document; none while it does not parse.
+    let edits = s.request(
+        "textDocument/formatting",
+        json!({"textDocument": {"uri": rules}, "options": {"tabSize": 2, "insertSpaces": true}}),
+    );
+    assert!(edits.is_null(), "{edits}");
+    let messy = FIXED.replace("let approvals = ", "let   approvals=");
+    s.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": rules, "version": 4}, "contentChanges": [{"text": messy}]}),
+    );
+    let edits = s.request(
+        "textDocument/formatting",
+        json!({"textDocument": {"uri": rules}, "options": {"tabSize": 2, "insertSpaces": true}}),
+    );
+    assert_eq!(edits.as_array().map(Vec::len), Some(1), "{edits}");
+    assert_eq!(edits[0]["newText"], FIXED);
+
+    // An unknown request gets an error answer, and the server goes on.
+    s.next_id += 1;
+    let id = s.next_id;
+    s.send(json!({"jsonrpc": "2.0", "id": id, "method": "charter/unknown", "params": {}}));
+    loop {
+        let v = s.recv();
+        if v.get("id") == Some(&json!(id)) {
+            assert!(v.get("error").is_some(), "{v}");
+            break;
+        }
+    }
+
+    assert!(s.request("shutdown", Value::Null).is_null());
+    s.notify("exit", Value::Null);
+    let status = s.child.wait().expect("the server exits");
+    assert!(status.success(), "{status}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
