@@ -14,7 +14,7 @@
 
 use serde::Serialize;
 
-use super::{Run, locate, manifest_decision, run_decision};
+use super::{ManifestRun, Run, manifest_decision, run_decision};
 use crate::diag::{Diagnostic, Level};
 use crate::source::{Sources, Span};
 
@@ -27,7 +27,7 @@ struct JsonRun<'a> {
     /// The `now` policies saw (RFC 3339), when any policy reads it; else null.
     now: Option<String>,
     policies: usize,
-    diagnostics: Vec<JsonDiagnostic>,
+    diagnostics: Vec<JsonDiagnostic<'a>>,
     manifests: Vec<JsonManifest<'a>>,
 }
 
@@ -35,7 +35,7 @@ struct JsonRun<'a> {
 struct JsonManifest<'a> {
     path: &'a str,
     decision: &'a str,
-    diagnostics: Vec<JsonDiagnostic>,
+    diagnostics: Vec<JsonDiagnostic<'a>>,
     results: Vec<JsonResult<'a>>,
 }
 
@@ -48,8 +48,8 @@ struct JsonResult<'a> {
     help: Option<&'a str>,
     /// What would change the outcome, when it can be computed (else null).
     remediation: Option<&'a str>,
-    location: JsonLocation,
-    clauses: Vec<JsonLabel>,
+    location: JsonLocation<'a>,
+    clauses: Vec<JsonLabel<'a>>,
     evidence: Vec<JsonEvidence<'a>>,
 }
 
@@ -57,62 +57,121 @@ struct JsonResult<'a> {
 struct JsonEvidence<'a> {
     path: &'a str,
     text: &'a str,
-    location: JsonLocation,
+    location: JsonLocation<'a>,
 }
 
 #[derive(Serialize)]
-struct JsonDiagnostic {
+struct JsonDiagnostic<'a> {
     level: &'static str,
-    code: String,
-    message: String,
-    help: Option<String>,
-    labels: Vec<JsonLabel>,
+    code: &'a str,
+    message: &'a str,
+    help: Option<&'a str>,
+    labels: Vec<JsonLabel<'a>>,
 }
 
 #[derive(Serialize)]
-struct JsonLabel {
-    text: String,
-    location: JsonLocation,
+struct JsonLabel<'a> {
+    text: &'a str,
+    location: JsonLocation<'a>,
 }
 
-#[derive(Serialize)]
-struct JsonLocation {
-    file: String,
+#[derive(Clone, Copy, Serialize)]
+struct JsonLocation<'a> {
+    file: &'a str,
     line: usize,
     column: usize,
     end_line: usize,
     end_column: usize,
 }
 
-fn location(sources: &Sources, span: Span) -> JsonLocation {
-    let l = locate(sources, span);
+fn location(sources: &Sources, span: Span) -> JsonLocation<'_> {
+    let f = sources.get(span.file);
+    let (line, column) = f.line_col(span.start);
+    let (end_line, end_column) = f.line_col(span.end);
     JsonLocation {
-        file: l.file,
-        line: l.line,
-        column: l.column,
-        end_line: l.end_line,
-        end_column: l.end_column,
+        file: &f.name,
+        line,
+        column,
+        end_line,
+        end_column,
     }
 }
 
-fn diagnostic(sources: &Sources, d: &Diagnostic) -> JsonDiagnostic {
+fn diagnostic<'a>(sources: &'a Sources, d: &'a Diagnostic) -> JsonDiagnostic<'a> {
     JsonDiagnostic {
         level: match d.level {
             Level::Error => "error",
             Level::Warning => "warning",
             Level::Advice => "advice",
         },
-        code: d.code.to_string(),
-        message: d.message.clone(),
-        help: d.help.clone(),
+        code: &d.code,
+        message: &d.message,
+        help: d.help.as_deref(),
         labels: d
             .labels
             .iter()
             .map(|l| JsonLabel {
-                text: l.text.clone(),
+                text: &l.text,
                 location: location(sources, l.span),
             })
             .collect(),
+    }
+}
+
+/// The object of one manifest (an element of `manifests`, a line of JSON Lines). `policies`
+/// holds the location of each policy when the caller has them at hand.
+fn manifest<'a>(
+    run: &'a Run<'_>,
+    m: &'a ManifestRun,
+    policies: Option<&[JsonLocation<'a>]>,
+) -> JsonManifest<'a> {
+    let sources = run.sources;
+    JsonManifest {
+        path: &m.name,
+        decision: manifest_decision(m),
+        diagnostics: m
+            .diagnostics
+            .iter()
+            .map(|d| diagnostic(sources, d))
+            .collect(),
+        results: match (&m.decision, run.program) {
+            (Some(d), Some(program)) => d
+                .results
+                .iter()
+                .map(|r| {
+                    let p = &program.policies[r.policy];
+                    JsonResult {
+                        policy: &p.name,
+                        severity: p.severity.as_str(),
+                        outcome: r.outcome.as_str(),
+                        message: r.message.as_deref(),
+                        help: r.help.as_deref(),
+                        remediation: r.remediation.as_deref(),
+                        location: policies
+                            .and_then(|l| l.get(r.policy).copied())
+                            .unwrap_or_else(|| location(sources, p.name_span)),
+                        clauses: r
+                            .clauses
+                            .iter()
+                            .map(|n| JsonLabel {
+                                text: &n.text,
+                                location: location(sources, n.span),
+                            })
+                            .collect(),
+                        evidence: r
+                            .evidence
+                            .iter()
+                            .map(|e| JsonEvidence {
+                                path: &e.path,
+                                text: &e.text,
+                                location: location(sources, e.span),
+                            })
+                            .collect(),
+                    }
+                })
+                .collect(),
+            _ => Vec::new(),
+        },
     }
 }
 
@@ -121,51 +180,7 @@ pub fn render(run: &Run<'_>) -> String {
     let manifests = run
         .manifests
         .iter()
-        .map(|m| JsonManifest {
-            path: &m.name,
-            decision: manifest_decision(m),
-            diagnostics: m
-                .diagnostics
-                .iter()
-                .map(|d| diagnostic(sources, d))
-                .collect(),
-            results: match (&m.decision, run.program) {
-                (Some(d), Some(program)) => d
-                    .results
-                    .iter()
-                    .map(|r| {
-                        let p = &program.policies[r.policy];
-                        JsonResult {
-                            policy: &p.name,
-                            severity: p.severity.as_str(),
-                            outcome: r.outcome.as_str(),
-                            message: r.message.as_deref(),
-                            help: r.help.as_deref(),
-                            remediation: r.remediation.as_deref(),
-                            location: location(sources, p.name_span),
-                            clauses: r
-                                .clauses
-                                .iter()
-                                .map(|n| JsonLabel {
-                                    text: n.text.clone(),
-                                    location: location(sources, n.span),
-                                })
-                                .collect(),
-                            evidence: r
-                                .evidence
-                                .iter()
-                                .map(|e| JsonEvidence {
-                                    path: &e.path,
-                                    text: &e.text,
-                                    location: location(sources, e.span),
-                                })
-                                .collect(),
-                        }
-                    })
-                    .collect(),
-                _ => Vec::new(),
-            },
-        })
+        .map(|m| manifest(run, m, None))
         .collect();
     let doc = JsonRun {
         version: VERSION,
@@ -183,4 +198,61 @@ pub fn render(run: &Run<'_>) -> String {
         serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     s.push('\n');
     s
+}
+
+/// JSON Lines (`--format jsonl`): one line per manifest, each the object the JSON format has in
+/// `manifests`. Problems in the policy files are not lines (the CLI prints them on standard
+/// error).
+pub fn render_lines(run: &Run<'_>) -> String {
+    let lines = Lines::new(run);
+    run.manifests.iter().map(|m| lines.render(run, m)).collect()
+}
+
+/// Renders JSON Lines one manifest at a time (for streaming), with the policy locations worked
+/// out once.
+pub struct Lines {
+    /// Per policy: file index, line, column, end line, end column.
+    policies: Vec<(crate::source::FileId, [usize; 4])>,
+}
+
+impl Lines {
+    pub fn new(run: &Run<'_>) -> Lines {
+        let policies = run
+            .program
+            .map(|p| {
+                p.policies
+                    .iter()
+                    .map(|p| {
+                        let l = location(run.sources, p.name_span);
+                        (
+                            p.name_span.file,
+                            [l.line, l.column, l.end_line, l.end_column],
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        Lines { policies }
+    }
+
+    /// One manifest's line (with its newline). `run` gives the sources that hold the manifest.
+    pub fn render(&self, run: &Run<'_>, m: &ManifestRun) -> String {
+        let locations: Vec<JsonLocation<'_>> = self
+            .policies
+            .iter()
+            .map(
+                |(file, [line, column, end_line, end_column])| JsonLocation {
+                    file: &run.sources.get(*file).name,
+                    line: *line,
+                    column: *column,
+                    end_line: *end_line,
+                    end_column: *end_column,
+                },
+            )
+            .collect();
+        let mut s = serde_json::to_string(&manifest(run, m, Some(&locations)))
+            .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+        s.push('\n');
+        s
+    }
 }
