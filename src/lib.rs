@@ -6,6 +6,7 @@
 //! SARIF, JUnit, GitHub annotations).
 //! The CLI ([`cli`]) is the only module that does I/O.
 
+pub mod bulk;
 pub mod check;
 pub mod cli;
 pub mod diag;
