@@ -3,6 +3,7 @@
 
 mod check;
 mod config;
+mod manifest;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -34,6 +35,8 @@ pub struct Cli {
 enum Command {
     /// Check change manifests against the policy set (with no manifests: check the policies only).
     Check(check::Args),
+    /// Print the change manifest of a commit, a range or a pull request.
+    Manifest(manifest::Args),
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq, serde::Deserialize)]
@@ -83,6 +86,7 @@ pub fn main() -> ExitCode {
 fn run(cli: Cli) -> Exit {
     match cli.command {
         Command::Check(args) => check::run(&args),
+        Command::Manifest(args) => manifest::run(&args),
     }
 }
 

@@ -2,3 +2,6 @@
 
 mod cases;
 mod cli;
+mod manifest_git;
+mod manifest_github;
+mod support;
