@@ -3,6 +3,7 @@
 
 mod check;
 mod config;
+mod init;
 mod manifest;
 
 use std::io::IsTerminal;
@@ -37,6 +38,8 @@ enum Command {
     Check(check::Args),
     /// Print the change manifest of a commit, a range or a pull request.
     Manifest(manifest::Args),
+    /// Set up Charter in a repository: charter.toml, a policy set, a people file, a CI workflow.
+    Init(init::Args),
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq, serde::Deserialize)]
@@ -87,6 +90,7 @@ fn run(cli: Cli) -> Exit {
     match cli.command {
         Command::Check(args) => check::run(&args),
         Command::Manifest(args) => manifest::run(&args),
+        Command::Init(args) => init::run(&args),
     }
 }
 

@@ -2,6 +2,7 @@
 
 mod cases;
 mod cli;
+mod init;
 mod manifest_git;
 mod manifest_github;
 mod support;

@@ -304,3 +304,59 @@ fn shallow_clone_says_what_is_missing() {
     }
     insta::assert_snapshot!(named(&h, &out));
 }
+
+/// `--each | charter check -` replays a history against a policy set (here the one
+/// `charter init` writes).
+#[test]
+fn replay_a_history_through_check() {
+    let h = history();
+    let (code, _, err) = run_charter(h.repo.path(), &["init"], h.repo.path());
+    assert_eq!(code, 0, "{err}");
+    let manifests = h
+        .repo
+        .charter(&["manifest", "git", "--each", "--history"])
+        .1;
+    let mut child = isolated(
+        &mut std::process::Command::new(env!("CARGO_BIN_EXE_charter")),
+        h.repo.path(),
+    )
+    .args(["check", "--format", "json", "-"])
+    .current_dir(h.repo.path())
+    .stdin(std::process::Stdio::piped())
+    .stdout(std::process::Stdio::piped())
+    .spawn()
+    .expect("charter check runs");
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().expect("stdin");
+        stdin
+            .write_all(manifests.as_bytes())
+            .expect("manifests written");
+    }
+    let out = child.wait_with_output().expect("charter check ends");
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON report");
+    let mut table = String::new();
+    for m in json["manifests"].as_array().expect("manifests") {
+        let failed: Vec<&str> = m["results"]
+            .as_array()
+            .expect("results")
+            .iter()
+            .filter(|r| r["outcome"] != "pass" && r["outcome"] != "skip")
+            .map(|r| r["policy"].as_str().unwrap_or("?"))
+            .collect();
+        table.push_str(
+            format!(
+                "{} {} {}",
+                m["path"].as_str().unwrap_or("?"),
+                m["decision"].as_str().unwrap_or("?"),
+                failed.join(", ")
+            )
+            .trim_end(),
+        );
+        table.push('\n');
+    }
+    insta::assert_snapshot!(format!(
+        "exit: {}\n{table}",
+        out.status.code().unwrap_or(-1)
+    ));
+}
