@@ -224,12 +224,23 @@ fn fill_people(changes: &mut [Change], setup: &Setup) {
     for c in changes.iter_mut() {
         facts::people::fill(c, people, &mut unknown);
     }
-    let warnings: Vec<String> = unknown
+    // One warning per login; past ten (a replayed history), the rest in one line.
+    const SHOWN: usize = 10;
+    let mut warnings: Vec<String> = unknown
         .iter()
+        .take(SHOWN)
         .map(|login| {
             format!("`{login}` is not in the people file `{name}`: their seniority, teams and bot stay absent")
         })
         .collect();
+    if unknown.len() > SHOWN {
+        let rest: Vec<&str> = unknown.iter().skip(SHOWN).map(String::as_str).collect();
+        warnings.push(format!(
+            "{} more logins are not in the people file `{name}` either: {}",
+            rest.len(),
+            rest.join(", ")
+        ));
+    }
     warn(&warnings);
 }
 
