@@ -160,6 +160,11 @@ pub fn says_none(value: &str) -> bool {
     )
 }
 
+/// Whether an AI trailer's value is a bare "yes" (`AI-Assisted: yes`), which names no tool.
+pub fn says_yes(value: &str) -> bool {
+    matches!(value.trim().to_lowercase().as_str(), "yes" | "y" | "true")
+}
+
 /// Lower-case letters and digits only: `GitHub Copilot` and `github-copilot` are both
 /// `githubcopilot`; `GPT-` is `gpt`.
 fn squash(s: &str) -> String {

@@ -692,7 +692,9 @@ fn trailer(change: &mut Change, ev: &mut Evidence, known: &Known, key: &str, val
     let is = |k: &str| key.eq_ignore_ascii_case(k);
     if ai::AI_TRAILERS.iter().any(|k| is(k)) {
         if !ai::says_none(value) {
-            ev.add(format!("{key}: {value}"), Some(value.to_string()));
+            // `AI-Assisted: yes` says that, not which tool.
+            let tool = (!ai::says_yes(value)).then(|| value.to_string());
+            ev.add(format!("{key}: {value}"), tool);
         }
     } else if is("Co-authored-by") {
         if known.is_ai_coauthor(value) {

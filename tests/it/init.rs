@@ -136,3 +136,83 @@ fn real_changes_validate_against_the_standard_schema() {
     }
     assert_eq!(n, 4000);
 }
+
+/// The trailers of the real changes, read again by `charter manifest`'s mapping, give the same
+/// AI verdicts, AI tools and reviewer counts as the manifests hold (logins differ: the data set
+/// is pseudonymized). Changes whose evidence is a message line are skipped: the data set keeps
+/// trailers, not message bodies. The snapshot lists the differences: one change declares its
+/// tools in `AI-Assisted:` / `AI-Tools:` trailers, which Charter reads as AI trailers and the
+/// data set's mapping did not.
+#[test]
+fn real_changes_trailers_read_the_same() {
+    use charter::facts::{ai::Known, git};
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data/real-changes");
+    let known = Known::default();
+    let (mut compared, mut ai) = (0, 0);
+    let mut differ: Vec<String> = Vec::new();
+    for project in ["bootc", "golang-tools"] {
+        for entry in std::fs::read_dir(root.join(project).join("changes"))
+            .expect("a changes folder")
+            .flatten()
+        {
+            let text = std::fs::read_to_string(entry.path()).expect("a manifest");
+            let m: serde_json::Value = serde_saphyr::from_str(&text).expect("YAML");
+            let evidence: Vec<&str> = m["ai_evidence"]
+                .as_array()
+                .map(|a| a.iter().filter_map(|v| v.as_str()).collect())
+                .unwrap_or_default();
+            if evidence.iter().any(|e| e.starts_with("body:")) {
+                continue;
+            }
+            let mut trailers = Vec::new();
+            if let Some(map) = m["trailers"].as_object() {
+                for (k, values) in map {
+                    for v in values.as_array().expect("a list of values") {
+                        trailers.push((k.clone(), v.as_str().unwrap_or("").to_string()));
+                    }
+                }
+            }
+            let ident = |who: &serde_json::Value| git::Ident {
+                name: who["name"].as_str().unwrap_or("").into(),
+                email: who["email"].as_str().unwrap_or("").into(),
+                date: m["timestamps"]["created_at"].as_str().unwrap_or("").into(),
+            };
+            let commit = git::Commit {
+                hash: m["id"].as_str().unwrap_or("").into(),
+                parents: vec!["0".repeat(40)],
+                author: ident(&m["author"]),
+                committer: ident(&m["author"]),
+                subject: m["title"].as_str().unwrap_or("").into(),
+                trailers,
+                message: String::new(),
+                diff: None,
+                warnings: Vec::new(),
+            };
+            let change = git::build(std::slice::from_ref(&commit), &known);
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let tools: Vec<&str> = m["ai_tools"]
+                .as_array()
+                .map(|a| a.iter().filter_map(|v| v.as_str()).collect())
+                .unwrap_or_default();
+            let reviewers = m["reviewers"].as_array().map_or(0, Vec::len);
+            if change.ai_assisted != (m["ai_assisted"] == true)
+                || change.ai_tools != tools
+                || change.reviewers.as_ref().map_or(0, Vec::len) != reviewers
+            {
+                differ.push(format!(
+                    "{project}/{name}: ai {} tools {:?} reviewers {}; the data set: ai {} tools {tools:?} reviewers {reviewers}",
+                    change.ai_assisted,
+                    change.ai_tools,
+                    change.reviewers.as_ref().map_or(0, Vec::len),
+                    m["ai_assisted"]
+                ));
+            }
+            compared += 1;
+            ai += usize::from(change.ai_assisted);
+        }
+    }
+    differ.sort();
+    insta::assert_snapshot!(differ.join("\n"));
+    assert!(compared > 3990, "{compared} changes compared");
+    assert!(ai > 200, "{ai} AI-assisted changes");
+}
