@@ -82,7 +82,7 @@ pub struct Output {
 
 /// One manifest: for a commit alone, or for a range as a whole (its net diff from the merge base).
 pub fn one(git: &mut dyn Git, sel: &Selection, opts: &Options<'_>) -> Result<Output, String> {
-    let mut reader = Reader::new(git);
+    let mut reader = Reader::new(git)?;
     let (spec, from, to) = match sel {
         Selection::Rev(rev) => {
             let hash = reader.resolve(rev)?;
@@ -152,7 +152,7 @@ pub fn one(git: &mut dyn Git, sel: &Selection, opts: &Options<'_>) -> Result<Out
 /// One manifest per commit of the selection, oldest first, each measured against its first
 /// parent (a merge: what it brought into the branch; a root commit: its whole tree).
 pub fn each(git: &mut dyn Git, sel: &Selection, opts: &Options<'_>) -> Result<Output, String> {
-    let mut reader = Reader::new(git);
+    let mut reader = Reader::new(git)?;
     match sel {
         Selection::Rev(rev) => {
             let hash = reader.resolve(rev)?;
@@ -195,12 +195,23 @@ struct Reader<'g> {
 }
 
 impl<'g> Reader<'g> {
-    fn new(git: &'g mut dyn Git) -> Reader<'g> {
-        Reader {
+    /// Checks that git is recent enough for the options Charter relies on.
+    fn new(git: &'g mut dyn Git) -> Result<Reader<'g>, String> {
+        let mut reader = Reader {
             git,
             warnings: Vec::new(),
             shallow: None,
+        };
+        let version = reader.text(&["version"])?;
+        if let Some((major, minor)) = git_version(&version)
+            && (major, minor) < MIN_GIT
+        {
+            return Err(format!(
+                "Charter needs git {}.{} or newer (for `--diff-merges` and trailer formats); this is {version}",
+                MIN_GIT.0, MIN_GIT.1
+            ));
         }
+        Ok(reader)
     }
 
     fn text(&mut self, args: &[&str]) -> Result<String, String> {
@@ -369,6 +380,24 @@ impl<'g> Reader<'g> {
         let url = self.text(&["config", "--get", "remote.origin.url"]).ok()?;
         repo_from_url(&url)
     }
+}
+
+/// The oldest git whose `log` has every option Charter passes (`--diff-merges`, 2.31).
+pub const MIN_GIT: (u32, u32) = (2, 31);
+
+/// `(major, minor)` from `git version 2.47.3` (or `2.39.2.windows.1`).
+pub fn git_version(text: &str) -> Option<(u32, u32)> {
+    let v = text.trim().strip_prefix("git version ")?;
+    let mut parts = v.split('.');
+    let major = parts.next()?.parse().ok()?;
+    let minor = parts
+        .next()?
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect::<String>()
+        .parse()
+        .ok()?;
+    Some((major, minor))
 }
 
 /// `owner/name` from `https://host/owner/name.git`, `git@host:owner/name.git` or
