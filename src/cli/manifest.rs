@@ -70,11 +70,11 @@ struct GithubArgs {
 
 #[derive(clap::Args, Debug)]
 struct Common {
-    /// Output format (default: YAML; JSON Lines with --each).
+    /// Output format (default: YAML; for `git --each`, JSON Lines).
     #[arg(long, short = 'f', value_enum)]
     format: Option<ManifestFormat>,
     /// A people file (YAML: login -> name, seniority, teams, bot) to fill in the author,
-    /// co-authors and reviewers. Default: `[manifest] people` in charter.toml.
+    /// committer, co-authors and reviewers. Default: `[manifest] people` in charter.toml.
     #[arg(long, value_name = "FILE")]
     people: Option<PathBuf>,
     /// Use this project file instead of searching for charter.toml.
