@@ -42,6 +42,10 @@ pub const FILES: &[(&str, &str)] = &[
         include_str!("../../examples/init/policies/hygiene.charter"),
     ),
     (
+        "policies/tests/policies.test.yaml",
+        include_str!("../../examples/init/policies/tests/policies.test.yaml"),
+    ),
+    (
         "policies/tests/allow/reviewed.yaml",
         include_str!("../../examples/init/policies/tests/allow/reviewed.yaml"),
     ),
@@ -131,8 +135,8 @@ pub fn run(args: &Args) -> Exit {
         "wrote charter.toml, people.yaml, policies/ (the schema, three policy files and their tests) and
 .github/workflows/charter.yml
 next:
-  {at}charter check policies/tests/allow     # the example changes: allowed
-  {at}charter check policies/tests/deny      # ... and denied, each with its reason
+  {at}charter test                           # the policies' tests
+  {at}charter check policies/tests/deny      # the denied examples, each with its reason
   {at}charter manifest git HEAD | charter check -   # your last commit against the policies
 then edit people.yaml (your team's seniority and teams) and the policies, and set the repository
 variable CHARTER_GIT for the workflow (see its first lines)

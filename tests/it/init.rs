@@ -78,9 +78,17 @@ fn refuses_to_overwrite_unless_forced() {
 fn policy_tests_decide_as_their_folders_say() {
     let dir = TempDir::new("init-tests");
     run_charter(dir.path(), &["init"], dir.path());
+    let (code, out, err) = run_charter(dir.path(), &["test"], dir.path());
+    assert_eq!(code, 0, "the scaffold's own tests pass: {out}{err}");
     let (code, out, err) = run_charter(
         dir.path(),
-        &["check", "--format", "json", "policies/tests"],
+        &[
+            "check",
+            "--format",
+            "json",
+            "policies/tests/allow",
+            "policies/tests/deny",
+        ],
         dir.path(),
     );
     assert_eq!(code, 1, "{err}");
