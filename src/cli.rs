@@ -5,7 +5,9 @@ pub(crate) mod check;
 pub(crate) mod config;
 mod explain;
 mod fmt;
+mod init;
 mod lsp;
+mod manifest;
 pub(crate) mod project;
 mod test;
 
@@ -53,6 +55,10 @@ enum Command {
     Fmt(fmt::Args),
     /// Run the language server (LSP over standard input and output) for editors.
     Lsp(lsp::Args),
+    /// Print the change manifest of a commit, a range or a pull request.
+    Manifest(manifest::Args),
+    /// Set up Charter in a repository: charter.toml, a policy set, a people file, a CI workflow.
+    Init(init::Args),
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq, serde::Deserialize)]
@@ -126,6 +132,8 @@ fn run(cli: Cli) -> Exit {
         Command::Test(args) => test::run(&args),
         Command::Fmt(args) => fmt::run(&args),
         Command::Lsp(args) => lsp::run(&args),
+        Command::Manifest(args) => manifest::run(&args),
+        Command::Init(args) => init::run(&args),
     }
 }
 

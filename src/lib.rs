@@ -3,7 +3,8 @@
 //! The pipeline, one module per stage:
 //! source text -> [`syntax`] (pest -> typed AST with spans) -> [`check`] (names, types, schema)
 //! -> [`eval`] (a decision with evidence, against a [`manifest`]) -> [`report`] (human, JSON,
-//! SARIF, JUnit, GitHub annotations).
+//! SARIF, JUnit, GitHub annotations). [`facts`] turns where a change lives (git commits, a
+//! GitHub pull request) into a manifest.
 //! The CLI ([`cli`]) is the only module that does I/O.
 
 pub mod bulk;
@@ -11,6 +12,7 @@ pub mod check;
 pub mod cli;
 pub mod diag;
 pub mod eval;
+pub mod facts;
 pub mod fmt;
 pub mod glob;
 pub mod lsp;

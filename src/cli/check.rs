@@ -7,11 +7,13 @@ use super::{Color, Exit, Format};
 use crate::diag::Diagnostic;
 use crate::eval;
 use crate::report::{self, ManifestRun, Run};
+use crate::source::Sources;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// Manifests to check: YAML or JSON files, or folders (searched recursively for .yaml, .yml
-    /// and .json). With none, only the policy set is checked.
+    /// and .json), or `-` for a stream on standard input (JSON Lines, or YAML documents
+    /// separated by `---`). With none, only the policy set is checked.
     pub manifests: Vec<PathBuf>,
     /// The policy folder (default: from charter.toml, else `policies/`).
     #[arg(long, short = 'p', value_name = "DIR")]
@@ -61,7 +63,12 @@ pub fn run(args: &Args) -> Exit {
         ..eval::Options::default()
     };
     if let Some(program) = &set.program {
-        for path in manifest_paths(&args.manifests, &mut manifests) {
+        let (files, stdin): (Vec<PathBuf>, Vec<PathBuf>) = args
+            .manifests
+            .iter()
+            .cloned()
+            .partition(|p| p.as_os_str() != "-");
+        for path in manifest_paths(&files, &mut manifests) {
             let name = display(&path);
             let text = match read_manifest(&path) {
                 Ok(t) => t,
@@ -75,21 +82,26 @@ pub fn run(args: &Args) -> Exit {
                     continue;
                 }
             };
-            let file = sources.add(name.clone(), text);
-            let loaded =
-                crate::manifest::load(file, &sources.get(file).text.clone(), &program.schema);
-            let decision = loaded
-                .manifest
-                .as_ref()
-                .map(|m| eval::evaluate(program, m, &sources, options));
-            manifests.push(ManifestRun {
-                name,
-                file: Some(file),
-                diagnostics: loaded.diagnostics,
-                decision,
-            });
+            manifests.push(check_one(&mut sources, program, options, name, text));
         }
         manifests.sort_by(|a, b| a.name.cmp(&b.name));
+        // Standard input comes last, in stream order.
+        if !stdin.is_empty() {
+            match read_stdin() {
+                Ok(text) => {
+                    for (i, doc) in crate::manifest::split_stream(&text).into_iter().enumerate() {
+                        let name = format!("<stdin>:{}", i + 1);
+                        manifests.push(check_one(&mut sources, program, options, name, doc.into()));
+                    }
+                }
+                Err(msg) => manifests.push(ManifestRun {
+                    name: "<stdin>".into(),
+                    file: None,
+                    diagnostics: vec![Diagnostic::error("charter::manifest::io", msg)],
+                    decision: None,
+                }),
+            }
+        }
     }
     let run = Run {
         now: set.program.as_ref().filter(|p| p.uses_now).map(|_| now),
@@ -140,6 +152,43 @@ fn render(run: &Run<'_>, format: Format, style: report::human::Style) -> String 
         Format::Junit => report::junit::render(run),
         Format::Github => report::github::render(run, style.quiet),
     }
+}
+
+/// Loads one manifest's text and evaluates it.
+fn check_one(
+    sources: &mut Sources,
+    program: &crate::check::ir::Program,
+    options: eval::Options,
+    name: String,
+    text: String,
+) -> ManifestRun {
+    let file = sources.add(name.clone(), text);
+    let loaded = crate::manifest::load(file, &sources.get(file).text.clone(), &program.schema);
+    let decision = loaded
+        .manifest
+        .as_ref()
+        .map(|m| eval::evaluate(program, m, sources, options));
+    ManifestRun {
+        name,
+        file: Some(file),
+        diagnostics: loaded.diagnostics,
+        decision,
+    }
+}
+
+fn read_stdin() -> Result<String, String> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::io::stdin()
+        .lock()
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read standard input: {e}"))?;
+    String::from_utf8(bytes).map_err(|e| {
+        format!(
+            "standard input is not UTF-8 text: invalid byte at offset {}",
+            e.utf8_error().valid_up_to()
+        )
+    })
 }
 
 fn write_report(path: &Path, text: &str) -> std::io::Result<()> {

@@ -14,6 +14,26 @@ pub struct Config {
     pub policies: Option<PathBuf>,
     /// The default output format.
     pub format: Option<Format>,
+    /// Settings of `charter manifest`.
+    #[serde(default)]
+    pub manifest: ManifestConfig,
+}
+
+/// `[manifest]`: how `charter manifest` reads people and AI tools.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ManifestConfig {
+    /// The people file (seniority, teams, bots), relative to charter.toml.
+    pub people: Option<PathBuf>,
+    /// More AI tool names, added to the built-in list.
+    #[serde(default)]
+    pub ai_tools: Vec<String>,
+    /// More AI co-author e-mail addresses.
+    #[serde(default)]
+    pub ai_emails: Vec<String>,
+    /// More GitHub accounts of AI tools.
+    #[serde(default)]
+    pub ai_logins: Vec<String>,
 }
 
 /// The nearest `charter.toml` at or above the absolute folder `start`, as a path relative to it
@@ -29,6 +49,15 @@ pub fn find(start: &Path) -> Option<PathBuf> {
     None
 }
 
+/// The project file named by `explicit`, else the nearest one; defaults when there is none.
+pub fn discover(explicit: Option<&Path>) -> Result<Config, String> {
+    let found = match explicit {
+        Some(p) => Some(p.to_path_buf()),
+        None => std::env::current_dir().ok().and_then(|d| find(&d)),
+    };
+    Ok(found.map(|p| load(&p)).transpose()?.unwrap_or_default())
+}
+
 pub fn load(path: &Path) -> Result<Config, String> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
@@ -41,13 +70,20 @@ pub fn load(path: &Path) -> Result<Config, String> {
             format!(":{line}:{col}")
         });
         format!(
-            "invalid `{}{}`: {msg}\n  help: charter.toml accepts `policies = \"dir\"` and `format = \"human\"` (or json, sarif, junit, github)",
+            "invalid `{}{}`: {msg}\n  help: charter.toml accepts `policies = \"dir\"`, `format = \"human\"` (or json, sarif, junit, github) and a `[manifest]` table (`people`, `ai_tools`, `ai_emails`, `ai_logins`)",
             path.display(),
             at.unwrap_or_default()
         )
     })?;
     let base = path.parent().unwrap_or(Path::new("."));
     config.policies = config.policies.map(|p| {
+        if p.is_absolute() {
+            p
+        } else {
+            relative(base, &p)
+        }
+    });
+    config.manifest.people = config.manifest.people.map(|p| {
         if p.is_absolute() {
             p
         } else {
