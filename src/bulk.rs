@@ -103,6 +103,8 @@ pub struct Stream<R> {
     json: JsonState,
     failed: bool,
     first: bool,
+    /// Bytes read so far (for the position of a byte that is not UTF-8).
+    offset: usize,
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -124,6 +126,7 @@ impl<R: BufRead> Stream<R> {
             json: JsonState::default(),
             failed: false,
             first: true,
+            offset: 0,
         }
     }
 
@@ -139,8 +142,14 @@ impl<R: BufRead> Stream<R> {
         if n == 0 {
             return Ok(false);
         }
-        self.line =
-            String::from_utf8(bytes).map_err(|_| "standard input is not UTF-8 text".to_string())?;
+        let offset = self.offset;
+        self.offset += n;
+        self.line = String::from_utf8(bytes).map_err(|e| {
+            format!(
+                "standard input is not UTF-8 text: invalid byte at offset {}",
+                offset + e.utf8_error().valid_up_to()
+            )
+        })?;
         if self.first {
             self.first = false;
             if let Some(rest) = self.line.strip_prefix('\u{feff}') {

@@ -1,5 +1,6 @@
 //! One integration test binary (matklad's layout): data-driven cases plus a few focused tests.
 
+mod bulk;
 mod cases;
 mod cli;
 mod fast;
