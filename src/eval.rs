@@ -157,7 +157,8 @@ pub fn evaluate(
     }
 }
 
-type R<'a> = Result<Value<'a>, EvalError>;
+/// Errors are boxed: they are rare, and a small `Result` is cheap to return at every step.
+type R<'a> = Result<Value<'a>, Box<EvalError>>;
 
 /// Elements of one list shown in a trace; the rest are evaluated but not listed.
 const MAX_TRACED_ELEMENTS: usize = 20;
@@ -310,7 +311,7 @@ impl<'a> Evaluator<'a> {
                     return result;
                 }
                 Ok(_) => {}
-                Err(e) => return self.errored(result, e),
+                Err(e) => return self.errored(result, *e),
             }
         }
         let mut failed = Vec::new();
@@ -321,7 +322,7 @@ impl<'a> Evaluator<'a> {
             match self.eval(req) {
                 Ok(v) if !v.as_bool() => failed.push(req),
                 Ok(_) => {}
-                Err(e) => return self.errored(result, e),
+                Err(e) => return self.errored(result, *e),
             }
         }
         if failed.is_empty() {
@@ -413,17 +414,17 @@ impl<'a> Evaluator<'a> {
         span: Span,
         message: String,
         help: Option<String>,
-    ) -> EvalError {
-        EvalError {
+    ) -> Box<EvalError> {
+        Box::new(EvalError {
             code,
             message,
             span,
             help,
             manifest_span: None,
-        }
+        })
     }
 
-    fn bool(&mut self, e: &'a Expr) -> Result<bool, EvalError> {
+    fn bool(&mut self, e: &'a Expr) -> Result<bool, Box<EvalError>> {
         Ok(self.eval(e)?.as_bool())
     }
 
@@ -887,7 +888,7 @@ impl<'a> Evaluator<'a> {
         })
     }
 
-    fn absent(&self, span: Span, message: String, help: String) -> EvalError {
+    fn absent(&self, span: Span, message: String, help: String) -> Box<EvalError> {
         self.err(ABSENT, span, message, Some(help))
     }
 
@@ -976,7 +977,7 @@ impl<'a> Evaluator<'a> {
         self.env.push(v);
     }
 
-    fn overflow(&self, e: &Expr) -> EvalError {
+    fn overflow(&self, e: &Expr) -> Box<EvalError> {
         self.err(
             "charter::eval::overflow",
             e.span,
