@@ -15,8 +15,10 @@
 use serde::Serialize;
 
 use super::{ManifestRun, Run, manifest_decision, run_decision};
+use crate::check::ir::Program;
 use crate::diag::{Diagnostic, Level};
-use crate::source::{Sources, Span};
+use crate::eval::{Outcome, PolicyResult};
+use crate::source::{FileId, Sources, Span};
 
 pub const VERSION: u32 = 1;
 
@@ -118,13 +120,8 @@ fn diagnostic<'a>(sources: &'a Sources, d: &'a Diagnostic) -> JsonDiagnostic<'a>
     }
 }
 
-/// The object of one manifest (an element of `manifests`, a line of JSON Lines). `policies`
-/// holds the location of each policy when the caller has them at hand.
-fn manifest<'a>(
-    run: &'a Run<'_>,
-    m: &'a ManifestRun,
-    policies: Option<&[JsonLocation<'a>]>,
-) -> JsonManifest<'a> {
+/// The object of one manifest (an element of `manifests`; [`Lines`] writes the same object).
+fn manifest<'a>(run: &'a Run<'_>, m: &'a ManifestRun) -> JsonManifest<'a> {
     let sources = run.sources;
     JsonManifest {
         path: &m.name,
@@ -139,35 +136,8 @@ fn manifest<'a>(
                 .results
                 .iter()
                 .map(|r| {
-                    let p = &program.policies[r.policy];
-                    JsonResult {
-                        policy: &p.name,
-                        severity: p.severity.as_str(),
-                        outcome: r.outcome.as_str(),
-                        message: r.message.as_deref(),
-                        help: r.help.as_deref(),
-                        remediation: r.remediation.as_deref(),
-                        location: policies
-                            .and_then(|l| l.get(r.policy).copied())
-                            .unwrap_or_else(|| location(sources, p.name_span)),
-                        clauses: r
-                            .clauses
-                            .iter()
-                            .map(|n| JsonLabel {
-                                text: &n.text,
-                                location: location(sources, n.span),
-                            })
-                            .collect(),
-                        evidence: r
-                            .evidence
-                            .iter()
-                            .map(|e| JsonEvidence {
-                                path: &e.path,
-                                text: &e.text,
-                                location: location(sources, e.span),
-                            })
-                            .collect(),
-                    }
+                    let location = location(sources, program.policies[r.policy].name_span);
+                    result(sources, program, r, location)
                 })
                 .collect(),
             _ => Vec::new(),
@@ -175,13 +145,44 @@ fn manifest<'a>(
     }
 }
 
+fn result<'a>(
+    sources: &'a Sources,
+    program: &'a Program,
+    r: &'a PolicyResult,
+    at: JsonLocation<'a>,
+) -> JsonResult<'a> {
+    let p = &program.policies[r.policy];
+    JsonResult {
+        policy: &p.name,
+        severity: p.severity.as_str(),
+        outcome: r.outcome.as_str(),
+        message: r.message.as_deref(),
+        help: r.help.as_deref(),
+        remediation: r.remediation.as_deref(),
+        location: at,
+        clauses: r
+            .clauses
+            .iter()
+            .map(|n| JsonLabel {
+                text: &n.text,
+                location: location(sources, n.span),
+            })
+            .collect(),
+        evidence: r
+            .evidence
+            .iter()
+            .map(|e| JsonEvidence {
+                path: &e.path,
+                text: &e.text,
+                location: location(sources, e.span),
+            })
+            .collect(),
+    }
+}
+
 pub fn render(run: &Run<'_>) -> String {
     let sources = run.sources;
-    let manifests = run
-        .manifests
-        .iter()
-        .map(|m| manifest(run, m, None))
-        .collect();
+    let manifests = run.manifests.iter().map(|m| manifest(run, m)).collect();
     let doc = JsonRun {
         version: VERSION,
         decision: run_decision(run),
@@ -208,51 +209,106 @@ pub fn render_lines(run: &Run<'_>) -> String {
     run.manifests.iter().map(|m| lines.render(run, m)).collect()
 }
 
-/// Renders JSON Lines one manifest at a time (for streaming), with the policy locations worked
-/// out once.
+/// Renders JSON Lines one manifest at a time (for streaming). What does not depend on the
+/// manifest is worked out once: the location of each policy, and the whole object of a result
+/// that passed or was skipped.
 pub struct Lines {
-    /// Per policy: file index, line, column, end line, end column.
-    policies: Vec<(crate::source::FileId, [usize; 4])>,
+    /// Per policy: file, line, column, end line, end column.
+    policies: Vec<(FileId, [usize; 4])>,
+    /// Per policy: the result object of a pass and of a skip, as JSON.
+    plain: Vec<[String; 2]>,
 }
 
 impl Lines {
     pub fn new(run: &Run<'_>) -> Lines {
-        let policies = run
-            .program
-            .map(|p| {
-                p.policies
-                    .iter()
-                    .map(|p| {
-                        let l = location(run.sources, p.name_span);
-                        (
-                            p.name_span.file,
-                            [l.line, l.column, l.end_line, l.end_column],
-                        )
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        Lines { policies }
+        let Some(program) = run.program else {
+            return Lines {
+                policies: Vec::new(),
+                plain: Vec::new(),
+            };
+        };
+        let mut policies = Vec::new();
+        let mut plain = Vec::new();
+        for (i, p) in program.policies.iter().enumerate() {
+            let l = location(run.sources, p.name_span);
+            policies.push((
+                p.name_span.file,
+                [l.line, l.column, l.end_line, l.end_column],
+            ));
+            let object = |outcome| {
+                let r = PolicyResult {
+                    policy: i,
+                    outcome,
+                    message: None,
+                    help: None,
+                    clauses: Vec::new(),
+                    evidence: Vec::new(),
+                    error: None,
+                    remediation: None,
+                };
+                serde_json::to_string(&result(run.sources, program, &r, l)).unwrap_or_default()
+            };
+            plain.push([object(Outcome::Pass), object(Outcome::Skip)]);
+        }
+        Lines { policies, plain }
     }
 
     /// One manifest's line (with its newline). `run` gives the sources that hold the manifest.
     pub fn render(&self, run: &Run<'_>, m: &ManifestRun) -> String {
-        let locations: Vec<JsonLocation<'_>> = self
-            .policies
+        let sources = run.sources;
+        let mut out: Vec<u8> = Vec::with_capacity(256 + 320 * self.plain.len());
+        out.extend_from_slice(b"{\"path\":");
+        write_json(&mut out, &m.name);
+        out.extend_from_slice(b",\"decision\":\"");
+        out.extend_from_slice(manifest_decision(m).as_bytes());
+        out.extend_from_slice(b"\",\"diagnostics\":");
+        let diagnostics: Vec<JsonDiagnostic<'_>> = m
+            .diagnostics
             .iter()
-            .map(
-                |(file, [line, column, end_line, end_column])| JsonLocation {
-                    file: &run.sources.get(*file).name,
-                    line: *line,
-                    column: *column,
-                    end_line: *end_line,
-                    end_column: *end_column,
-                },
-            )
+            .map(|d| diagnostic(sources, d))
             .collect();
-        let mut s = serde_json::to_string(&manifest(run, m, Some(&locations)))
-            .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
-        s.push('\n');
-        s
+        write_json(&mut out, &diagnostics);
+        out.extend_from_slice(b",\"results\":[");
+        if let (Some(d), Some(program)) = (&m.decision, run.program) {
+            for (k, r) in d.results.iter().enumerate() {
+                if k > 0 {
+                    out.push(b',');
+                }
+                let bare = r.message.is_none()
+                    && r.help.is_none()
+                    && r.remediation.is_none()
+                    && r.clauses.is_empty()
+                    && r.evidence.is_empty();
+                let cached = match r.outcome {
+                    Outcome::Pass if bare => self.plain.get(r.policy).map(|p| &p[0]),
+                    Outcome::Skip if bare => self.plain.get(r.policy).map(|p| &p[1]),
+                    _ => None,
+                };
+                match cached {
+                    Some(json) => out.extend_from_slice(json.as_bytes()),
+                    None => {
+                        let location = match self.policies.get(r.policy) {
+                            Some((file, [line, column, end_line, end_column])) => JsonLocation {
+                                file: &sources.get(*file).name,
+                                line: *line,
+                                column: *column,
+                                end_line: *end_line,
+                                end_column: *end_column,
+                            },
+                            None => location(sources, program.policies[r.policy].name_span),
+                        };
+                        write_json(&mut out, &result(sources, program, r, location));
+                    }
+                }
+            }
+        }
+        out.extend_from_slice(b"]}\n");
+        String::from_utf8(out).unwrap_or_default()
+    }
+}
+
+fn write_json(out: &mut Vec<u8>, value: &impl Serialize) {
+    if serde_json::to_writer(&mut *out, value).is_err() {
+        out.extend_from_slice(b"null");
     }
 }
