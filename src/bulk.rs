@@ -47,27 +47,35 @@ impl Checker<'_> {
 
 /// Inputs handed to the workers at a time: enough to keep every core busy between two
 /// hand-overs, few enough to keep memory flat.
-pub const WINDOW: usize = 1024;
+pub const WINDOW: usize = 256;
 
 /// Runs `work` on every input, in parallel, and hands the results to `sink` in input order.
 ///
 /// Inputs are taken `window` at a time; while the workers process one window, the next is
 /// taken from `inputs` and the results of the previous one go to `sink`, so reading, working and
-/// writing overlap and at most three windows are alive.
-pub fn ordered<I, T, W, S>(mut inputs: I, window: usize, work: W, mut sink: S)
+/// writing overlap and at most three windows are alive. `init` makes scratch state that `work`
+/// reuses for a few consecutive inputs on one thread.
+pub fn ordered<I, S, T, N, W, K>(mut inputs: I, window: usize, init: N, work: W, mut sink: K)
 where
     I: Iterator + Send,
     I::Item: Send,
     T: Send,
-    W: Fn(I::Item) -> T + Sync,
-    S: FnMut(T) + Send,
+    N: Fn() -> S + Sync,
+    W: Fn(&mut S, I::Item) -> T + Sync,
+    K: FnMut(T) + Send,
 {
     let window = window.max(1);
     let mut batch: Vec<I::Item> = inputs.by_ref().take(window).collect();
     let mut done: Vec<T> = Vec::new();
     while !batch.is_empty() || !done.is_empty() {
         let (results, (next, ())) = rayon::join(
-            || batch.into_par_iter().with_max_len(16).map(&work).collect(),
+            || {
+                batch
+                    .into_par_iter()
+                    .with_max_len(16)
+                    .map_init(&init, &work)
+                    .collect()
+            },
             || {
                 rayon::join(
                     || inputs.by_ref().take(window).collect(),
@@ -94,15 +102,14 @@ where
 pub struct Stream<R> {
     reader: R,
     kind: Option<Kind>,
-    /// A line read but not yet consumed.
-    line: String,
-    line_pos: usize,
-    /// Text of the document being gathered.
+    /// The line being read (reused), and how much of it is consumed.
+    line: Vec<u8>,
+    pos: usize,
+    /// Text of the document being gathered (when it spans lines).
     doc: String,
     /// Brackets and strings of the JSON value being gathered.
     json: JsonState,
     failed: bool,
-    first: bool,
     /// Bytes read so far (for the position of a byte that is not UTF-8).
     offset: usize,
 }
@@ -120,12 +127,11 @@ impl<R: BufRead> Stream<R> {
         Stream {
             reader,
             kind: None,
-            line: String::new(),
-            line_pos: 0,
+            line: Vec::new(),
+            pos: 0,
             doc: String::new(),
             json: JsonState::default(),
             failed: false,
-            first: true,
             offset: 0,
         }
     }
@@ -133,58 +139,57 @@ impl<R: BufRead> Stream<R> {
     /// Reads the next line into `self.line`; `false` at the end.
     fn read_line(&mut self) -> Result<bool, String> {
         self.line.clear();
-        self.line_pos = 0;
-        let mut bytes = Vec::new();
+        self.pos = 0;
         let n = self
             .reader
-            .read_until(b'\n', &mut bytes)
+            .read_until(b'\n', &mut self.line)
             .map_err(|e| format!("cannot read standard input: {e}"))?;
         if n == 0 {
             return Ok(false);
         }
-        let offset = self.offset;
-        self.offset += n;
-        self.line = String::from_utf8(bytes).map_err(|e| {
-            format!(
+        if let Err(e) = std::str::from_utf8(&self.line) {
+            return Err(format!(
                 "standard input is not UTF-8 text: invalid byte at offset {}",
-                offset + e.utf8_error().valid_up_to()
-            )
-        })?;
-        if self.first {
-            self.first = false;
-            if let Some(rest) = self.line.strip_prefix('\u{feff}') {
-                self.line = rest.to_string();
-            }
+                self.offset + e.valid_up_to()
+            ));
         }
+        if self.offset == 0 && self.line.starts_with("\u{feff}".as_bytes()) {
+            self.pos = 3;
+        }
+        self.offset += n;
         Ok(true)
     }
 
     fn next_doc(&mut self) -> Result<Option<String>, String> {
         loop {
-            if self.line_pos >= self.line.len() && !self.read_line()? {
+            if self.pos >= self.line.len() && !self.read_line()? {
                 return Ok(self.finish());
             }
-            if self.kind.is_none() {
-                let rest = self.line[self.line_pos..].trim_start();
-                if rest.is_empty() {
-                    // Blank lines before the first document still count for its line numbers.
-                    self.doc.push_str(&self.line[self.line_pos..]);
-                    self.line_pos = self.line.len();
-                    continue;
+            let kind = match self.kind {
+                Some(k) => k,
+                None => {
+                    let rest = text(&self.line[self.pos..]);
+                    if rest.trim().is_empty() {
+                        // Blank lines before the first document still count for its lines.
+                        self.doc.push_str(rest);
+                        self.pos = self.line.len();
+                        continue;
+                    }
+                    let k = if rest.trim_start().starts_with(['{', '[']) {
+                        Kind::Json
+                    } else {
+                        Kind::Yaml
+                    };
+                    self.kind = Some(k);
+                    k
                 }
-                self.kind = Some(if rest.starts_with(['{', '[']) {
-                    Kind::Json
-                } else {
-                    Kind::Yaml
-                });
-            }
-            let found = match self.kind {
-                Some(Kind::Json) => self.json_step(),
-                Some(Kind::Yaml) => self.yaml_step(),
-                _ => {
-                    let rest = &self.line[self.line_pos..];
-                    self.doc.push_str(rest);
-                    self.line_pos = self.line.len();
+            };
+            let found = match kind {
+                Kind::Json => self.json_step(),
+                Kind::Yaml => self.yaml_step(),
+                Kind::Rest => {
+                    self.doc.push_str(text(&self.line[self.pos..]));
+                    self.pos = self.line.len();
                     None
                 }
             };
@@ -208,13 +213,12 @@ impl<R: BufRead> Stream<R> {
 
     /// One line of a YAML stream; a document when a marker ends one.
     fn yaml_step(&mut self) -> Option<String> {
-        let line = &self.line[self.line_pos..];
+        let line = text(&self.line[self.pos..]);
+        self.pos = self.line.len();
         let bare = line.trim_end_matches(['\n', '\r']);
-        self.line_pos = self.line.len();
         if bare == "---" || bare.starts_with("--- ") || bare.starts_with("---\t") {
             // `--- {a: 1}`: the document starts on the marker's line.
-            let rest = line[3..].to_string();
-            let doc = std::mem::replace(&mut self.doc, rest);
+            let doc = std::mem::replace(&mut self.doc, line[3..].to_string());
             return has_content(&doc).then_some(doc);
         }
         if bare == "..." {
@@ -225,44 +229,50 @@ impl<R: BufRead> Stream<R> {
         None
     }
 
-    /// Scans the current line of a JSON stream; a document when a value closes.
+    /// Scans the rest of the line in a JSON stream; a document when a value closes.
     fn json_step(&mut self) -> Option<String> {
-        let bytes = self.line.as_bytes();
-        let mut i = self.line_pos;
-        let mut st = self.json;
-        while i < bytes.len() {
-            let b = bytes[i];
-            if st.depth == 0 {
-                match b {
-                    b' ' | b'\t' | b'\r' | b'\n' => {
-                        i += 1;
-                        continue;
-                    }
-                    b'{' | b'[' => {}
-                    _ => {
-                        // Not a value: the rest of the stream is one document.
-                        self.kind = Some(Kind::Rest);
-                        self.doc.push_str(&self.line[i..]);
-                        self.line_pos = self.line.len();
-                        return None;
-                    }
-                }
-            }
-            st.step(b);
-            i += 1;
-            if st.depth == 0 {
-                self.doc.push_str(&self.line[self.line_pos..i]);
-                self.line_pos = i;
-                self.json = JsonState::default();
-                let doc = std::mem::take(&mut self.doc);
-                return Some(doc.trim().to_string());
+        let start = self.pos;
+        if self.json.depth == 0 {
+            // Between values: white space, then `{` or `[`, else the rest is one document.
+            let skip = self.line[start..]
+                .iter()
+                .position(|b| !b.is_ascii_whitespace());
+            let Some(skip) = skip else {
+                self.pos = self.line.len();
+                return None;
+            };
+            if !matches!(self.line[start + skip], b'{' | b'[') {
+                self.kind = Some(Kind::Rest);
+                self.doc.push_str(text(&self.line[start..]));
+                self.pos = self.line.len();
+                return None;
             }
         }
-        self.doc.push_str(&self.line[self.line_pos..]);
-        self.line_pos = self.line.len();
-        self.json = st;
-        None
+        match self.json.scan(&self.line, start) {
+            Some(end) => {
+                self.pos = end;
+                let value = text(&self.line[start..end]);
+                if self.doc.trim().is_empty() {
+                    self.doc.clear();
+                    Some(value.trim().to_string())
+                } else {
+                    self.doc.push_str(value);
+                    let doc = std::mem::take(&mut self.doc);
+                    Some(doc.trim().to_string())
+                }
+            }
+            None => {
+                self.doc.push_str(text(&self.line[start..]));
+                self.pos = self.line.len();
+                None
+            }
+        }
     }
+}
+
+/// A part of a line: UTF-8, checked when the line was read, and cut only at ASCII bytes.
+fn text(bytes: &[u8]) -> &str {
+    std::str::from_utf8(bytes).unwrap_or_default()
 }
 
 /// Bracket depth and string state while a JSON value is gathered across lines.
@@ -274,23 +284,42 @@ struct JsonState {
 }
 
 impl JsonState {
-    fn step(&mut self, b: u8) {
-        if self.in_string {
+    /// Follows `b` from `i`; the index just after the value when it closes on this line.
+    fn scan(&mut self, b: &[u8], mut i: usize) -> Option<usize> {
+        while i < b.len() {
             if self.escaped {
                 self.escaped = false;
-            } else if b == b'\\' {
-                self.escaped = true;
-            } else if b == b'"' {
-                self.in_string = false;
+                i += 1;
+                continue;
             }
-            return;
+            if self.in_string {
+                let k = memchr::memchr2(b'"', b'\\', &b[i..])?;
+                i += k;
+                if b[i] == b'\\' {
+                    self.escaped = true;
+                } else {
+                    self.in_string = false;
+                }
+                i += 1;
+                continue;
+            }
+            let k = b[i..]
+                .iter()
+                .position(|c| matches!(c, b'"' | b'{' | b'[' | b'}' | b']'))?;
+            i += k;
+            match b[i] {
+                b'"' => self.in_string = true,
+                b'{' | b'[' => self.depth += 1,
+                _ => {
+                    self.depth = self.depth.saturating_sub(1);
+                    if self.depth == 0 {
+                        return Some(i + 1);
+                    }
+                }
+            }
+            i += 1;
         }
-        match b {
-            b'"' => self.in_string = true,
-            b'{' | b'[' => self.depth += 1,
-            b'}' | b']' => self.depth = self.depth.saturating_sub(1),
-            _ => {}
-        }
+        None
     }
 }
 
@@ -314,5 +343,60 @@ impl<R: BufRead> Iterator for Stream<R> {
                 Some(Err(e))
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Stream;
+
+    /// The documents `Stream` reads from `text`, line by line, match `split_stream`'s on the
+    /// whole text.
+    fn same_as_split_stream(text: &str) {
+        let read: Vec<String> = Stream::new(text.as_bytes())
+            .map(|d| d.expect("UTF-8 text"))
+            .collect();
+        let split: Vec<&str> = crate::manifest::split_stream(text);
+        assert_eq!(read, split, "on {text:?}");
+    }
+
+    #[test]
+    fn streams_split_like_whole_texts() {
+        for text in [
+            "",
+            "\n\n",
+            "{\"a\": 1}\n{\"a\": 2}\n",
+            "{\"a\": 1}\n\n  {\"a\": 2}",
+            "{\"a\": 1} {\"b\": [1, {\"c\": \"}\"}]}\n",
+            "{\n  \"a\": \"x\\\"y\",\n  \"b\": [\n    1\n  ]\n}\n{\"c\": 3}\n",
+            "\u{feff}{\"a\": \"é\"}\n",
+            "[1, 2]\n[3]\n",
+            "id: a\n---\nid: b\n",
+            "# lead\n---\nid: a\n...\n# only a comment\n---\nid: b\n--- {id: c}\n",
+            "\n\nid: a\nx: 1\n",
+            "---\n---\n",
+            "id: a\r\n---\r\nid: b\r\n",
+        ] {
+            same_as_split_stream(text);
+        }
+    }
+
+    #[test]
+    fn stray_text_in_json_makes_the_rest_one_document() {
+        let docs: Vec<String> = Stream::new("{\"a\": 1}\n42\n{\"b\": 2}\n".as_bytes())
+            .map(|d| d.expect("UTF-8 text"))
+            .collect();
+        assert_eq!(docs, ["{\"a\": 1}", "42\n{\"b\": 2}"]);
+    }
+
+    #[test]
+    fn bytes_that_are_not_utf8_end_the_stream() {
+        let bytes: &[u8] = b"{\"a\": 1}\n{\"b\": \"\xff\"}\n{\"c\": 3}\n";
+        let docs: Vec<Result<String, String>> = Stream::new(bytes).collect();
+        assert_eq!(docs.len(), 2);
+        assert_eq!(
+            docs[1],
+            Err("standard input is not UTF-8 text: invalid byte at offset 16".to_string())
+        );
     }
 }

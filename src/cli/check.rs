@@ -115,7 +115,7 @@ pub fn run(args: &Args) -> Exit {
                 sources: &sources,
                 options,
             };
-            stream::collect(checker, sources.files().count(), inputs, &mut progress)
+            stream::collect(checker, sources.len(), inputs, &mut progress)
         }
         None => Vec::new(),
     };

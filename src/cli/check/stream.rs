@@ -13,7 +13,7 @@ use crate::cli::Format;
 use crate::cli::project::display;
 use crate::diag::Diagnostic;
 use crate::report::{self, ManifestRun, PolicyCounts, Run, Status, Tally};
-use crate::source::FileId;
+use crate::source::{FileId, Sources};
 
 /// What a streaming run ends with: its status (the exit code), the counts for the closing line
 /// and the `--summary` table, and whether anything was printed.
@@ -43,23 +43,22 @@ pub fn stream(
 ) -> Streamed {
     let program = checker.program;
     let lines = report::json::Lines::new(head);
-    // Each manifest is rendered with the policy files plus its own text, as the next file.
-    let file = FileId(head.sources.files().count() as u32);
-    let work = |input: Input| -> Done {
+    // Each manifest is rendered with the policy files plus its own text, as the next file; the
+    // workers keep a copy of the policy files to add it to for a while.
+    let policies = head.sources.len();
+    let file = FileId(policies as u32);
+    let work = |sources: &mut Sources, input: Input| -> Done {
         let (run, text) = check(checker, file, input);
-        let local;
-        let sources = match text {
+        let with_text = match text {
             Some(text) if needs_text(&run) => {
-                let mut s = head.sources.clone();
-                let id = s.add(run.name.clone(), text);
-                debug_assert_eq!(id, file);
-                local = s;
-                &local
+                sources.truncate(policies);
+                sources.add(run.name.clone(), text);
+                true
             }
-            _ => head.sources,
+            _ => false,
         };
         let one = Run {
-            sources,
+            sources: if with_text { sources } else { head.sources },
             now: head.now,
             program: Some(program),
             policy_diagnostics: Vec::new(),
@@ -83,7 +82,8 @@ pub fn stream(
         counts: PolicyCounts::new(program.policies.len()),
         printed: false,
     };
-    bulk::ordered(inputs.into_iter(), bulk::WINDOW, work, |d: Done| {
+    let init = || head.sources.clone();
+    bulk::ordered(inputs.into_iter(), bulk::WINDOW, init, work, |d: Done| {
         if !d.piece.is_empty() {
             progress.suspend(|| out.write(&d.piece));
             done.printed = true;
@@ -110,7 +110,8 @@ pub fn collect(
     bulk::ordered(
         inputs.into_iter().enumerate(),
         bulk::WINDOW,
-        |(i, input)| check(checker, FileId((first + i) as u32), input),
+        || (),
+        |(), (i, input)| check(checker, FileId((first + i) as u32), input),
         |done| {
             out.push(done);
             progress.inc();
