@@ -183,8 +183,14 @@ impl<'t, 's, E: Events<'t>> Builder<'t, 's, E> {
         let mut fields: Vec<Option<Node>> = vec![None; rec.fields.len()];
         // The optional fields given as null (absent), so that a repeated key is still one.
         let mut nulls: u64 = 0;
+        // Keys usually come in schema order: try the field after the last one first.
+        let mut next = 0;
         while let Some((k, key_span)) = self.key()? {
-            let i = rec.field(&k)?; // an unknown field is a warning: full route
+            let i = match rec.fields.get(next) {
+                Some(f) if f.name == *k => next,
+                _ => rec.field(&k)?, // an unknown field is a warning: full route
+            };
+            next = i + 1;
             let bit = 1u64.checked_shl(u32::try_from(i).ok()?)?;
             if fields[i].is_some() || nulls & bit != 0 {
                 return None; // a repeated key is an error: full route
@@ -627,25 +633,23 @@ impl<'t> JsonEvents<'t> {
         let b = self.bytes();
         self.pos += 1; // the opening quote
         let start = self.pos;
-        let mut i = start;
         // The common case: no escapes, so the string borrows the text.
-        loop {
-            let c = *b.get(i)?;
-            match c {
-                b'"' => {
-                    self.pos = i + 1;
-                    return Some(Cow::Borrowed(&self.text[start..i]));
+        let end = start + memchr::memchr2(b'"', b'\\', &b[start..])?;
+        let run = &b[start..end];
+        if !run.iter().all(|&c| (0x20..0x7f).contains(&c)) {
+            // Controls, or characters beyond ASCII that YAML may read differently.
+            for (k, &c) in run.iter().enumerate() {
+                match c {
+                    0..=0x1f | 0x7f => return None,
+                    0x80.. if !printable_in_yaml(&run[k..]) => return None,
+                    _ => {}
                 }
-                b'\\' => break,
-                0..=0x1f | 0x7f => return None,
-                0x80.. => {
-                    if !printable_in_yaml(&b[i..]) {
-                        return None;
-                    }
-                    i += 1;
-                }
-                _ => i += 1,
             }
+        }
+        let mut i = end;
+        if b[end] == b'"' {
+            self.pos = end + 1;
+            return Some(Cow::Borrowed(&self.text[start..end]));
         }
         let mut out = String::from(&self.text[start..i]);
         loop {
