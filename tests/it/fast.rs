@@ -272,3 +272,30 @@ fn fast_route_agrees_on_scalar_spellings() {
         "only {accepted} spellings took the fast route"
     );
 }
+
+/// The same contract over a folder of manifests for the shipped policy set, e.g. the output of
+/// `benches/gen_manifests.py`: `CHARTER_CORPUS=/tmp/data cargo test --release -- --ignored`.
+#[test]
+#[ignore = "needs CHARTER_CORPUS, a folder of manifests"]
+fn fast_route_agrees_on_a_corpus() {
+    let Some(dir) = std::env::var_os("CHARTER_CORPUS") else {
+        return;
+    };
+    with_big_stack(move || {
+        let (schema, _) = corpora().pop().expect("the shipped policy set");
+        let mut accepted = 0;
+        let mut files = files_in(Path::new(&dir), &["yaml", "yml", "json"]);
+        // The generator's array form is not a manifest.
+        files.retain(|p| !p.ends_with("manifests.json"));
+        for p in &files {
+            let text = std::fs::read_to_string(p).expect("a manifest");
+            accepted += usize::from(agree(&schema, &text, &p.display().to_string()));
+        }
+        eprintln!("{} manifests, {accepted} took the fast route", files.len());
+        assert_eq!(
+            accepted,
+            files.len(),
+            "clean manifests all take the fast route"
+        );
+    });
+}
