@@ -57,9 +57,15 @@ pub(super) fn parse_chunk(
     base: usize,
     more_follows: bool,
 ) -> ChunkResult {
-    pest::set_error_detail(true);
-    let mut pairs = CharterParser::parse(Rule::file, text)
-        .map_err(|e| Box::new(syntax_error(file, text, base, more_follows, &e)))?;
+    // Error detail (the rules pest tried, with their call stacks) makes parsing several times
+    // slower, and only a failure needs it: parse without, and again with it on failure.
+    pest::set_error_detail(false);
+    let parsed = CharterParser::parse(Rule::file, text).or_else(|_| {
+        pest::set_error_detail(true);
+        CharterParser::parse(Rule::file, text)
+    });
+    let mut pairs =
+        parsed.map_err(|e| Box::new(syntax_error(file, text, base, more_follows, &e)))?;
     let file_pair = pairs.next().expect("grammar: file is the start rule");
     let mut cx = Lower {
         file,
