@@ -73,6 +73,15 @@ where
         inputs,
         done: false,
     });
+    // A few inputs (one manifest in CI): no other thread is worth waking, nor the pool starting.
+    let first = take(&source);
+    if source.lock().map_or(true, |s| s.done) {
+        let mut state = init();
+        for x in first.into_iter().flat_map(|(_, items)| items) {
+            sink(work(&mut state, x));
+        }
+        return;
+    }
     // The index of the next result `sink` takes; workers wait rather than pass it + window.
     let handed = (Mutex::new(0usize), Condvar::new());
     let (tx, rx) = mpsc::channel::<(usize, Vec<T>)>();
@@ -98,8 +107,12 @@ where
         }
         drop(tx);
         let mut state = init();
-        // Chunks waiting for an earlier one, by first index.
+        // Chunks waiting for an earlier one, by first index; the first chunk is this thread's.
         let mut waiting: BTreeMap<usize, Vec<T>> = BTreeMap::new();
+        if let Some((at, items)) = first {
+            let results: Vec<T> = items.into_iter().map(|x| work(&mut state, x)).collect();
+            waiting.insert(at, results);
+        }
         let mut next = 0usize;
         let mut flush = |waiting: &mut BTreeMap<usize, Vec<T>>, next: &mut usize| {
             let before = *next;
@@ -141,7 +154,7 @@ where
 }
 
 /// Inputs a thread takes at a time.
-const CHUNK: usize = 16;
+pub const CHUNK: usize = 16;
 
 /// The shared input, numbered.
 struct Source<I> {

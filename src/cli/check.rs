@@ -67,10 +67,6 @@ pub fn run(args: &Args) -> Exit {
     };
     let format = args.format.or(project.format).unwrap_or(Format::Human);
     let (mut sources, set) = (project.sources, project.set);
-    if let Err(msg) = threads(args.jobs) {
-        eprintln!("error: {msg}");
-        return Exit::BadInput;
-    }
 
     let now = args.now.unwrap_or_else(jiff::Timestamp::now);
     let options = eval::Options {
@@ -83,6 +79,13 @@ pub fn run(args: &Args) -> Exit {
         quiet: args.quiet,
     };
     let inputs = Inputs::gather(&args.manifests);
+    // The worker threads start only for a run with more than a few manifests.
+    if (inputs.stdin || inputs.files.len() > crate::bulk::CHUNK)
+        && let Err(msg) = threads(args.jobs)
+    {
+        eprintln!("error: {msg}");
+        return Exit::BadInput;
+    }
     let mut progress = Progress::new((!inputs.stdin).then_some(inputs.files.len()), args.quiet);
     let program = set.program.as_ref();
     let head = Run {
