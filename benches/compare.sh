@@ -1,0 +1,248 @@
+#!/usr/bin/env bash
+# Charter beside the peer policy engines, on the same generated manifests and the same five rules,
+# with the parse-only floor, all in one run. The last line is for tools:
+#
+#   summary: jsonl_per_s=X fastest_peer=NAME peer_per_s=Y ratio=R yaml_per_s=A yaml_floor_per_s=B
+#            yaml_overhead_pct=P single_check_ms=T peer_single_ms=U peak_mb_100k=M
+#
+# (one line; `na` for a figure that could not be measured, with the reason printed above it).
+#
+#   benches/compare.sh                    # N=10000 manifests
+#   N=2000 RUNS=3 benches/compare.sh      # a quick pass
+#
+# Knobs (environment): N (10000) N_BIG (100000, for peak memory) SEED (42) RUNS (5, bulk runs
+# per command) RUNS_SINGLE (20) JOBS (threads for Charter and the floor; default: all cores)
+# PEERS_DIR (../shared/bench/peers: the peers' rules, adapters and oracle) PEERS_HOME
+# (/opt/peers: where ../shared/bench/peers/install.sh put the engines) WORK
+# (/tmp/charter-compare: data, outputs, hyperfine JSON). Needs python3, hyperfine and
+# /usr/bin/time (installed with apt-get when missing and possible).
+#
+# The data: benches/gen_manifests.py (sizes and reviewer counts from the real changes in
+# ../shared/data/real-changes), in the peers' manifest shape, which is Charter's shipped schema:
+# Charter checks them against policies/ unchanged (its five policies are R1-R5), the peers
+# with their own rules and adapters from PEERS_DIR. Every engine's verdicts are compared with
+# the peers' oracle before anything is timed.
+set -u
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+N=${N:-10000}; N_BIG=${N_BIG:-100000}; SEED=${SEED:-42}
+RUNS=${RUNS:-5}; RUNS_SINGLE=${RUNS_SINGLE:-20}
+JOBS=${JOBS:-$(nproc)}
+PEERS_DIR=$(cd "${PEERS_DIR:-$ROOT/../shared/bench/peers}" 2>/dev/null && pwd || echo "")
+PEERS_HOME=${PEERS_HOME:-/opt/peers}
+WORK=${WORK:-/tmp/charter-compare}
+BIN=$PEERS_HOME/cargo/bin
+HARN=$PEERS_HOME/harness-target/release/peer-harness
+PY=$PEERS_HOME/venv/bin/python
+D=$WORK/data
+DB=$WORK/data-big
+R=$WORK/results
+mkdir -p "$WORK" "$R/hf" "$R/verdicts" "$R/mem"
+log() { echo "[$(date +%H:%M:%S)] $*"; }
+na() { echo "na: $*"; }
+
+# ---------------------------------------------------------------- tools
+for tool in hyperfine /usr/bin/time; do
+  if ! command -v "$tool" >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    log "installing hyperfine and time with apt-get"
+    apt-get install -y hyperfine time >/dev/null 2>&1 || { apt-get update >/dev/null 2>&1 && apt-get install -y hyperfine time >/dev/null 2>&1; }
+  fi
+done
+HAVE_HF=1; command -v hyperfine >/dev/null 2>&1 || { HAVE_HF=0; na "hyperfine is not installed: no timings"; }
+HAVE_TIME=1; [ -x /usr/bin/time ] || { HAVE_TIME=0; na "/usr/bin/time is not installed: no peak memory"; }
+
+log "machine: $(nproc) cores, $(lscpu 2>/dev/null | sed -n 's/^Model name: *//p'), $(free -g | awk '/Mem:/{print $2}') GB; $(rustc --version); threads for Charter and the floor: $JOBS"
+
+# ---------------------------------------------------------------- build
+log "cargo build --release (charter, parse_floor)"
+cargo build --release --quiet --bin charter --example parse_floor || { echo "build failed"; exit 1; }
+TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
+CHARTER=$TARGET/release/charter
+FLOOR=$TARGET/release/examples/parse_floor
+
+# ---------------------------------------------------------------- data
+log "generate $N manifests (seed $SEED), and $N_BIG for peak memory"
+python3 benches/gen_manifests.py --n "$N" --seed "$SEED" --out "$D" || exit 1
+python3 benches/gen_manifests.py --n "$N_BIG" --seed "$SEED" --out "$DB" --formats yaml || exit 1
+EXAMPLE=${PEERS_DIR:+$PEERS_DIR/example.yaml}
+[ -n "$EXAMPLE" ] && [ -f "$EXAMPLE" ] || EXAMPLE=$ROOT/examples/changes/chg-1042-ai-unreviewed.yaml
+
+# ---------------------------------------------------------------- peers available
+PEERS=()      # bulk runs: name|command (run in PEERS_DIR)
+SINGLES=()    # single checks: name|command
+if [ -z "$PEERS_DIR" ] || [ ! -f "$PEERS_DIR/oracle.py" ]; then
+  na "no peers: PEERS_DIR (../shared/bench/peers) not found"
+else
+  [ -x "$BIN/regorus" ] && PEERS+=("regorus-cli-array|$BIN/regorus eval -d rego/rules.rego -i $D/manifests.json data.manifest.results") \
+    && SINGLES+=("regorus-cli|$BIN/regorus eval -d rego/rules.rego -i $EXAMPLE data.manifest.deny") \
+    || na "regorus: $BIN/regorus not installed (bash $PEERS_DIR/install.sh regorus, PEERS_HOME=$PEERS_HOME)"
+  if [ -x "$HARN" ]; then
+    for m in regorus-loop regorus-compiled regorus-array cedar-loop; do
+      case $m in regorus-array) in=$D/manifests.json;; *) in=$D/manifests.jsonl;; esac
+      case $m in cedar-*) pol=cedar/rules.cedar;; *) pol=rego/rules.rego;; esac
+      PEERS+=("harness-$m|$HARN $m $pol $in $R/verdicts/harness-$m.json")
+    done
+  else
+    na "peer-harness: $HARN not built (bash $PEERS_DIR/install.sh harness)"
+  fi
+  if [ -x "$BIN/cedar" ]; then
+    (cd "$PEERS_DIR" && python3 cedar/to_cedar.py tests "$D/manifests.json" > "$WORK/cedar-tests.json" \
+      && python3 cedar/to_cedar.py request "$EXAMPLE" > "$WORK/example.cedar-request.json") && echo '[]' > "$WORK/empty-entities.json"
+    PEERS+=("cedar-cli-run-tests|$BIN/cedar run-tests --policies cedar/rules.cedar --tests $WORK/cedar-tests.json")
+    SINGLES+=("cedar-cli|$BIN/cedar authorize --policies cedar/rules.cedar --request-json $WORK/example.cedar-request.json --entities $WORK/empty-entities.json")
+  else
+    na "cedar: $BIN/cedar not installed (bash $PEERS_DIR/install.sh cedar)"
+  fi
+  if [ -x "$BIN/cfn-guard" ]; then
+    rm -rf "$WORK/guard-data" "$WORK/guard-example"
+    (cd "$PEERS_DIR" && python3 cfn-guard/to_guard.py write "$D/manifests.json" "$WORK/guard-data" >/dev/null \
+      && python3 cfn-guard/to_guard.py write "$EXAMPLE" "$WORK/guard-example" >/dev/null)
+    GUARD_EXAMPLE=$(ls "$WORK/guard-example"/*.json 2>/dev/null | head -1)
+    PEERS+=("cfn-guard-dir|$BIN/cfn-guard validate -r cfn-guard/rules.guard -d $WORK/guard-data -o json -S none -z")
+    SINGLES+=("cfn-guard|$BIN/cfn-guard validate -r cfn-guard/rules.guard -d $GUARD_EXAMPLE")
+  else
+    na "cfn-guard: $BIN/cfn-guard not installed (bash $PEERS_DIR/install.sh cfn)"
+  fi
+  if [ -x "$PY" ]; then
+    for e in opa regopy-bundle cedarpy cel; do
+      PEERS+=("py-$e-loop|$PY inproc.py $e loop $D/manifests.jsonl --out $R/verdicts/py-$e-loop.json")
+    done
+  else
+    na "Python-hosted peers (OPA, rego-cpp, cedarpy, CEL): no venv at $PEERS_HOME/venv (bash $PEERS_DIR/install.sh pyvenv)"
+  fi
+fi
+
+# ---------------------------------------------------------------- verdicts: everyone agrees first
+log "verdicts: every engine against the oracle"
+rules_of() {  # charter JSON Lines -> {id: [R1..R5]}; ids from the stream or the file names
+  python3 - "$1" "$2" <<'EOF'
+import json, sys
+rules = {"ai_needs_senior_signoff": "R1", "prod_region_limit": "R2",
+         "large_change_two_approvals": "R3", "no_self_approval": "R4", "auth_needs_security": "R5"}
+ids = [json.loads(l)["id"] for l in open(sys.argv[2]) if l.strip()]
+out = {}
+for k, line in enumerate(open(sys.argv[1])):
+    m = json.loads(line)
+    path = m["path"]
+    i = ids[k] if path.startswith("<stdin>") else path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    out[i] = sorted(rules[r["policy"]] for r in m["results"] if r["outcome"] in ("fail", "error"))
+print(json.dumps(out))
+EOF
+}
+"$CHARTER" check --policies policies -j "$JOBS" --format jsonl - < "$D/manifests.jsonl" > "$WORK/charter-jsonl.out"
+rules_of "$WORK/charter-jsonl.out" "$D/manifests.jsonl" > "$R/verdicts/charter-jsonl.json"
+"$CHARTER" check --policies policies -j "$JOBS" --format jsonl "$D/yaml" > "$WORK/charter-yaml.out"
+rules_of "$WORK/charter-yaml.out" "$D/manifests.jsonl" > "$R/verdicts/charter-yaml.json"
+AGREE=unknown
+if [ -n "$PEERS_DIR" ] && [ -f "$PEERS_DIR/oracle.py" ]; then
+  python3 "$PEERS_DIR/oracle.py" "$D/manifests.json" > "$WORK/oracle.json"
+  for p in "${PEERS[@]}"; do
+    name=${p%%|*}; cmd=${p#*|}
+    case $name in
+      regorus-cli-array) (cd "$PEERS_DIR" && $cmd | python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)["result"][0]["expressions"][0]["value"]))') > "$R/verdicts/$name.json" ;;
+      harness-*|py-*) (cd "$PEERS_DIR" && $cmd 2>/dev/null >/dev/null) ;;
+      cedar-cli-run-tests) (cd "$PEERS_DIR" && $cmd > "$WORK/cedar-run-tests.txt"; python3 cedar/to_cedar.py parse-tests "$WORK/cedar-run-tests.txt" > "$R/verdicts/$name.json") ;;
+      cfn-guard-dir) (cd "$PEERS_DIR" && $cmd > "$WORK/guard-out.json"; python3 cfn-guard/to_guard.py parse "$WORK/guard-out.json" > "$R/verdicts/$name.json") ;;
+    esac
+  done
+  python3 "$PEERS_DIR/compare.py" "$WORK/oracle.json" "$R/verdicts" && AGREE=yes || AGREE=no
+  [ "$AGREE" = yes ] || echo "WARNING: an engine disagrees with the oracle (above); its figures are not comparable"
+fi
+
+# ---------------------------------------------------------------- timings
+median() {  # median wall seconds from a hyperfine JSON export
+  python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["results"][0]["median"])' "$1" 2>/dev/null
+}
+hf() {  # hf NAME RUNS CMD  (through bash, so redirections work; DENY exit codes ignored)
+  local name=$1 runs=$2; shift 2
+  [ "$HAVE_HF" = 1 ] || return 1
+  (cd "${PEERS_DIR:-$ROOT}" && hyperfine -i --shell=bash --warmup 1 --runs "$runs" --style none \
+      --export-json "$R/hf/$name.json" -n "$name" "$*" > "$R/hf/$name.txt" 2>&1) || { echo "hyperfine failed for $name"; return 1; }
+  printf '  %-28s median %9.1f ms\n' "$name" "$(python3 -c "print($(median "$R/hf/$name.json") * 1000)")"
+}
+per_s() {  # per_s NAME COUNT -> manifests per second from the median, or na
+  local m; m=$(median "$R/hf/$1.json") || { echo na; return; }
+  [ -n "$m" ] && python3 -c "print(round($2 / $m))" || echo na
+}
+CH="$CHARTER check --policies $ROOT/policies -j $JOBS"
+log "bulk: $N manifests, $RUNS runs each (hyperfine, median)"
+hf charter-jsonl-stream "$RUNS" "$CH --format jsonl - < $D/manifests.jsonl"
+hf charter-yaml-files "$RUNS" "$CH --format jsonl $D/yaml"
+hf charter-yaml-files-human "$RUNS" "$CH $D/yaml"
+hf charter-json-files "$RUNS" "$CH --format jsonl $D/json"
+hf floor-yaml-events "$RUNS" "$FLOOR -j $JOBS yaml-events $D/yaml"
+hf floor-yaml-serde "$RUNS" "$FLOOR -j $JOBS yaml-serde $D/yaml"
+hf floor-jsonl "$RUNS" "$FLOOR -j $JOBS jsonl $D/manifests.jsonl"
+for p in "${PEERS[@]}"; do
+  name=${p%%|*}; cmd=${p#*|}
+  case $name in py-*) runs=1;; *) runs=$RUNS;; esac
+  hf "$name" "$runs" "$cmd"
+done
+
+log "single check of $(basename "$EXAMPLE"), one whole process, $RUNS_SINGLE runs each"
+hf_single() {
+  local name=$1; shift
+  [ "$HAVE_HF" = 1 ] || return 1
+  (cd "${PEERS_DIR:-$ROOT}" && hyperfine -N -i --warmup 3 --runs "$RUNS_SINGLE" --style none \
+      --export-json "$R/hf/single-$name.json" -n "$name" "$*" > "$R/hf/single-$name.txt" 2>&1) || return 1
+  printf '  %-28s median %9.2f ms\n' "$name" "$(python3 -c "print($(median "$R/hf/single-$name.json") * 1000)")"
+}
+hf_single charter "$CHARTER check --policies $ROOT/policies $EXAMPLE"
+for s in "${SINGLES[@]}"; do hf_single "${s%%|*}" "${s#*|}"; done
+
+log "peak memory (/usr/bin/time, maximum resident set)"
+peak() {  # peak NAME CMD -> KB
+  [ "$HAVE_TIME" = 1 ] || return 1
+  /usr/bin/time -f "%M" -o "$R/mem/$1.txt" bash -c "$2" > /dev/null 2>&1
+  local kb; kb=$(tail -1 "$R/mem/$1.txt")
+  printf '  %-28s %8.1f MB\n' "$1" "$(python3 -c "print($kb / 1024)")"
+}
+peak charter-jsonl-stream-$N "$CH --format jsonl - < $D/manifests.jsonl"
+peak charter-yaml-files-$N "$CH --format jsonl $D/yaml"
+peak charter-jsonl-stream-$N_BIG "$CH --format jsonl - < $DB/manifests.jsonl"
+peak charter-yaml-files-$N_BIG "$CH --format jsonl $DB/yaml"
+peak charter-single "$CHARTER check --policies $ROOT/policies $EXAMPLE"
+
+# ---------------------------------------------------------------- summary
+python3 - "$R" "$N" "$N_BIG" "$AGREE" <<'EOF'
+import json, os, sys
+R, N, NB, agree = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+def med(name):
+    try:
+        return json.load(open(f"{R}/hf/{name}.json"))["results"][0]["median"]
+    except (OSError, ValueError, KeyError, IndexError):
+        return None
+def mb(name):
+    try:
+        return int(open(f"{R}/mem/{name}.txt").read().split()[-1]) / 1024
+    except (OSError, ValueError, IndexError):
+        return None
+fmt = lambda v, d=0: "na" if v is None else (f"{v:.{d}f}" if d else str(round(v)))
+rate = lambda name: (N / med(name)) if med(name) else None
+peers = [f[:-5] for f in sorted(os.listdir(f"{R}/hf")) if f.endswith(".json")
+         and not f.startswith(("charter", "floor", "single-"))]
+bulk = sorted(((rate(p), p) for p in peers if rate(p)), reverse=True)
+singles = [f[7:-5] for f in sorted(os.listdir(f"{R}/hf")) if f.startswith("single-") and f.endswith(".json")]
+peer_singles = sorted((med(f"single-{s}") * 1000, s) for s in singles if s != "charter" and med(f"single-{s}"))
+print("\n| run | median | manifests/s |\n|---|---|---|")
+for name in ["charter-jsonl-stream", "charter-yaml-files", "charter-yaml-files-human", "charter-json-files",
+             "floor-yaml-events", "floor-yaml-serde", "floor-jsonl"] + [p for _, p in bulk]:
+    if med(name):
+        print(f"| {name} | {med(name) * 1000:.1f} ms | {rate(name):,.0f} |")
+jsonl, yaml, floor = rate("charter-jsonl-stream"), rate("charter-yaml-files"), rate("floor-yaml-events")
+peer_rate, peer = (bulk[0] if bulk else (None, "na"))
+if not bulk:
+    print("na: fastest_peer, peer_per_s, ratio: no peer was measured")
+single = med("single-charter")
+peer_single = peer_singles[0][0] if peer_singles else None
+if not peer_singles:
+    print("na: peer_single_ms: no peer single check was measured")
+peak = max([v for v in (mb(f"charter-jsonl-stream-{NB}"), mb(f"charter-yaml-files-{NB}")) if v is not None], default=None)
+if agree == "no":
+    print("note: an engine disagreed with the oracle; see the agreement table above")
+print(f"summary: jsonl_per_s={fmt(jsonl)} fastest_peer={peer} peer_per_s={fmt(peer_rate)} "
+      f"ratio={fmt(jsonl / peer_rate if jsonl and peer_rate else None, 1)} yaml_per_s={fmt(yaml)} "
+      f"yaml_floor_per_s={fmt(floor)} yaml_overhead_pct={fmt((floor / yaml - 1) * 100 if yaml and floor else None, 1)} "
+      f"single_check_ms={fmt(single * 1000 if single else None, 2)} peer_single_ms={fmt(peer_single, 2)} "
+      f"peak_mb_100k={fmt(peak, 1)}")
+EOF
