@@ -184,6 +184,8 @@ struct Evaluator<'a> {
     now: jiff::Timestamp,
     env: Vec<Value<'a>>,
     defs: Vec<Option<Value<'a>>>,
+    /// While recording: each definition's value with the manifest nodes its evaluation read.
+    recorded: Vec<Option<(Value<'a>, Vec<&'a Node>)>>,
     recording: bool,
     reads: Vec<&'a Node>,
     steps: u64,
@@ -276,6 +278,7 @@ impl<'a> Evaluator<'a> {
             now: options.now,
             env: Vec::new(),
             defs: vec![None; program.defs.len()],
+            recorded: Vec::new(),
             recording: false,
             reads: Vec::new(),
             steps: 0,
@@ -585,11 +588,26 @@ impl<'a> Evaluator<'a> {
                 {
                     return Ok(v.clone());
                 }
+                // While recording, a definition evaluated before gives its value and the reads
+                // it made (the same ones evaluating it again would make).
+                let replay = self.recording && self.trace.is_none() && self.coverage.is_none();
+                if replay && let Some(Some((v, reads))) = self.recorded.get(*id) {
+                    self.reads.extend_from_slice(reads);
+                    return Ok(v.clone());
+                }
+                let before = self.reads.len();
                 let saved = std::mem::take(&mut self.env);
                 let r = self.eval(&self.program.defs[*id].body);
                 self.env = saved;
                 let v = r?;
                 self.defs[*id] = Some(v.clone());
+                if replay {
+                    if self.recorded.len() <= *id {
+                        self.recorded.resize(self.program.defs.len(), None);
+                    }
+                    let reads = self.reads.get(before..).unwrap_or_default().to_vec();
+                    self.recorded[*id] = Some((v.clone(), reads));
+                }
                 v
             }
             ExprKind::Field {
@@ -1525,6 +1543,7 @@ impl<'a> Evaluator<'a> {
             .map(|item| match (elem, &item.value) {
                 (Ty::Record(id), NodeValue::Record(fields)) => {
                     let name = element_name(*id, item, self.schema).unwrap_or_else(|| "?".into());
+                    let suffix = format!(": {name}");
                     let rec = self.schema.record(*id);
                     let facts: Vec<String> = fields
                         .iter()
@@ -1547,7 +1566,7 @@ impl<'a> Evaluator<'a> {
                                 (v, field) => format!("{field}: {}", display(v, self.schema)),
                             })
                         })
-                        .filter(|f| !f.ends_with(&format!(": {name}")))
+                        .filter(|f| !f.ends_with(&suffix))
                         .collect();
                     if facts.is_empty() {
                         name
@@ -1656,6 +1675,15 @@ enum Segment<'a> {
     Key(&'a str),
 }
 
+/// Whether values of this type hold fields or entries (which evaluation records as read).
+fn has_fields(ty: &Ty) -> bool {
+    match ty {
+        Ty::Record(_) | Ty::Map(..) => true,
+        Ty::List(elem) => has_fields(elem),
+        _ => false,
+    }
+}
+
 /// `change.reviewers[1].name`
 fn path_of(index: &[PathEntry<'_>], i: usize) -> String {
     let mut chain = Vec::new();
@@ -1709,7 +1737,9 @@ fn collect_paths<'a>(
                 }
             }
         }
-        (NodeValue::List(items), Ty::List(elem)) => {
+        // Only fields and map entries are recorded as read: elements of a list of plain values
+        // (a hundred file paths) need no entries.
+        (NodeValue::List(items), Ty::List(elem)) if has_fields(elem) => {
             for (i, item) in items.iter().enumerate() {
                 let in_list = Some(in_list.unwrap_or(me));
                 collect_paths(
