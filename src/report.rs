@@ -105,6 +105,13 @@ impl Tally {
         }
     }
 
+    pub fn merge(&mut self, other: &Tally) {
+        self.denied += other.denied;
+        self.warned += other.warned;
+        self.allowed += other.allowed;
+        self.errors += other.errors;
+    }
+
     /// Manifests counted.
     pub fn total(&self) -> usize {
         self.denied + self.warned + self.allowed + self.errors
@@ -137,20 +144,29 @@ impl PolicyCounts {
     }
 
     pub fn add(&mut self, m: &ManifestRun) {
-        let Some(d) = &m.decision else {
+        match &m.decision {
+            Some(d) => {
+                let outcomes: Vec<Outcome> = d.results.iter().map(|r| r.outcome).collect();
+                self.add_outcomes(true, &outcomes);
+            }
+            None => self.add_outcomes(false, &[]),
+        }
+    }
+
+    /// One manifest: whether it was evaluated, and each policy's outcome in declaration order.
+    pub fn add_outcomes(&mut self, evaluated: bool, outcomes: &[Outcome]) {
+        if !evaluated {
             self.unchecked += 1;
             return;
-        };
-        for r in &d.results {
-            if let Some(c) = self.counts.get_mut(r.policy) {
-                let k = match r.outcome {
-                    Outcome::Pass => 0,
-                    Outcome::Fail => 1,
-                    Outcome::Skip => 2,
-                    Outcome::Error => 3,
-                };
-                c[k] += 1;
-            }
+        }
+        for (c, o) in self.counts.iter_mut().zip(outcomes) {
+            let k = match o {
+                Outcome::Pass => 0,
+                Outcome::Fail => 1,
+                Outcome::Skip => 2,
+                Outcome::Error => 3,
+            };
+            c[k] += 1;
         }
     }
 }

@@ -195,7 +195,15 @@ fn streamed(
         Format::Jsonl => eprint!("{problems}"),
         _ => super::print(&problems),
     }
-    let done = stream::stream(head, checker, inputs, format, style, &mut progress);
+    let done = stream::stream(
+        head,
+        checker,
+        inputs,
+        format,
+        style,
+        args.summary,
+        &mut progress,
+    );
     progress.finish();
     if format == Format::Human {
         let printed = done.printed || !problems.is_empty();

@@ -12,6 +12,7 @@ use crate::bulk::{self, Checker};
 use crate::cli::Format;
 use crate::cli::project::display;
 use crate::diag::Diagnostic;
+use crate::eval::Outcome;
 use crate::report::{self, ManifestRun, PolicyCounts, Run, Status, Tally};
 use crate::source::{FileId, Sources};
 
@@ -25,10 +26,15 @@ pub struct Streamed {
 }
 
 /// One manifest checked and rendered by a worker.
+/// One manifest checked and rendered by a worker. The result itself is dropped by the worker
+/// (freeing memory on the thread that allocated it); only what the closing line and `--summary`
+/// count travels.
 struct Done {
     piece: String,
     status: Status,
-    run: ManifestRun,
+    tally: Tally,
+    /// Each policy's outcome, for `--summary` only.
+    outcomes: Vec<Outcome>,
 }
 
 /// Checks every input and prints each manifest's part of the output as soon as it and every
@@ -39,6 +45,7 @@ pub fn stream(
     inputs: Inputs,
     format: Format,
     style: report::human::Style,
+    summary: bool,
     progress: &mut Progress,
 ) -> Streamed {
     let program = checker.program;
@@ -69,10 +76,17 @@ pub fn stream(
             Format::Jsonl => lines.render(&one, &run),
             _ => report::human::render_manifest(&one, &run, style),
         };
+        let mut tally = Tally::default();
+        tally.add(&run);
+        let outcomes = match (&run.decision, summary) {
+            (Some(d), true) => d.results.iter().map(|r| r.outcome).collect(),
+            _ => Vec::new(),
+        };
         Done {
             piece,
             status: report::manifest_status(&one, &run),
-            run,
+            tally,
+            outcomes,
         }
     };
     let mut out = Output::new();
@@ -89,8 +103,10 @@ pub fn stream(
             done.printed = true;
         }
         done.status = done.status.max(d.status);
-        done.tally.add(&d.run);
-        done.counts.add(&d.run);
+        done.tally.merge(&d.tally);
+        if summary {
+            done.counts.add_outcomes(d.tally.errors == 0, &d.outcomes);
+        }
         progress.inc();
     });
     progress.suspend(|| out.flush());
