@@ -89,7 +89,20 @@ pub fn run(args: &Args) -> Exit {
         if !stdin.is_empty() {
             match read_stdin() {
                 Ok(text) => {
-                    for (i, doc) in crate::manifest::split_stream(&text).into_iter().enumerate() {
+                    let docs = crate::manifest::split_stream(&text);
+                    if docs.is_empty() {
+                        // A pipeline whose first step failed must not pass as "nothing to check".
+                        manifests.push(ManifestRun {
+                            name: "<stdin>".into(),
+                            file: None,
+                            diagnostics: vec![
+                                Diagnostic::error("charter::manifest::empty_stdin", "standard input held no manifest")
+                                    .with_help("did the command producing the manifests fail? `-` expects JSON Lines or `---`-separated YAML"),
+                            ],
+                            decision: None,
+                        });
+                    }
+                    for (i, doc) in docs.into_iter().enumerate() {
                         let name = format!("<stdin>:{}", i + 1);
                         manifests.push(check_one(&mut sources, program, options, name, doc.into()));
                     }
@@ -224,8 +237,9 @@ fn manifest_paths(args: &[PathBuf], runs: &mut Vec<ManifestRun>) -> Vec<PathBuf>
             walk(
                 a,
                 &mut |p| {
-                    p.extension()
-                        .is_some_and(|e| e == "yaml" || e == "yml" || e == "json")
+                    p.extension().and_then(|e| e.to_str()).is_some_and(|e| {
+                        ["yaml", "yml", "json"].contains(&e.to_ascii_lowercase().as_str())
+                    })
                 },
                 &mut out,
             );

@@ -52,11 +52,16 @@ pub fn render(run: &Run<'_>, style: Style) -> String {
                 )
             }
             Some(d) => {
-                let failed: Vec<&str> = d
+                // Policies that could not be evaluated are named apart from those that failed.
+                let named = |r: &&crate::eval::PolicyResult| match r.outcome {
+                    Outcome::Error => format!("{} (error)", program.policies[r.policy].name),
+                    _ => program.policies[r.policy].name.clone(),
+                };
+                let failed: Vec<String> = d
                     .results
                     .iter()
                     .filter(|r| is_failure(r))
-                    .map(|r| program.policies[r.policy].name.as_str())
+                    .map(|r| named(&r))
                     .collect();
                 let (pass, skip) = (
                     count_outcomes(d, Outcome::Pass),
