@@ -456,9 +456,13 @@ impl RawNode {
     fn describe(&self) -> String {
         match &self.kind {
             RawKind::Null => "null".into(),
-            RawKind::Bool(b) => format!("`{b}`"),
-            RawKind::Int(i) => format!("the number {i}"),
-            RawKind::Float(f) => format!("the number {f}"),
+            RawKind::Bool(b) => match self.source.as_deref() {
+                Some(src) if src != b.to_string() => format!("`{src}`, which YAML reads as `{b}`"),
+                _ => format!("`{b}`"),
+            },
+            RawKind::Int(_) | RawKind::Float(_) => {
+                format!("the number {}", self.source.as_deref().unwrap_or("?"))
+            }
             RawKind::Str(s) => format!("the string \"{}\"", truncate(s, 40)),
             RawKind::Seq(_) => "a list".into(),
             RawKind::Map(_) => "a mapping".into(),
