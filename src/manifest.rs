@@ -539,6 +539,12 @@ impl Validator<'_> {
         );
     }
 
+    /// Reports a value of the wrong kind; validation of it stops here.
+    fn refuse(&mut self, raw: &RawNode, path: &str, expected: &str, help: &str) -> Option<Node> {
+        self.mismatch(raw, path, expected, Some(help.to_string()));
+        None
+    }
+
     fn node(&self, value: NodeValue, raw: &RawNode) -> Option<Node> {
         Some(Node {
             value,
@@ -669,48 +675,25 @@ impl Validator<'_> {
                 );
                 None
             }
-            (Ty::Date, RawKind::Str(s)) => match s.trim().parse::<jiff::civil::Date>() {
-                Ok(d) => self.node(NodeValue::Date(d), raw),
-                Err(_) => {
-                    self.mismatch(
-                        raw,
-                        path,
-                        "a date",
-                        Some("write dates as 2026-12-24".into()),
-                    );
-                    None
-                }
+            (Ty::Date, _) => match raw
+                .as_str()
+                .and_then(|s| s.trim().parse::<jiff::civil::Date>().ok())
+            {
+                Some(d) => self.node(NodeValue::Date(d), raw),
+                None => self.refuse(raw, path, "a date", "write dates as 2026-12-24"),
             },
-            (Ty::Date, _) => {
-                self.mismatch(
-                    raw,
-                    path,
-                    "a date",
-                    Some("write dates as 2026-12-24".into()),
-                );
-                None
-            }
-            (Ty::Time, RawKind::Str(s)) => match s.trim().parse::<jiff::civil::Time>() {
-                Ok(t) => self.node(NodeValue::Time(t), raw),
-                Err(_) => {
-                    self.mismatch(
-                        raw,
-                        path,
-                        "a time of day",
-                        Some("write times of day as \"16:30\"".into()),
-                    );
-                    None
-                }
-            },
-            (Ty::Time, _) => {
-                self.mismatch(
+            (Ty::Time, _) => match raw
+                .as_str()
+                .and_then(|s| s.trim().parse::<jiff::civil::Time>().ok())
+            {
+                Some(t) => self.node(NodeValue::Time(t), raw),
+                None => self.refuse(
                     raw,
                     path,
                     "a time of day",
-                    Some("write times of day as \"16:30\"".into()),
-                );
-                None
-            }
+                    "write times of day as \"16:30\"",
+                ),
+            },
             (Ty::Local, _) => {
                 self.mismatch(
                     raw,
