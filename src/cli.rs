@@ -68,6 +68,9 @@ pub enum Format {
     Human,
     /// One JSON document (versioned; schemas/charter-report.schema.json).
     Json,
+    /// JSON Lines: one JSON object per manifest, printed as it is checked (the objects of
+    /// `manifests` in the JSON format).
+    Jsonl,
     /// SARIF 2.1.0, for code scanning.
     Sarif,
     /// JUnit XML, for CI test reports.
@@ -81,6 +84,7 @@ impl Format {
         match self {
             Format::Human => "human",
             Format::Json => "json",
+            Format::Jsonl => "jsonl",
             Format::Sarif => "sarif",
             Format::Junit => "junit",
             Format::Github => "github",
@@ -109,12 +113,15 @@ impl Color {
     }
 }
 
+/// The stack of the thread that runs a command, and of `charter check`'s workers.
+const STACK_SIZE: usize = 256 * 1024 * 1024;
+
 /// Parses the arguments and runs the command on a thread with a large stack (deeply nested
 /// input is refused with an error well before it could exhaust it).
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let worker = std::thread::Builder::new()
-        .stack_size(256 * 1024 * 1024)
+        .stack_size(STACK_SIZE)
         .spawn(move || run(cli));
     match worker.map(|h| h.join()) {
         Ok(Ok(exit)) => exit.into(),

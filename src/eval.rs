@@ -157,7 +157,8 @@ pub fn evaluate(
     }
 }
 
-type R<'a> = Result<Value<'a>, EvalError>;
+/// Errors are boxed: they are rare, and a small `Result` is cheap to return at every step.
+type R<'a> = Result<Value<'a>, Box<EvalError>>;
 
 /// Elements of one list shown in a trace; the rest are evaluated but not listed.
 const MAX_TRACED_ELEMENTS: usize = 20;
@@ -310,7 +311,7 @@ impl<'a> Evaluator<'a> {
                     return result;
                 }
                 Ok(_) => {}
-                Err(e) => return self.errored(result, e),
+                Err(e) => return self.errored(result, *e),
             }
         }
         let mut failed = Vec::new();
@@ -321,7 +322,7 @@ impl<'a> Evaluator<'a> {
             match self.eval(req) {
                 Ok(v) if !v.as_bool() => failed.push(req),
                 Ok(_) => {}
-                Err(e) => return self.errored(result, e),
+                Err(e) => return self.errored(result, *e),
             }
         }
         if failed.is_empty() {
@@ -413,17 +414,17 @@ impl<'a> Evaluator<'a> {
         span: Span,
         message: String,
         help: Option<String>,
-    ) -> EvalError {
-        EvalError {
+    ) -> Box<EvalError> {
+        Box::new(EvalError {
             code,
             message,
             span,
             help,
             manifest_span: None,
-        }
+        })
     }
 
-    fn bool(&mut self, e: &'a Expr) -> Result<bool, EvalError> {
+    fn bool(&mut self, e: &'a Expr) -> Result<bool, Box<EvalError>> {
         Ok(self.eval(e)?.as_bool())
     }
 
@@ -887,7 +888,7 @@ impl<'a> Evaluator<'a> {
         })
     }
 
-    fn absent(&self, span: Span, message: String, help: String) -> EvalError {
+    fn absent(&self, span: Span, message: String, help: String) -> Box<EvalError> {
         self.err(ABSENT, span, message, Some(help))
     }
 
@@ -976,7 +977,7 @@ impl<'a> Evaluator<'a> {
         self.env.push(v);
     }
 
-    fn overflow(&self, e: &Expr) -> EvalError {
+    fn overflow(&self, e: &Expr) -> Box<EvalError> {
         self.err(
             "charter::eval::overflow",
             e.span,
@@ -1457,58 +1458,68 @@ impl<'a> Evaluator<'a> {
         collect_paths(
             self.root,
             &root_ty,
-            self.schema.root_name.clone(),
+            None,
+            Segment::Root(&self.schema.root_name),
             None,
             self.schema,
             &mut index,
         );
-        let find = |n: &Node| {
-            index
-                .iter()
-                .position(|p: &PathEntry<'_>| std::ptr::eq(p.node, n))
-        };
-        let mut seen_lists: Vec<usize> = Vec::new();
-        let mut out: Vec<Evidence> = Vec::new();
-        let mut read_idx: Vec<usize> = reads.iter().filter_map(|n| find(n)).collect();
-        let require_idx: Vec<usize> = reads[when_reads.min(reads.len())..]
+        // The entries by node address, to find the entry of a node read.
+        let mut by_address: Vec<(usize, usize)> = index
             .iter()
-            .filter_map(|n| find(n))
+            .enumerate()
+            .map(|(i, p)| (std::ptr::from_ref(p.node) as usize, i))
             .collect();
-        let in_require = |i: usize| {
-            require_idx
-                .iter()
-                .any(|&r| r == i || index[r].in_list == Some(i))
+        by_address.sort_unstable();
+        let find = |n: &Node| {
+            let address = std::ptr::from_ref(n) as usize;
+            by_address
+                .binary_search_by_key(&address, |&(a, _)| a)
+                .ok()
+                .map(|k| by_address[k].1)
         };
-        read_idx.dedup();
-        let mut done: Vec<usize> = Vec::new();
-        for i in read_idx.iter().copied() {
-            if done.contains(&i) {
-                continue;
+        // Entries read, and those read by the failed requires (a list counts when one of its
+        // elements was).
+        let mut read = vec![false; index.len()];
+        let mut required = vec![false; index.len()];
+        let when_reads = when_reads.min(reads.len());
+        for (k, n) in reads.iter().enumerate() {
+            if let Some(i) = find(n) {
+                read[i] = true;
+                if k >= when_reads {
+                    required[i] = true;
+                    if let Some(list) = index[i].in_list {
+                        required[list] = true;
+                    }
+                }
             }
-            done.push(i);
-            let entry = &index[i];
-            if entry.in_list.is_some() {
-                continue; // summarised with its list
+        }
+        let is_read = |n: &Node| find(n).is_some_and(|i| read[i]);
+        let mut out: Vec<Evidence> = Vec::new();
+        for (i, entry) in index.iter().enumerate() {
+            if !read[i] || entry.in_list.is_some() {
+                continue; // not read, or summarised with its list
             }
             match (&entry.node.value, entry.ty) {
                 (NodeValue::List(items), Ty::List(elem)) => {
-                    seen_lists.push(i);
-                    let text = self.list_summary(entry, items, elem, &index, &read_idx);
+                    let text = self.list_summary(entry, items, elem, &is_read);
                     out.push(Evidence {
-                        path: entry.path.clone(),
+                        path: path_of(&index, i),
                         span: entry.node.key_span.unwrap_or(entry.node.span),
                         text,
-                        in_require: in_require(i),
+                        in_require: required[i],
                     });
                 }
                 (NodeValue::Record(_), _) | (NodeValue::Map(_), _) => {}
                 _ => {
                     let v = Value::from_node(entry.node, entry.ty);
+                    let path = path_of(&index, i);
+                    let text = format!("{path} = {}", self.show(&v));
                     out.push(Evidence {
-                        path: entry.path.clone(),
+                        path,
                         span: entry.node.span,
-                        text: format!("{} = {}", entry.path, self.show(&v)),
-                        in_require: in_require(i),
+                        text,
+                        in_require: required[i],
                     });
                 }
             }
@@ -1522,10 +1533,12 @@ impl<'a> Evaluator<'a> {
         entry: &PathEntry<'x>,
         items: &'x [Node],
         elem: &'x Ty,
-        index: &[PathEntry<'x>],
-        reads: &[usize],
+        is_read: &dyn Fn(&Node) -> bool,
     ) -> String {
-        let noun = entry.path.rsplit('.').next().unwrap_or("items").to_string();
+        let noun = match entry.segment {
+            Segment::Root(name) | Segment::Field(name) | Segment::Key(name) => name.to_string(),
+            Segment::Index(_) => "items".to_string(),
+        };
         let n = items.len();
         if n == 0 {
             return format!("no {noun}");
@@ -1543,9 +1556,8 @@ impl<'a> Evaluator<'a> {
                         .enumerate()
                         .filter_map(|(fi, f)| {
                             let f = f.as_ref()?;
-                            let read = reads.iter().any(|&r| std::ptr::eq(index[r].node, f));
                             let ty = &rec.fields[fi].ty;
-                            if !read || matches!(f.value, NodeValue::Record(_)) {
+                            if !is_read(f) || matches!(f.value, NodeValue::Record(_)) {
                                 return None;
                             }
                             let v = Value::from_node(f, ty);
@@ -1649,18 +1661,57 @@ fn path_text(e: &Expr, program: &Program) -> String {
     }
 }
 
+/// A node of the manifest, for naming the values a failing policy read. Paths are spelled only
+/// for the nodes that are shown.
 struct PathEntry<'a> {
     node: &'a Node,
     ty: &'a Ty,
-    path: String,
-    /// Set for nodes inside a list element: the list's path.
+    /// The entry this one is a field, element or entry of.
+    parent: Option<usize>,
+    segment: Segment<'a>,
+    /// Set for nodes inside a list element: the list's entry.
     in_list: Option<usize>,
+}
+
+#[derive(Clone, Copy)]
+enum Segment<'a> {
+    Root(&'a str),
+    Field(&'a str),
+    Index(usize),
+    Key(&'a str),
+}
+
+/// `change.reviewers[1].name`
+fn path_of(index: &[PathEntry<'_>], i: usize) -> String {
+    let mut chain = Vec::new();
+    let mut at = Some(i);
+    while let Some(j) = at {
+        chain.push(j);
+        at = index[j].parent;
+    }
+    let mut path = String::new();
+    for &j in chain.iter().rev() {
+        match index[j].segment {
+            Segment::Root(name) => path.push_str(name),
+            Segment::Field(name) | Segment::Key(name) => {
+                path.push('.');
+                path.push_str(name);
+            }
+            Segment::Index(k) => {
+                path.push('[');
+                path.push_str(&k.to_string());
+                path.push(']');
+            }
+        }
+    }
+    path
 }
 
 fn collect_paths<'a>(
     node: &'a Node,
     ty: &'a Ty,
-    path: String,
+    parent: Option<usize>,
+    segment: Segment<'a>,
     in_list: Option<usize>,
     schema: &'a Schema,
     out: &mut Vec<PathEntry<'a>>,
@@ -1669,7 +1720,8 @@ fn collect_paths<'a>(
     out.push(PathEntry {
         node,
         ty,
-        path: path.clone(),
+        parent,
+        segment,
         in_list,
     });
     match (&node.value, ty) {
@@ -1677,24 +1729,20 @@ fn collect_paths<'a>(
             let rec = schema.record(*id);
             for (f, def) in fields.iter().zip(&rec.fields) {
                 if let Some(f) = f {
-                    collect_paths(
-                        f,
-                        &def.ty,
-                        format!("{path}.{}", def.name),
-                        in_list,
-                        schema,
-                        out,
-                    );
+                    let segment = Segment::Field(&def.name);
+                    collect_paths(f, &def.ty, Some(me), segment, in_list, schema, out);
                 }
             }
         }
         (NodeValue::List(items), Ty::List(elem)) => {
             for (i, item) in items.iter().enumerate() {
+                let in_list = Some(in_list.unwrap_or(me));
                 collect_paths(
                     item,
                     elem,
-                    format!("{path}[{i}]"),
-                    Some(in_list.unwrap_or(me)),
+                    Some(me),
+                    Segment::Index(i),
+                    in_list,
                     schema,
                     out,
                 );
@@ -1702,7 +1750,7 @@ fn collect_paths<'a>(
         }
         (NodeValue::Map(kvs), Ty::Map(elem, _)) => {
             for (k, v) in kvs {
-                collect_paths(v, elem, format!("{path}.{k}"), in_list, schema, out);
+                collect_paths(v, elem, Some(me), Segment::Key(k), in_list, schema, out);
             }
         }
         _ => {}

@@ -13,6 +13,9 @@ use globset::{GlobBuilder, GlobMatcher};
 #[derive(Clone, Debug)]
 pub struct Glob {
     pattern: String,
+    /// The literal text every match starts with (`src/auth/` for `src/auth/**`): a path
+    /// without it is refused before the matchers run.
+    prefix: String,
     exact: Option<GlobMatcher>,
     below: Option<GlobMatcher>,
 }
@@ -50,8 +53,13 @@ impl Glob {
             Some(build(&format!("{full}/**"))?)
         };
         let exact = if dir_only { None } else { Some(build(&full)?) };
+        let prefix = full
+            .find(['*', '?', '[', ']', '{', '}', '\\'])
+            .map_or(full.as_str(), |i| &full[..i])
+            .to_string();
         Ok(Glob {
             pattern: pattern.to_string(),
+            prefix,
             exact,
             below,
         })
@@ -60,11 +68,71 @@ impl Glob {
     pub fn is_match(&self, path: &str) -> bool {
         let path = path.strip_prefix("./").unwrap_or(path);
         let path = path.strip_prefix('/').unwrap_or(path);
+        if !path.starts_with(&self.prefix) {
+            return false;
+        }
         self.exact.as_ref().is_some_and(|m| m.is_match(path))
             || self.below.as_ref().is_some_and(|m| m.is_match(path))
     }
 
     pub fn pattern(&self) -> &str {
         &self.pattern
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Glob;
+
+    /// The literal-prefix shortcut never changes an answer.
+    #[test]
+    fn prefix_shortcut_agrees_with_the_matchers() {
+        let patterns = [
+            "src/auth/**",
+            "src/auth/",
+            "src/auth",
+            "/src/auth/*",
+            "docs",
+            "*.md",
+            "docs/*",
+            "src/**/test_*.rs",
+            "src/a?c/**",
+            "src/[ab]/x",
+            "src/{a,b}/**",
+            "src/main.rs",
+            "**/auth/**",
+            "src\\*/x",
+        ];
+        let paths = [
+            "src/auth/token.rs",
+            "src/auth/mfa/totp.rs",
+            "src/authz/policy.rs",
+            "src/auth",
+            "src/auth/",
+            "lib/src/auth/x.rs",
+            "./src/auth/x",
+            "/src/auth/x",
+            "docs",
+            "docs/a.md",
+            "docs/sub/a.md",
+            "a.md",
+            "x/y/a.md",
+            "src/abc/q",
+            "src/a/x",
+            "src/b/z/w",
+            "src/main.rs",
+            "src/main.rs/x",
+            "src/x/test_a.rs",
+            "src*/x",
+            "",
+        ];
+        for p in patterns {
+            let g = Glob::new(p).expect("a valid pattern");
+            let mut unfiltered = g.clone();
+            unfiltered.prefix.clear();
+            for path in paths {
+                assert_eq!(g.is_match(path), unfiltered.is_match(path), "{p} on {path}");
+            }
+        }
     }
 }

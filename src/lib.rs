@@ -7,6 +7,7 @@
 //! GitHub pull request) into a manifest.
 //! The CLI ([`cli`]) is the only module that does I/O.
 
+pub mod bulk;
 pub mod check;
 pub mod cli;
 pub mod diag;

@@ -87,6 +87,7 @@ pub fn locate(sources: &Sources, span: Span) -> Location {
 }
 
 /// Counts for the summary line.
+#[derive(Clone, Copy, Debug, Default)]
 pub struct Tally {
     pub denied: usize,
     pub warned: usize,
@@ -94,22 +95,108 @@ pub struct Tally {
     pub errors: usize,
 }
 
-pub fn tally(run: &Run<'_>) -> Tally {
-    let mut t = Tally {
-        denied: 0,
-        warned: 0,
-        allowed: 0,
-        errors: 0,
-    };
-    for m in &run.manifests {
+impl Tally {
+    pub fn add(&mut self, m: &ManifestRun) {
         match m.decision.as_ref().map(|d| d.verdict) {
-            Some(Verdict::Deny) => t.denied += 1,
-            Some(Verdict::Warn) => t.warned += 1,
-            Some(Verdict::Allow) => t.allowed += 1,
-            None => t.errors += 1,
+            Some(Verdict::Deny) => self.denied += 1,
+            Some(Verdict::Warn) => self.warned += 1,
+            Some(Verdict::Allow) => self.allowed += 1,
+            None => self.errors += 1,
         }
     }
+
+    /// Manifests counted.
+    pub fn total(&self) -> usize {
+        self.denied + self.warned + self.allowed + self.errors
+    }
+}
+
+pub fn tally(run: &Run<'_>) -> Tally {
+    let mut t = Tally::default();
+    for m in &run.manifests {
+        t.add(m);
+    }
     t
+}
+
+/// Outcome counts per policy over a run (`--summary`).
+#[derive(Clone, Debug, Default)]
+pub struct PolicyCounts {
+    /// Per policy, in declaration order: passed, failed, skipped, errored.
+    pub counts: Vec<[usize; 4]>,
+    /// Manifests no policy was evaluated on (they could not be read or are invalid).
+    pub unchecked: usize,
+}
+
+impl PolicyCounts {
+    pub fn new(policies: usize) -> PolicyCounts {
+        PolicyCounts {
+            counts: vec![[0; 4]; policies],
+            unchecked: 0,
+        }
+    }
+
+    pub fn add(&mut self, m: &ManifestRun) {
+        let Some(d) = &m.decision else {
+            self.unchecked += 1;
+            return;
+        };
+        for r in &d.results {
+            if let Some(c) = self.counts.get_mut(r.policy) {
+                let k = match r.outcome {
+                    Outcome::Pass => 0,
+                    Outcome::Fail => 1,
+                    Outcome::Skip => 2,
+                    Outcome::Error => 3,
+                };
+                c[k] += 1;
+            }
+        }
+    }
+}
+
+/// The `--summary` table: per policy, how many manifests passed, failed, skipped or errored.
+pub fn summary_table(program: &Program, counts: &PolicyCounts) -> String {
+    let head = [
+        "policy", "severity", "passed", "failed", "skipped", "errored",
+    ];
+    let mut rows: Vec<[String; 6]> = vec![head.map(String::from)];
+    for (p, c) in program.policies.iter().zip(&counts.counts) {
+        rows.push([
+            p.name.clone(),
+            p.severity.as_str().to_string(),
+            c[0].to_string(),
+            c[1].to_string(),
+            c[2].to_string(),
+            c[3].to_string(),
+        ]);
+    }
+    let mut widths = [0; 6];
+    for row in &rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let mut out = String::new();
+    for row in &rows {
+        let mut line = String::new();
+        for (k, (cell, w)) in row.iter().zip(widths).enumerate() {
+            if k < 2 {
+                line.push_str(&format!("{cell:<w$}  "));
+            } else {
+                line.push_str(&format!("{cell:>w$}  "));
+            }
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    if counts.unchecked > 0 {
+        out.push_str(&format!(
+            "{} not evaluated: the manifest could not be read or is invalid\n",
+            plural(counts.unchecked, "manifest", "manifests")
+        ));
+    }
+    out
 }
 
 pub fn count_outcomes(d: &Decision, outcome: Outcome) -> usize {
@@ -128,15 +215,38 @@ pub enum Status {
 }
 
 pub fn status(run: &Run<'_>) -> Status {
-    if run.program.is_none() || run.manifests.iter().any(|m| m.decision.is_none()) {
-        return Status::Error;
+    let mut status = head_status(run);
+    for m in &run.manifests {
+        status = status.max(manifest_status(run, m));
     }
-    let fails = run
+    status
+}
+
+/// The status the policy set alone gives a run: `Error` when it has errors, `Fail` when one of
+/// its warnings fails the run.
+pub fn head_status(run: &Run<'_>) -> Status {
+    if run.program.is_none() {
+        Status::Error
+    } else if run
         .policy_diagnostics
         .iter()
         .any(|d| diagnostic_fails(run, d))
-        || run.manifests.iter().any(|m| manifest_fails(run, m));
-    if fails { Status::Fail } else { Status::Pass }
+    {
+        Status::Fail
+    } else {
+        Status::Pass
+    }
+}
+
+/// What one manifest does to a run's status (a run's status is the worst of its parts).
+pub fn manifest_status(run: &Run<'_>, m: &ManifestRun) -> Status {
+    if m.decision.is_none() {
+        Status::Error
+    } else if manifest_fails(run, m) {
+        Status::Fail
+    } else {
+        Status::Pass
+    }
 }
 
 /// Whether a diagnostic fails the run: errors always, warnings with `deny_warnings`.
@@ -274,6 +384,11 @@ pub fn plain_text(sources: &Sources, d: &Diagnostic) -> String {
 /// The closing line: `3 manifests: 1 denied, 1 warned, 1 allowed (12 policies)`, or what
 /// stopped the run.
 pub fn summary(run: &Run<'_>) -> String {
+    summary_of(run, &tally(run))
+}
+
+/// The closing line for the manifests counted in `t` (when they are not kept in `run`).
+pub fn summary_of(run: &Run<'_>, t: &Tally) -> String {
     let Some(program) = run.program else {
         let errors = run
             .policy_diagnostics
@@ -285,8 +400,7 @@ pub fn summary(run: &Run<'_>) -> String {
             plural(errors, "error", "errors")
         );
     };
-    let t = tally(run);
-    let n = run.manifests.len();
+    let n = t.total();
     let policies = plural(program.policies.len(), "policy", "policies");
     if n == 0 {
         return format!("policy set ok: {policies}, no manifests given");

@@ -1,6 +1,6 @@
 //! Source files, byte spans into them, and spanned values.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// Index of a file in a [`Sources`] table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
@@ -74,16 +74,22 @@ impl<T> Spanned<T> {
 pub struct SourceFile {
     pub name: String,
     pub text: Arc<str>,
+    /// Where each line starts, worked out the first time a position is asked for.
+    lines: OnceLock<Vec<u32>>,
 }
 
 impl SourceFile {
     /// 1-based line and column (in characters) of a byte offset.
     pub fn line_col(&self, offset: u32) -> (usize, usize) {
-        let offset = (offset as usize).min(self.text.len());
-        let before = &self.text[..floor_char_boundary(&self.text, offset)];
-        let line = before.bytes().filter(|&b| b == b'\n').count() + 1;
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-        let col = before[line_start..].chars().count() + 1;
+        let offset = floor_char_boundary(&self.text, (offset as usize).min(self.text.len()));
+        let lines = self.lines.get_or_init(|| {
+            std::iter::once(0)
+                .chain(memchr::memchr_iter(b'\n', self.text.as_bytes()).map(|i| to_u32(i + 1)))
+                .collect()
+        });
+        let line = lines.partition_point(|&start| start as usize <= offset);
+        let start = lines[line - 1] as usize;
+        let col = self.text[start..offset].chars().count() + 1;
         (line, col)
     }
 }
@@ -111,6 +117,7 @@ impl Sources {
         self.files.push(SourceFile {
             name: name.into(),
             text: text.into(),
+            lines: OnceLock::new(),
         });
         id
     }
@@ -125,10 +132,51 @@ impl Sources {
         text.get(span.range()).unwrap_or("")
     }
 
+    /// How many files there are.
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+
+    /// Forgets the files from `len` on (a caller that added one for a while).
+    pub fn truncate(&mut self, len: usize) {
+        self.files.truncate(len);
+    }
+
     pub fn files(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
         self.files
             .iter()
             .enumerate()
             .map(|(i, f)| (FileId(to_u32(i)), f))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Sources;
+
+    #[test]
+    fn line_col_counts_lines_and_characters() {
+        let text = "ab\néé x\n\n  ü\nlast";
+        let mut sources = Sources::new();
+        let f = sources.add("t", text);
+        let file = sources.get(f);
+        for offset in 0..=text.len() + 2 {
+            // The plain definition: lines before, characters since the last newline.
+            let mut at = offset.min(text.len());
+            while !text.is_char_boundary(at) {
+                at -= 1;
+            }
+            let before = &text[..at];
+            let line = before.matches('\n').count() + 1;
+            let col = before[before.rfind('\n').map_or(0, |i| i + 1)..]
+                .chars()
+                .count()
+                + 1;
+            assert_eq!(file.line_col(offset as u32), (line, col), "offset {offset}");
+        }
     }
 }

@@ -2,12 +2,17 @@
 
 use std::path::{Path, PathBuf};
 
-use super::project::{self, display, parse_now, walk};
+mod inputs;
+mod stream;
+
+use super::project::{self, display, parse_now};
 use super::{Color, Exit, Format};
-use crate::diag::Diagnostic;
+use crate::bulk::Checker;
+use crate::check::ir::Program;
 use crate::eval;
-use crate::report::{self, ManifestRun, Run};
-use crate::source::Sources;
+use crate::report::{self, Run};
+use inputs::Inputs;
+use stream::Progress;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -43,6 +48,13 @@ pub struct Args {
     /// Use this project file instead of searching for charter.toml.
     #[arg(long, value_name = "FILE", env = "CHARTER_CONFIG")]
     pub config: Option<PathBuf>,
+    /// After the results, a table per policy: how many manifests passed, failed, skipped or
+    /// errored (on standard error with the formats for tools).
+    #[arg(long)]
+    pub summary: bool,
+    /// Worker threads (default: one per core).
+    #[arg(long, short = 'j', value_name = "N")]
+    pub jobs: Option<usize>,
 }
 
 pub fn run(args: &Args) -> Exit {
@@ -55,80 +67,73 @@ pub fn run(args: &Args) -> Exit {
     };
     let format = args.format.or(project.format).unwrap_or(Format::Human);
     let (mut sources, set) = (project.sources, project.set);
+    if let Err(msg) = threads(args.jobs) {
+        eprintln!("error: {msg}");
+        return Exit::BadInput;
+    }
 
-    let mut manifests: Vec<ManifestRun> = Vec::new();
     let now = args.now.unwrap_or_else(jiff::Timestamp::now);
     let options = eval::Options {
         now,
         ..eval::Options::default()
     };
-    if let Some(program) = &set.program {
-        let (files, stdin): (Vec<PathBuf>, Vec<PathBuf>) = args
-            .manifests
-            .iter()
-            .cloned()
-            .partition(|p| p.as_os_str() != "-");
-        for path in manifest_paths(&files, &mut manifests) {
-            let name = display(&path);
-            let text = match read_manifest(&path) {
-                Ok(t) => t,
-                Err(msg) => {
-                    manifests.push(ManifestRun {
-                        name,
-                        file: None,
-                        diagnostics: vec![Diagnostic::error("charter::manifest::io", msg)],
-                        decision: None,
-                    });
-                    continue;
-                }
+    let style = report::human::Style {
+        color: args.color.enabled(),
+        width: super::terminal_width(),
+        quiet: args.quiet,
+    };
+    let inputs = Inputs::gather(&args.manifests);
+    let mut progress = Progress::new((!inputs.stdin).then_some(inputs.files.len()), args.quiet);
+    let program = set.program.as_ref();
+    let head = Run {
+        now: program.filter(|p| p.uses_now).map(|_| now),
+        sources: &sources,
+        program,
+        policy_diagnostics: set.diagnostics,
+        manifests: Vec::new(),
+        deny_warnings: args.deny_warnings,
+    };
+    // Human output and JSON Lines stream, unless report files need the whole run.
+    if let Some(program) = program
+        && matches!(format, Format::Human | Format::Jsonl)
+        && args.report.is_empty()
+    {
+        return streamed(
+            args, &head, program, options, inputs, format, style, progress,
+        );
+    }
+
+    let Run {
+        now,
+        policy_diagnostics,
+        ..
+    } = head;
+    let collected = match program {
+        Some(program) => {
+            let checker = Checker {
+                program,
+                sources: &sources,
+                options,
             };
-            manifests.push(check_one(&mut sources, program, options, name, text));
+            stream::collect(checker, sources.len(), inputs, &mut progress)
         }
-        manifests.sort_by(|a, b| a.name.cmp(&b.name));
-        // Standard input comes last, in stream order.
-        if !stdin.is_empty() {
-            match read_stdin() {
-                Ok(text) => {
-                    let docs = crate::manifest::split_stream(&text);
-                    if docs.is_empty() {
-                        // A pipeline whose first step failed must not pass as "nothing to check".
-                        manifests.push(ManifestRun {
-                            name: "<stdin>".into(),
-                            file: None,
-                            diagnostics: vec![
-                                Diagnostic::error("charter::manifest::empty_stdin", "standard input held no manifest")
-                                    .with_help("did the command producing the manifests fail? `-` expects JSON Lines or `---`-separated YAML"),
-                            ],
-                            decision: None,
-                        });
-                    }
-                    for (i, doc) in docs.into_iter().enumerate() {
-                        let name = format!("<stdin>:{}", i + 1);
-                        manifests.push(check_one(&mut sources, program, options, name, doc.into()));
-                    }
-                }
-                Err(msg) => manifests.push(ManifestRun {
-                    name: "<stdin>".into(),
-                    file: None,
-                    diagnostics: vec![Diagnostic::error("charter::manifest::io", msg)],
-                    decision: None,
-                }),
-            }
-        }
+        None => Vec::new(),
+    };
+    progress.finish();
+    let mut manifests = Vec::with_capacity(collected.len());
+    for (m, text) in collected {
+        sources.add(m.name.clone(), text.unwrap_or_default());
+        manifests.push(m);
     }
     let run = Run {
-        now: set.program.as_ref().filter(|p| p.uses_now).map(|_| now),
+        now,
         sources: &sources,
-        program: set.program.as_ref(),
-        policy_diagnostics: set.diagnostics,
+        program,
+        policy_diagnostics,
         manifests,
         deny_warnings: args.deny_warnings,
     };
-    let mut exit = match report::status(&run) {
-        report::Status::Pass => Exit::Ok,
-        report::Status::Fail => Exit::Denied,
-        report::Status::Error => Exit::BadInput,
-    };
+    let mut exit = exit_code(report::status(&run));
     // Report files: no colour, the width of a CI log, complete whatever `--quiet` says.
     let file_style = report::human::Style {
         color: false,
@@ -146,13 +151,90 @@ pub fn run(args: &Args) -> Exit {
             exit = Exit::BadInput;
         }
     }
-    let style = report::human::Style {
-        color: args.color.enabled(),
-        width: super::terminal_width(),
-        quiet: args.quiet,
-    };
+    if format == Format::Jsonl {
+        eprint!("{}", report::human::render_head(&run, style));
+    }
     super::print(&render(&run, format, style));
+    if args.summary
+        && let Some(program) = run.program
+    {
+        let mut counts = report::PolicyCounts::new(program.policies.len());
+        for m in &run.manifests {
+            counts.add(m);
+        }
+        print_summary(program, &counts, format);
+    }
     exit
+}
+
+/// A run whose output streams (human, JSON Lines): the policy-set part first, then each
+/// manifest as it is checked, then the closing line.
+#[allow(clippy::too_many_arguments)]
+fn streamed(
+    args: &Args,
+    head: &Run<'_>,
+    program: &Program,
+    options: eval::Options,
+    inputs: Inputs,
+    format: Format,
+    style: report::human::Style,
+    mut progress: Progress,
+) -> Exit {
+    let checker = Checker {
+        program,
+        sources: head.sources,
+        options,
+    };
+    // Policy-set problems come first; on standard error for JSON Lines, which has only
+    // manifests.
+    let problems = report::human::render_head(head, style);
+    match format {
+        Format::Jsonl => eprint!("{problems}"),
+        _ => super::print(&problems),
+    }
+    let done = stream::stream(head, checker, inputs, format, style, &mut progress);
+    progress.finish();
+    if format == Format::Human {
+        let printed = done.printed || !problems.is_empty();
+        super::print(&report::human::render_tail(
+            head,
+            &done.tally,
+            printed,
+            style,
+        ));
+    }
+    if args.summary {
+        print_summary(program, &done.counts, format);
+    }
+    exit_code(report::head_status(head).max(done.status))
+}
+
+fn exit_code(status: report::Status) -> Exit {
+    match status {
+        report::Status::Pass => Exit::Ok,
+        report::Status::Fail => Exit::Denied,
+        report::Status::Error => Exit::BadInput,
+    }
+}
+
+/// `--summary`: after the human output on standard output; on standard error beside the
+/// formats for tools, so theirs stays parseable.
+fn print_summary(program: &Program, counts: &report::PolicyCounts, format: Format) {
+    let table = report::summary_table(program, counts);
+    match format {
+        Format::Human => super::print(&table),
+        _ => eprint!("{table}"),
+    }
+}
+
+/// Sets the number of worker threads (`--jobs`; default: one per core) and their stack, as
+/// large as the main thread's (deeply nested input recurses in the full loading route).
+fn threads(jobs: Option<usize>) -> Result<(), String> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs.unwrap_or(0))
+        .stack_size(super::STACK_SIZE)
+        .build_global()
+        .map_err(|e| format!("cannot start the worker threads: {e}"))
 }
 
 /// `--format` and `--report` alike; `quiet` applies to the line-oriented formats (human and
@@ -161,47 +243,11 @@ fn render(run: &Run<'_>, format: Format, style: report::human::Style) -> String 
     match format {
         Format::Human => report::human::render(run, style),
         Format::Json => report::json::render(run),
+        Format::Jsonl => report::json::render_lines(run),
         Format::Sarif => report::sarif::render(run),
         Format::Junit => report::junit::render(run),
         Format::Github => report::github::render(run, style.quiet),
     }
-}
-
-/// Loads one manifest's text and evaluates it.
-fn check_one(
-    sources: &mut Sources,
-    program: &crate::check::ir::Program,
-    options: eval::Options,
-    name: String,
-    text: String,
-) -> ManifestRun {
-    let file = sources.add(name.clone(), text);
-    let loaded = crate::manifest::load(file, &sources.get(file).text.clone(), &program.schema);
-    let decision = loaded
-        .manifest
-        .as_ref()
-        .map(|m| eval::evaluate(program, m, sources, options));
-    ManifestRun {
-        name,
-        file: Some(file),
-        diagnostics: loaded.diagnostics,
-        decision,
-    }
-}
-
-fn read_stdin() -> Result<String, String> {
-    use std::io::Read;
-    let mut bytes = Vec::new();
-    std::io::stdin()
-        .lock()
-        .read_to_end(&mut bytes)
-        .map_err(|e| format!("cannot read standard input: {e}"))?;
-    String::from_utf8(bytes).map_err(|e| {
-        format!(
-            "standard input is not UTF-8 text: invalid byte at offset {}",
-            e.utf8_error().valid_up_to()
-        )
-    })
 }
 
 fn write_report(path: &Path, text: &str) -> std::io::Result<()> {
@@ -214,7 +260,7 @@ fn write_report(path: &Path, text: &str) -> std::io::Result<()> {
 /// `FORMAT=PATH` for `--report`.
 fn parse_report(s: &str) -> Result<(Format, PathBuf), String> {
     use clap::ValueEnum;
-    let names = "human, json, sarif, junit, github";
+    let names = "human, json, jsonl, sarif, junit, github";
     let Some((name, path)) = s.split_once('=') else {
         return Err(format!(
             "expected FORMAT=PATH, e.g. sarif=charter.sarif (formats: {names})"
@@ -226,53 +272,4 @@ fn parse_report(s: &str) -> Result<(Format, PathBuf), String> {
         return Err(format!("no file after `{name}=`; e.g. {name}=charter.out"));
     }
     Ok((format, PathBuf::from(path)))
-}
-
-/// Expands folders; a path that does not exist becomes a manifest error (the others still run).
-fn manifest_paths(args: &[PathBuf], runs: &mut Vec<ManifestRun>) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for a in args {
-        if a.is_dir() {
-            let before = out.len();
-            walk(
-                a,
-                &mut |p| {
-                    p.extension().and_then(|e| e.to_str()).is_some_and(|e| {
-                        ["yaml", "yml", "json"].contains(&e.to_ascii_lowercase().as_str())
-                    })
-                },
-                &mut out,
-            );
-            if out.len() == before {
-                runs.push(ManifestRun {
-                    name: display(a),
-                    file: None,
-                    diagnostics: vec![Diagnostic::error(
-                        "charter::manifest::io",
-                        format!("no manifests (.yaml, .yml, .json) in `{}`", display(a)),
-                    )],
-                    decision: None,
-                });
-            }
-        } else {
-            out.push(a.clone());
-        }
-    }
-    out
-}
-
-fn read_manifest(path: &Path) -> Result<String, String> {
-    let bytes = std::fs::read(path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => format!("manifest `{}` does not exist", display(path)),
-        _ => format!("cannot read manifest `{}`: {e}", display(path)),
-    })?;
-    String::from_utf8(bytes).map_err(|e| {
-        let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
-        let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;
-        let col = valid.iter().rev().take_while(|&&b| b != b'\n').count() + 1;
-        format!(
-            "manifest `{}` is not UTF-8 text: invalid byte at line {line}, column {col}",
-            display(path)
-        )
-    })
 }

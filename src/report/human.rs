@@ -6,8 +6,8 @@ use std::fmt;
 use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
 
 use super::{
-    Run, count_outcomes, diagnostic_fails, is_failure, manifest_decision, manifest_fails, plural,
-    result_diagnostic, result_fails, summary,
+    ManifestRun, Run, Tally, count_outcomes, diagnostic_fails, is_failure, manifest_decision,
+    manifest_fails, plural, result_diagnostic, result_fails, summary, summary_of, tally,
 };
 use crate::diag::{Diagnostic, Level};
 use crate::eval::Outcome;
@@ -23,85 +23,117 @@ pub struct Style {
 }
 
 pub fn render(run: &Run<'_>, style: Style) -> String {
+    let mut out = render_head(run, style);
+    if run.program.is_none() {
+        return out;
+    }
+    for m in &run.manifests {
+        out.push_str(&render_manifest(run, m, style));
+    }
+    let printed = !out.is_empty();
+    out.push_str(&render_tail(run, &tally(run), printed, style));
+    out
+}
+
+/// What comes before the manifests: the problems in the policy files (and, when the policy set
+/// has errors, the closing line: nothing else follows).
+pub fn render_head(run: &Run<'_>, style: Style) -> String {
     let mut out = String::new();
     for d in &run.policy_diagnostics {
         if !style.quiet || diagnostic_fails(run, d) {
             out.push_str(&render_diagnostic(run.sources, d, style));
         }
     }
-    let Some(program) = run.program else {
+    if run.program.is_none() {
         out.push_str(&summary(run));
         out.push('\n');
-        return out;
+    }
+    out
+}
+
+/// One manifest: its line, its problems, and each failed policy. `run.sources` must hold the
+/// manifest's text; `run.manifests` is not read.
+pub fn render_manifest(run: &Run<'_>, m: &ManifestRun, style: Style) -> String {
+    let Some(program) = run.program else {
+        return String::new();
     };
-    for m in &run.manifests {
-        if style.quiet && !manifest_fails(run, m) {
-            continue;
+    if style.quiet && !manifest_fails(run, m) {
+        return String::new();
+    }
+    let mut out = String::new();
+    let decision = manifest_decision(m);
+    let detail = match &m.decision {
+        None => {
+            let n = m
+                .diagnostics
+                .iter()
+                .filter(|d| d.level == Level::Error)
+                .count();
+            format!(
+                "{} in the manifest; no policy was evaluated",
+                plural(n, "problem", "problems")
+            )
         }
-        let decision = manifest_decision(m);
-        let detail = match &m.decision {
-            None => {
-                let n = m
-                    .diagnostics
-                    .iter()
-                    .filter(|d| d.level == Level::Error)
-                    .count();
-                format!(
-                    "{} in the manifest; no policy was evaluated",
-                    plural(n, "problem", "problems")
-                )
-            }
-            Some(d) => {
-                // Policies that could not be evaluated are named apart from those that failed.
-                let named = |r: &&crate::eval::PolicyResult| match r.outcome {
+        Some(d) => {
+            // Policies that could not be evaluated are named apart from those that failed.
+            let failed: Vec<String> = d
+                .results
+                .iter()
+                .filter(|r| is_failure(r))
+                .map(|r| match r.outcome {
                     Outcome::Error => format!("{} (error)", program.policies[r.policy].name),
                     _ => program.policies[r.policy].name.clone(),
-                };
-                let failed: Vec<String> = d
-                    .results
-                    .iter()
-                    .filter(|r| is_failure(r))
-                    .map(|r| named(&r))
-                    .collect();
-                let (pass, skip) = (
-                    count_outcomes(d, Outcome::Pass),
-                    count_outcomes(d, Outcome::Skip),
-                );
-                if failed.is_empty() {
-                    format!("{pass} passed, {skip} skipped")
-                } else {
-                    format!(
-                        "failed: {}; {pass} passed, {skip} skipped",
-                        failed.join(", ")
-                    )
-                }
-            }
-        };
-        out.push_str(&format!("{decision:<5} {} ({detail})\n", m.name));
-        for d in &m.diagnostics {
-            if !style.quiet || diagnostic_fails(run, d) {
-                out.push_str(&render_diagnostic(run.sources, d, style));
+                })
+                .collect();
+            let (pass, skip) = (
+                count_outcomes(d, Outcome::Pass),
+                count_outcomes(d, Outcome::Skip),
+            );
+            if failed.is_empty() {
+                format!("{pass} passed, {skip} skipped")
+            } else {
+                format!(
+                    "failed: {}; {pass} passed, {skip} skipped",
+                    failed.join(", ")
+                )
             }
         }
-        if let Some(d) = &m.decision {
-            for r in d.results.iter().filter(|r| is_failure(r)) {
-                if !style.quiet || result_fails(run, program, r) {
-                    out.push_str(&render_diagnostic(
-                        run.sources,
-                        &result_diagnostic(program, r),
-                        style,
-                    ));
-                }
+    };
+    out.push_str(&format!("{decision:<5} {} ({detail})\n", m.name));
+    for d in &m.diagnostics {
+        if !style.quiet || diagnostic_fails(run, d) {
+            out.push_str(&render_diagnostic(run.sources, d, style));
+        }
+    }
+    if let Some(d) = &m.decision {
+        for r in d.results.iter().filter(|r| is_failure(r)) {
+            if !style.quiet || result_fails(run, program, r) {
+                out.push_str(&render_diagnostic(
+                    run.sources,
+                    &result_diagnostic(program, r),
+                    style,
+                ));
             }
         }
     }
+    out
+}
+
+/// The closing line for the manifests counted in `tally`, and the `now` the run used.
+/// `printed` tells whether anything was printed before (with `quiet`, a run that printed nothing
+/// stays silent).
+pub fn render_tail(run: &Run<'_>, tally: &Tally, printed: bool, style: Style) -> String {
+    let mut out = String::new();
+    if run.program.is_none() {
+        return out;
+    }
     if !style.quiet {
-        out.push_str(&summary(run));
+        out.push_str(&summary_of(run, tally));
         out.push('\n');
     }
     if let Some(now) = run.now
-        && !run.manifests.is_empty()
-        && !(style.quiet && out.is_empty())
+        && tally.total() > 0
+        && (!style.quiet || printed)
     {
         out.push_str(&format!("now = {now} (reproduce with --now {now})\n"));
     }

@@ -14,9 +14,11 @@
 
 use serde::Serialize;
 
-use super::{Run, locate, manifest_decision, run_decision};
+use super::{ManifestRun, Run, manifest_decision, run_decision};
+use crate::check::ir::Program;
 use crate::diag::{Diagnostic, Level};
-use crate::source::{Sources, Span};
+use crate::eval::{Outcome, PolicyResult};
+use crate::source::{FileId, Sources, Span};
 
 pub const VERSION: u32 = 1;
 
@@ -27,7 +29,7 @@ struct JsonRun<'a> {
     /// The `now` policies saw (RFC 3339), when any policy reads it; else null.
     now: Option<String>,
     policies: usize,
-    diagnostics: Vec<JsonDiagnostic>,
+    diagnostics: Vec<JsonDiagnostic<'a>>,
     manifests: Vec<JsonManifest<'a>>,
 }
 
@@ -35,7 +37,7 @@ struct JsonRun<'a> {
 struct JsonManifest<'a> {
     path: &'a str,
     decision: &'a str,
-    diagnostics: Vec<JsonDiagnostic>,
+    diagnostics: Vec<JsonDiagnostic<'a>>,
     results: Vec<JsonResult<'a>>,
 }
 
@@ -48,8 +50,8 @@ struct JsonResult<'a> {
     help: Option<&'a str>,
     /// What would change the outcome, when it can be computed (else null).
     remediation: Option<&'a str>,
-    location: JsonLocation,
-    clauses: Vec<JsonLabel>,
+    location: JsonLocation<'a>,
+    clauses: Vec<JsonLabel<'a>>,
     evidence: Vec<JsonEvidence<'a>>,
 }
 
@@ -57,60 +59,122 @@ struct JsonResult<'a> {
 struct JsonEvidence<'a> {
     path: &'a str,
     text: &'a str,
-    location: JsonLocation,
+    location: JsonLocation<'a>,
 }
 
 #[derive(Serialize)]
-struct JsonDiagnostic {
+struct JsonDiagnostic<'a> {
     level: &'static str,
-    code: String,
-    message: String,
-    help: Option<String>,
-    labels: Vec<JsonLabel>,
+    code: &'a str,
+    message: &'a str,
+    help: Option<&'a str>,
+    labels: Vec<JsonLabel<'a>>,
 }
 
 #[derive(Serialize)]
-struct JsonLabel {
-    text: String,
-    location: JsonLocation,
+struct JsonLabel<'a> {
+    text: &'a str,
+    location: JsonLocation<'a>,
 }
 
-#[derive(Serialize)]
-struct JsonLocation {
-    file: String,
+#[derive(Clone, Copy, Serialize)]
+struct JsonLocation<'a> {
+    file: &'a str,
     line: usize,
     column: usize,
     end_line: usize,
     end_column: usize,
 }
 
-fn location(sources: &Sources, span: Span) -> JsonLocation {
-    let l = locate(sources, span);
+fn location(sources: &Sources, span: Span) -> JsonLocation<'_> {
+    let f = sources.get(span.file);
+    let (line, column) = f.line_col(span.start);
+    let (end_line, end_column) = f.line_col(span.end);
     JsonLocation {
-        file: l.file,
-        line: l.line,
-        column: l.column,
-        end_line: l.end_line,
-        end_column: l.end_column,
+        file: &f.name,
+        line,
+        column,
+        end_line,
+        end_column,
     }
 }
 
-fn diagnostic(sources: &Sources, d: &Diagnostic) -> JsonDiagnostic {
+fn diagnostic<'a>(sources: &'a Sources, d: &'a Diagnostic) -> JsonDiagnostic<'a> {
     JsonDiagnostic {
         level: match d.level {
             Level::Error => "error",
             Level::Warning => "warning",
             Level::Advice => "advice",
         },
-        code: d.code.to_string(),
-        message: d.message.clone(),
-        help: d.help.clone(),
+        code: &d.code,
+        message: &d.message,
+        help: d.help.as_deref(),
         labels: d
             .labels
             .iter()
             .map(|l| JsonLabel {
-                text: l.text.clone(),
+                text: &l.text,
                 location: location(sources, l.span),
+            })
+            .collect(),
+    }
+}
+
+/// The object of one manifest (an element of `manifests`; [`Lines`] writes the same object).
+fn manifest<'a>(run: &'a Run<'_>, m: &'a ManifestRun) -> JsonManifest<'a> {
+    let sources = run.sources;
+    JsonManifest {
+        path: &m.name,
+        decision: manifest_decision(m),
+        diagnostics: m
+            .diagnostics
+            .iter()
+            .map(|d| diagnostic(sources, d))
+            .collect(),
+        results: match (&m.decision, run.program) {
+            (Some(d), Some(program)) => d
+                .results
+                .iter()
+                .map(|r| {
+                    let location = location(sources, program.policies[r.policy].name_span);
+                    result(sources, program, r, location)
+                })
+                .collect(),
+            _ => Vec::new(),
+        },
+    }
+}
+
+fn result<'a>(
+    sources: &'a Sources,
+    program: &'a Program,
+    r: &'a PolicyResult,
+    at: JsonLocation<'a>,
+) -> JsonResult<'a> {
+    let p = &program.policies[r.policy];
+    JsonResult {
+        policy: &p.name,
+        severity: p.severity.as_str(),
+        outcome: r.outcome.as_str(),
+        message: r.message.as_deref(),
+        help: r.help.as_deref(),
+        remediation: r.remediation.as_deref(),
+        location: at,
+        clauses: r
+            .clauses
+            .iter()
+            .map(|n| JsonLabel {
+                text: &n.text,
+                location: location(sources, n.span),
+            })
+            .collect(),
+        evidence: r
+            .evidence
+            .iter()
+            .map(|e| JsonEvidence {
+                path: &e.path,
+                text: &e.text,
+                location: location(sources, e.span),
             })
             .collect(),
     }
@@ -118,55 +182,7 @@ fn diagnostic(sources: &Sources, d: &Diagnostic) -> JsonDiagnostic {
 
 pub fn render(run: &Run<'_>) -> String {
     let sources = run.sources;
-    let manifests = run
-        .manifests
-        .iter()
-        .map(|m| JsonManifest {
-            path: &m.name,
-            decision: manifest_decision(m),
-            diagnostics: m
-                .diagnostics
-                .iter()
-                .map(|d| diagnostic(sources, d))
-                .collect(),
-            results: match (&m.decision, run.program) {
-                (Some(d), Some(program)) => d
-                    .results
-                    .iter()
-                    .map(|r| {
-                        let p = &program.policies[r.policy];
-                        JsonResult {
-                            policy: &p.name,
-                            severity: p.severity.as_str(),
-                            outcome: r.outcome.as_str(),
-                            message: r.message.as_deref(),
-                            help: r.help.as_deref(),
-                            remediation: r.remediation.as_deref(),
-                            location: location(sources, p.name_span),
-                            clauses: r
-                                .clauses
-                                .iter()
-                                .map(|n| JsonLabel {
-                                    text: n.text.clone(),
-                                    location: location(sources, n.span),
-                                })
-                                .collect(),
-                            evidence: r
-                                .evidence
-                                .iter()
-                                .map(|e| JsonEvidence {
-                                    path: &e.path,
-                                    text: &e.text,
-                                    location: location(sources, e.span),
-                                })
-                                .collect(),
-                        }
-                    })
-                    .collect(),
-                _ => Vec::new(),
-            },
-        })
-        .collect();
+    let manifests = run.manifests.iter().map(|m| manifest(run, m)).collect();
     let doc = JsonRun {
         version: VERSION,
         decision: run_decision(run),
@@ -183,4 +199,116 @@ pub fn render(run: &Run<'_>) -> String {
         serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     s.push('\n');
     s
+}
+
+/// JSON Lines (`--format jsonl`): one line per manifest, each the object the JSON format has in
+/// `manifests`. Problems in the policy files are not lines (the CLI prints them on standard
+/// error).
+pub fn render_lines(run: &Run<'_>) -> String {
+    let lines = Lines::new(run);
+    run.manifests.iter().map(|m| lines.render(run, m)).collect()
+}
+
+/// Renders JSON Lines one manifest at a time (for streaming). What does not depend on the
+/// manifest is worked out once: the location of each policy, and the whole object of a result
+/// that passed or was skipped.
+pub struct Lines {
+    /// Per policy: file, line, column, end line, end column.
+    policies: Vec<(FileId, [usize; 4])>,
+    /// Per policy: the result object of a pass and of a skip, as JSON.
+    plain: Vec<[String; 2]>,
+}
+
+impl Lines {
+    pub fn new(run: &Run<'_>) -> Lines {
+        let Some(program) = run.program else {
+            return Lines {
+                policies: Vec::new(),
+                plain: Vec::new(),
+            };
+        };
+        let mut policies = Vec::new();
+        let mut plain = Vec::new();
+        for (i, p) in program.policies.iter().enumerate() {
+            let l = location(run.sources, p.name_span);
+            policies.push((
+                p.name_span.file,
+                [l.line, l.column, l.end_line, l.end_column],
+            ));
+            let object = |outcome| {
+                let r = PolicyResult {
+                    policy: i,
+                    outcome,
+                    message: None,
+                    help: None,
+                    clauses: Vec::new(),
+                    evidence: Vec::new(),
+                    error: None,
+                    remediation: None,
+                };
+                serde_json::to_string(&result(run.sources, program, &r, l)).unwrap_or_default()
+            };
+            plain.push([object(Outcome::Pass), object(Outcome::Skip)]);
+        }
+        Lines { policies, plain }
+    }
+
+    /// One manifest's line (with its newline). `run` gives the sources that hold the manifest.
+    pub fn render(&self, run: &Run<'_>, m: &ManifestRun) -> String {
+        let sources = run.sources;
+        let mut out: Vec<u8> = Vec::with_capacity(256 + 320 * self.plain.len());
+        out.extend_from_slice(b"{\"path\":");
+        write_json(&mut out, &m.name);
+        out.extend_from_slice(b",\"decision\":\"");
+        out.extend_from_slice(manifest_decision(m).as_bytes());
+        out.extend_from_slice(b"\",\"diagnostics\":");
+        let diagnostics: Vec<JsonDiagnostic<'_>> = m
+            .diagnostics
+            .iter()
+            .map(|d| diagnostic(sources, d))
+            .collect();
+        write_json(&mut out, &diagnostics);
+        out.extend_from_slice(b",\"results\":[");
+        if let (Some(d), Some(program)) = (&m.decision, run.program) {
+            for (k, r) in d.results.iter().enumerate() {
+                if k > 0 {
+                    out.push(b',');
+                }
+                let bare = r.message.is_none()
+                    && r.help.is_none()
+                    && r.remediation.is_none()
+                    && r.clauses.is_empty()
+                    && r.evidence.is_empty();
+                let cached = match r.outcome {
+                    Outcome::Pass if bare => self.plain.get(r.policy).map(|p| &p[0]),
+                    Outcome::Skip if bare => self.plain.get(r.policy).map(|p| &p[1]),
+                    _ => None,
+                };
+                match cached {
+                    Some(json) => out.extend_from_slice(json.as_bytes()),
+                    None => {
+                        let location = match self.policies.get(r.policy) {
+                            Some((file, [line, column, end_line, end_column])) => JsonLocation {
+                                file: &sources.get(*file).name,
+                                line: *line,
+                                column: *column,
+                                end_line: *end_line,
+                                end_column: *end_column,
+                            },
+                            None => location(sources, program.policies[r.policy].name_span),
+                        };
+                        write_json(&mut out, &result(sources, program, r, location));
+                    }
+                }
+            }
+        }
+        out.extend_from_slice(b"]}\n");
+        String::from_utf8(out).unwrap_or_default()
+    }
+}
+
+fn write_json(out: &mut Vec<u8>, value: &impl Serialize) {
+    if serde_json::to_writer(&mut *out, value).is_err() {
+        out.extend_from_slice(b"null");
+    }
 }

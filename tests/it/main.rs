@@ -1,7 +1,9 @@
 //! One integration test binary (matklad's layout): data-driven cases plus a few focused tests.
 
+mod bulk;
 mod cases;
 mod cli;
+mod fast;
 mod fmt;
 mod formats;
 mod init;

@@ -1,0 +1,409 @@
+//! Checking many manifests at once: each is loaded and evaluated on its own, in parallel on every
+//! core (rayon), and the results come back in input order, a window at a time, so a run over a
+//! million manifests holds a few thousand at most and its output does not depend on the number
+//! of threads.
+//!
+//! [`Checker`] checks one manifest text (the fast loading route, then the full one when needed);
+//! [`ordered`] runs any per-item work in parallel and hands the results over in order;
+//! [`Stream`] splits a stream of manifests (JSON Lines, or YAML documents separated by `---`)
+//! into documents as it is read.
+
+use std::io::BufRead;
+
+use rayon::prelude::*;
+
+use crate::check::ir::Program;
+use crate::eval;
+use crate::manifest;
+use crate::report::ManifestRun;
+use crate::source::{FileId, Sources};
+
+/// Checks manifests against one compiled policy set.
+#[derive(Clone, Copy)]
+pub struct Checker<'a> {
+    pub program: &'a Program,
+    /// The policy files (evaluation quotes them in messages).
+    pub sources: &'a Sources,
+    pub options: eval::Options,
+}
+
+impl Checker<'_> {
+    /// Loads and evaluates `text`, whose spans will refer to `file` (the id the caller gives the
+    /// text in the `Sources` it renders with).
+    pub fn check(&self, name: String, file: FileId, text: &str) -> ManifestRun {
+        let loaded = manifest::load_fast(file, text, &self.program.schema);
+        let decision = loaded
+            .manifest
+            .as_ref()
+            .map(|m| eval::evaluate(self.program, m, self.sources, self.options));
+        ManifestRun {
+            name,
+            file: Some(file),
+            diagnostics: loaded.diagnostics,
+            decision,
+        }
+    }
+}
+
+/// Inputs handed to the workers at a time: enough to keep every core busy between two
+/// hand-overs, few enough to keep memory flat.
+pub const WINDOW: usize = 256;
+
+/// Runs `work` on every input, in parallel, and hands the results to `sink` in input order.
+///
+/// Inputs are taken `window` at a time; while the workers process one window, the next is
+/// taken from `inputs` and the results of the previous one go to `sink`, so reading, working and
+/// writing overlap and at most three windows are alive. `init` makes scratch state that `work`
+/// reuses for a few consecutive inputs on one thread.
+pub fn ordered<I, S, T, N, W, K>(mut inputs: I, window: usize, init: N, work: W, mut sink: K)
+where
+    I: Iterator + Send,
+    I::Item: Send,
+    T: Send,
+    N: Fn() -> S + Sync,
+    W: Fn(&mut S, I::Item) -> T + Sync,
+    K: FnMut(T) + Send,
+{
+    let window = window.max(1);
+    let mut batch: Vec<I::Item> = inputs.by_ref().take(window).collect();
+    let mut done: Vec<T> = Vec::new();
+    while !batch.is_empty() || !done.is_empty() {
+        let (results, (next, ())) = rayon::join(
+            || {
+                batch
+                    .into_par_iter()
+                    .with_max_len(16)
+                    .map_init(&init, &work)
+                    .collect()
+            },
+            || {
+                rayon::join(
+                    || inputs.by_ref().take(window).collect(),
+                    || done.drain(..).for_each(&mut sink),
+                )
+            },
+        );
+        batch = next;
+        done = results;
+    }
+}
+
+// ------------------------------------------------------------------ streams
+
+/// The documents of a stream of manifests, as they are read: JSON values one after another
+/// (JSON Lines, or pretty-printed values), or YAML documents separated by `---` lines (a `...`
+/// line ends a document; documents holding only blank lines and comments are skipped). The kind
+/// is decided by the first character that is not white space: `{` or `[` is JSON.
+///
+/// In a JSON stream, a value ends where its brackets balance; text between values that is not
+/// a value (a stray scalar, garbage) makes the rest of the stream one document, which loading
+/// then reports with its position. Items are `Err` when the input cannot be read (not UTF-8, an
+/// I/O error); the stream ends after one.
+pub struct Stream<R> {
+    reader: R,
+    kind: Option<Kind>,
+    /// The line being read (reused), and how much of it is consumed.
+    line: Vec<u8>,
+    pos: usize,
+    /// Text of the document being gathered (when it spans lines).
+    doc: String,
+    /// Brackets and strings of the JSON value being gathered.
+    json: JsonState,
+    failed: bool,
+    /// Bytes read so far (for the position of a byte that is not UTF-8).
+    offset: usize,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Kind {
+    Json,
+    Yaml,
+    /// JSON that went wrong: everything left is one document.
+    Rest,
+}
+
+impl<R: BufRead> Stream<R> {
+    pub fn new(reader: R) -> Stream<R> {
+        Stream {
+            reader,
+            kind: None,
+            line: Vec::new(),
+            pos: 0,
+            doc: String::new(),
+            json: JsonState::default(),
+            failed: false,
+            offset: 0,
+        }
+    }
+
+    /// Reads the next line into `self.line`; `false` at the end.
+    fn read_line(&mut self) -> Result<bool, String> {
+        self.line.clear();
+        self.pos = 0;
+        let n = self
+            .reader
+            .read_until(b'\n', &mut self.line)
+            .map_err(|e| format!("cannot read standard input: {e}"))?;
+        if n == 0 {
+            return Ok(false);
+        }
+        if let Err(e) = std::str::from_utf8(&self.line) {
+            return Err(format!(
+                "standard input is not UTF-8 text: invalid byte at offset {}",
+                self.offset + e.valid_up_to()
+            ));
+        }
+        if self.offset == 0 && self.line.starts_with("\u{feff}".as_bytes()) {
+            self.pos = 3;
+        }
+        self.offset += n;
+        Ok(true)
+    }
+
+    fn next_doc(&mut self) -> Result<Option<String>, String> {
+        loop {
+            if self.pos >= self.line.len() && !self.read_line()? {
+                return Ok(self.finish());
+            }
+            let kind = match self.kind {
+                Some(k) => k,
+                None => {
+                    let rest = text(&self.line[self.pos..]);
+                    if rest.trim().is_empty() {
+                        // Blank lines before the first document still count for its lines.
+                        self.doc.push_str(rest);
+                        self.pos = self.line.len();
+                        continue;
+                    }
+                    let k = if rest.trim_start().starts_with(['{', '[']) {
+                        Kind::Json
+                    } else {
+                        Kind::Yaml
+                    };
+                    self.kind = Some(k);
+                    k
+                }
+            };
+            let found = match kind {
+                Kind::Json => self.json_step(),
+                Kind::Yaml => self.yaml_step(),
+                Kind::Rest => {
+                    self.doc.push_str(text(&self.line[self.pos..]));
+                    self.pos = self.line.len();
+                    None
+                }
+            };
+            if found.is_some() {
+                return Ok(found);
+            }
+        }
+    }
+
+    /// At the end of the input: what is left, if it holds anything.
+    fn finish(&mut self) -> Option<String> {
+        let doc = std::mem::take(&mut self.doc);
+        match self.kind {
+            Some(Kind::Yaml) => has_content(&doc).then_some(doc),
+            _ => {
+                let t = doc.trim();
+                (!t.is_empty()).then(|| t.to_string())
+            }
+        }
+    }
+
+    /// One line of a YAML stream; a document when a marker ends one.
+    fn yaml_step(&mut self) -> Option<String> {
+        let line = text(&self.line[self.pos..]);
+        self.pos = self.line.len();
+        let bare = line.trim_end_matches(['\n', '\r']);
+        if bare == "---" || bare.starts_with("--- ") || bare.starts_with("---\t") {
+            // `--- {a: 1}`: the document starts on the marker's line.
+            let doc = std::mem::replace(&mut self.doc, line[3..].to_string());
+            return has_content(&doc).then_some(doc);
+        }
+        if bare == "..." {
+            let doc = std::mem::take(&mut self.doc);
+            return has_content(&doc).then_some(doc);
+        }
+        self.doc.push_str(line);
+        None
+    }
+
+    /// Scans the rest of the line in a JSON stream; a document when a value closes.
+    fn json_step(&mut self) -> Option<String> {
+        let start = self.pos;
+        // A line that starts with `{` while a value is still open: that value was broken (JSON
+        // Lines puts one value per line). It ends here, is reported, and the stream goes on.
+        if self.json.depth > 0 && start == 0 && self.line.first() == Some(&b'{') {
+            self.json = JsonState::default();
+            let doc = std::mem::take(&mut self.doc);
+            return Some(doc.trim().to_string());
+        }
+        if self.json.depth == 0 {
+            // Between values: white space, then `{` or `[`, else the rest is one document.
+            let skip = self.line[start..]
+                .iter()
+                .position(|b| !b.is_ascii_whitespace());
+            let Some(skip) = skip else {
+                self.pos = self.line.len();
+                return None;
+            };
+            if !matches!(self.line[start + skip], b'{' | b'[') {
+                self.kind = Some(Kind::Rest);
+                self.doc.push_str(text(&self.line[start..]));
+                self.pos = self.line.len();
+                return None;
+            }
+        }
+        match self.json.scan(&self.line, start) {
+            Some(end) => {
+                self.pos = end;
+                let value = text(&self.line[start..end]);
+                if self.doc.trim().is_empty() {
+                    self.doc.clear();
+                    Some(value.trim().to_string())
+                } else {
+                    self.doc.push_str(value);
+                    let doc = std::mem::take(&mut self.doc);
+                    Some(doc.trim().to_string())
+                }
+            }
+            None => {
+                self.doc.push_str(text(&self.line[start..]));
+                self.pos = self.line.len();
+                None
+            }
+        }
+    }
+}
+
+/// A part of a line: UTF-8, checked when the line was read, and cut only at ASCII bytes.
+fn text(bytes: &[u8]) -> &str {
+    std::str::from_utf8(bytes).unwrap_or_default()
+}
+
+/// Bracket depth and string state while a JSON value is gathered across lines.
+#[derive(Clone, Copy, Default)]
+struct JsonState {
+    depth: usize,
+    in_string: bool,
+    escaped: bool,
+}
+
+impl JsonState {
+    /// Follows `b` from `i`; the index just after the value when it closes on this line.
+    fn scan(&mut self, b: &[u8], mut i: usize) -> Option<usize> {
+        while i < b.len() {
+            if self.escaped {
+                self.escaped = false;
+                i += 1;
+                continue;
+            }
+            if self.in_string {
+                let k = memchr::memchr2(b'"', b'\\', &b[i..])?;
+                i += k;
+                if b[i] == b'\\' {
+                    self.escaped = true;
+                } else {
+                    self.in_string = false;
+                }
+                i += 1;
+                continue;
+            }
+            let k = b[i..]
+                .iter()
+                .position(|c| matches!(c, b'"' | b'{' | b'[' | b'}' | b']'))?;
+            i += k;
+            match b[i] {
+                b'"' => self.in_string = true,
+                b'{' | b'[' => self.depth += 1,
+                _ => {
+                    self.depth = self.depth.saturating_sub(1);
+                    if self.depth == 0 {
+                        return Some(i + 1);
+                    }
+                }
+            }
+            i += 1;
+        }
+        None
+    }
+}
+
+/// Whether a YAML document holds anything but blank lines and comments.
+fn has_content(doc: &str) -> bool {
+    doc.lines()
+        .any(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+}
+
+impl<R: BufRead> Iterator for Stream<R> {
+    type Item = Result<String, String>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.failed {
+            return None;
+        }
+        match self.next_doc() {
+            Ok(doc) => doc.map(Ok),
+            Err(e) => {
+                self.failed = true;
+                Some(Err(e))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Stream;
+
+    /// The documents `Stream` reads from `text`, line by line, match `split_stream`'s on the
+    /// whole text.
+    fn same_as_split_stream(text: &str) {
+        let read: Vec<String> = Stream::new(text.as_bytes())
+            .map(|d| d.expect("UTF-8 text"))
+            .collect();
+        let split: Vec<&str> = crate::manifest::split_stream(text);
+        assert_eq!(read, split, "on {text:?}");
+    }
+
+    #[test]
+    fn streams_split_like_whole_texts() {
+        for text in [
+            "",
+            "\n\n",
+            "{\"a\": 1}\n{\"a\": 2}\n",
+            "{\"a\": 1}\n\n  {\"a\": 2}",
+            "{\"a\": 1} {\"b\": [1, {\"c\": \"}\"}]}\n",
+            "{\n  \"a\": \"x\\\"y\",\n  \"b\": [\n    1\n  ]\n}\n{\"c\": 3}\n",
+            "\u{feff}{\"a\": \"é\"}\n",
+            "[1, 2]\n[3]\n",
+            "id: a\n---\nid: b\n",
+            "# lead\n---\nid: a\n...\n# only a comment\n---\nid: b\n--- {id: c}\n",
+            "\n\nid: a\nx: 1\n",
+            "---\n---\n",
+            "id: a\r\n---\r\nid: b\r\n",
+        ] {
+            same_as_split_stream(text);
+        }
+    }
+
+    #[test]
+    fn stray_text_in_json_makes_the_rest_one_document() {
+        let docs: Vec<String> = Stream::new("{\"a\": 1}\n42\n{\"b\": 2}\n".as_bytes())
+            .map(|d| d.expect("UTF-8 text"))
+            .collect();
+        assert_eq!(docs, ["{\"a\": 1}", "42\n{\"b\": 2}"]);
+    }
+
+    #[test]
+    fn bytes_that_are_not_utf8_end_the_stream() {
+        let bytes: &[u8] = b"{\"a\": 1}\n{\"b\": \"\xff\"}\n{\"c\": 3}\n";
+        let docs: Vec<Result<String, String>> = Stream::new(bytes).collect();
+        assert_eq!(docs.len(), 2);
+        assert_eq!(
+            docs[1],
+            Err("standard input is not UTF-8 text: invalid byte at offset 16".to_string())
+        );
+    }
+}

@@ -1,0 +1,243 @@
+//! Running the checks over many manifests, in parallel: streaming the output as results come
+//! (human and JSON Lines on standard output), or collecting a whole run (the document formats,
+//! and whenever `--report` files are written). Plus the progress bar.
+
+use std::io::{IsTerminal, Write};
+use std::time::{Duration, Instant};
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use super::inputs::{Input, Inputs, read_manifest};
+use crate::bulk::{self, Checker};
+use crate::cli::Format;
+use crate::cli::project::display;
+use crate::diag::Diagnostic;
+use crate::report::{self, ManifestRun, PolicyCounts, Run, Status, Tally};
+use crate::source::{FileId, Sources};
+
+/// What a streaming run ends with: its status (the exit code), the counts for the closing line
+/// and the `--summary` table, and whether anything was printed.
+pub struct Streamed {
+    pub status: Status,
+    pub tally: Tally,
+    pub counts: PolicyCounts,
+    pub printed: bool,
+}
+
+/// One manifest checked and rendered by a worker.
+struct Done {
+    piece: String,
+    status: Status,
+    run: ManifestRun,
+}
+
+/// Checks every input and prints each manifest's part of the output as soon as it and every
+/// input before it are done. `head` is the run without manifests (policy set, options).
+pub fn stream(
+    head: &Run<'_>,
+    checker: Checker<'_>,
+    inputs: Inputs,
+    format: Format,
+    style: report::human::Style,
+    progress: &mut Progress,
+) -> Streamed {
+    let program = checker.program;
+    let lines = report::json::Lines::new(head);
+    // Each manifest is rendered with the policy files plus its own text, as the next file; the
+    // workers keep a copy of the policy files to add it to for a while.
+    let policies = head.sources.len();
+    let file = FileId(policies as u32);
+    let work = |sources: &mut Sources, input: Input| -> Done {
+        let (run, text) = check(checker, file, input);
+        let with_text = match text {
+            Some(text) if needs_text(&run) => {
+                sources.truncate(policies);
+                sources.add(run.name.clone(), text);
+                true
+            }
+            _ => false,
+        };
+        let one = Run {
+            sources: if with_text { sources } else { head.sources },
+            now: head.now,
+            program: Some(program),
+            policy_diagnostics: Vec::new(),
+            manifests: Vec::new(),
+            deny_warnings: head.deny_warnings,
+        };
+        let piece = match format {
+            Format::Jsonl => lines.render(&one, &run),
+            _ => report::human::render_manifest(&one, &run, style),
+        };
+        Done {
+            piece,
+            status: report::manifest_status(&one, &run),
+            run,
+        }
+    };
+    let mut out = Output::new();
+    let mut done = Streamed {
+        status: Status::Pass,
+        tally: Tally::default(),
+        counts: PolicyCounts::new(program.policies.len()),
+        printed: false,
+    };
+    let init = || head.sources.clone();
+    bulk::ordered(inputs.into_iter(), bulk::WINDOW, init, work, |d: Done| {
+        if !d.piece.is_empty() {
+            progress.suspend(|| out.write(&d.piece));
+            done.printed = true;
+        }
+        done.status = done.status.max(d.status);
+        done.tally.add(&d.run);
+        done.counts.add(&d.run);
+        progress.inc();
+    });
+    progress.suspend(|| out.flush());
+    done
+}
+
+/// Checks every input and keeps every result with its text, in order. Input `i` is checked as
+/// file `first + i`: the caller adds the texts to its sources in this order (an input without
+/// text as an empty placeholder, so the numbering holds).
+pub fn collect(
+    checker: Checker<'_>,
+    first: usize,
+    inputs: Inputs,
+    progress: &mut Progress,
+) -> Vec<(ManifestRun, Option<String>)> {
+    let mut out = Vec::new();
+    bulk::ordered(
+        inputs.into_iter().enumerate(),
+        bulk::WINDOW,
+        || (),
+        |(), (i, input)| check(checker, FileId((first + i) as u32), input),
+        |done| {
+            out.push(done);
+            progress.inc();
+        },
+    );
+    out
+}
+
+/// Reads (for a file) and checks one input: the result, and the text when there is one.
+fn check(checker: Checker<'_>, file: FileId, input: Input) -> (ManifestRun, Option<String>) {
+    let (name, text) = match input {
+        Input::File(path) => {
+            let name = display(&path);
+            match read_manifest(&path) {
+                Ok(text) => (name, text),
+                Err(message) => return (problem(name, message), None),
+            }
+        }
+        Input::Doc { name, text } => (name, text),
+        Input::Problem { name, message } => return (problem(name, message), None),
+    };
+    (checker.check(name, file, &text), Some(text))
+}
+
+fn problem(name: String, message: String) -> ManifestRun {
+    ManifestRun {
+        name,
+        file: None,
+        diagnostics: vec![Diagnostic::error("charter::manifest::io", message)],
+        decision: None,
+    }
+}
+
+/// Whether rendering a manifest shows its text (a diagnostic, or a failed policy's evidence).
+fn needs_text(run: &ManifestRun) -> bool {
+    !run.diagnostics.is_empty()
+        || run
+            .decision
+            .as_ref()
+            .is_some_and(|d| d.results.iter().any(report::is_failure))
+}
+
+/// Standard output for streamed results: buffered when it is a file or a pipe, written line by
+/// line on a terminal; once the reader has gone (`| head`), nothing more is written.
+struct Output {
+    out: std::io::BufWriter<std::io::Stdout>,
+    terminal: bool,
+    closed: bool,
+}
+
+impl Output {
+    fn new() -> Output {
+        Output {
+            out: std::io::BufWriter::with_capacity(256 * 1024, std::io::stdout()),
+            terminal: std::io::stdout().is_terminal(),
+            closed: false,
+        }
+    }
+
+    fn write(&mut self, s: &str) {
+        if self.closed {
+            return;
+        }
+        let mut ok = self.out.write_all(s.as_bytes()).is_ok();
+        if self.terminal {
+            ok &= self.out.flush().is_ok();
+        }
+        self.closed = !ok;
+    }
+
+    fn flush(&mut self) {
+        if !self.closed {
+            self.closed = self.out.flush().is_err();
+        }
+    }
+}
+
+/// A progress bar on standard error, shown only when standard error is a terminal, the run is
+/// not in CI (`CI` is set) nor `--quiet`, and only once the run has taken more than a second.
+pub struct Progress {
+    bar: ProgressBar,
+    enabled: bool,
+    shown: bool,
+    start: Instant,
+}
+
+impl Progress {
+    /// `total` is the number of manifests when known (not for standard input).
+    pub fn new(total: Option<usize>, quiet: bool) -> Progress {
+        let enabled = !quiet
+            && std::io::stderr().is_terminal()
+            && std::env::var_os("CI").is_none_or(|v| v.is_empty());
+        let bar =
+            ProgressBar::with_draw_target(total.map(|n| n as u64), ProgressDrawTarget::hidden());
+        let template = if total.is_some() {
+            "{wide_bar} {pos}/{len} manifests, {per_sec}, {eta} left"
+        } else {
+            "{spinner} {pos} manifests, {per_sec}"
+        };
+        if let Ok(s) = ProgressStyle::with_template(template) {
+            bar.set_style(s);
+        }
+        Progress {
+            bar,
+            enabled,
+            shown: false,
+            start: Instant::now(),
+        }
+    }
+
+    fn inc(&mut self) {
+        self.bar.inc(1);
+        if self.enabled && !self.shown && self.start.elapsed() > Duration::from_secs(1) {
+            self.bar.set_draw_target(ProgressDrawTarget::stderr());
+            self.shown = true;
+        }
+    }
+
+    /// Runs `f` (which prints) with the bar out of the way.
+    fn suspend<R>(&self, f: impl FnOnce() -> R) -> R {
+        if self.shown { self.bar.suspend(f) } else { f() }
+    }
+
+    pub fn finish(&self) {
+        if self.shown {
+            self.bar.finish_and_clear();
+        }
+    }
+}

@@ -1,0 +1,184 @@
+//! Bulk checking: JSON Lines output, `--summary`, glob arguments, standard input streams, and
+//! output that does not depend on the number of threads.
+
+use std::path::{Path, PathBuf};
+
+use crate::cases::charter;
+use crate::cli::charter_stdin;
+use crate::support::TempDir;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn args(a: &[&str]) -> Vec<String> {
+    a.iter().map(|s| s.to_string()).collect()
+}
+
+/// Every case of the suite: each line of `--format jsonl` is the object the JSON format has in
+/// `manifests`, in the same order, with the same exit code.
+#[test]
+fn json_lines_are_the_manifests_of_the_json_format() {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(root().join("tests/cases"))
+        .expect("tests/cases")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_dir() && !p.join("args").exists())
+        .collect();
+    dirs.sort();
+    for dir in dirs {
+        let mut manifests: Vec<String> = std::fs::read_dir(&dir)
+            .expect("case folder")
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".yaml") || n.ends_with(".yml") || n.ends_with(".json"))
+            .collect();
+        manifests.sort();
+        let mut base = args(&["check", "--policies", "."]);
+        base.extend(manifests);
+        let mut json_args = base.clone();
+        json_args.insert(1, "--format=json".into());
+        let mut lines_args = base.clone();
+        lines_args.insert(1, "--format=jsonl".into());
+        let (code, json, _) = charter(&dir, &json_args);
+        let (lines_code, lines, _) = charter(&dir, &lines_args);
+        assert_eq!(code, lines_code, "exit codes differ in {}", dir.display());
+        let doc: serde_json::Value = serde_json::from_str(&json).expect("JSON output");
+        let expected = doc["manifests"].as_array().cloned().unwrap_or_default();
+        let got: Vec<serde_json::Value> = lines
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("each line is a JSON object"))
+            .collect();
+        assert_eq!(got, expected, "JSON Lines differ in {}", dir.display());
+    }
+}
+
+/// A folder of generated manifests: some allowed, some denied, one broken.
+fn corpus(n: usize) -> TempDir {
+    let dir = TempDir::new("bulk");
+    let examples = [
+        "chg-1041-ok.yaml",
+        "chg-1042-ai-unreviewed.yaml",
+        "chg-1043-large.yaml",
+    ];
+    let texts: Vec<String> = examples
+        .iter()
+        .map(|e| std::fs::read_to_string(root().join("examples/changes").join(e)).expect("example"))
+        .collect();
+    let changes = dir.path().join("changes");
+    for i in 0..n {
+        let sub = changes.join(format!("team{}", i % 3));
+        std::fs::create_dir_all(&sub).expect("a folder");
+        let text = texts[i % 3].replace("CHG-10", &format!("CHG-{i:04}-"));
+        std::fs::write(sub.join(format!("chg-{i:04}.yaml")), text).expect("a manifest");
+    }
+    std::fs::write(changes.join("team1/broken.yaml"), "id: [unclosed\n").expect("a manifest");
+    dir
+}
+
+fn check_in(dir: &Path, extra: &[&str]) -> (i32, String, String) {
+    let mut a = args(&["check", "--policies"]);
+    a.push(root().join("policies").display().to_string());
+    a.extend(args(extra));
+    charter(dir, &a)
+}
+
+#[test]
+fn output_does_not_depend_on_the_number_of_threads() {
+    let dir = corpus(300);
+    for format in ["human", "jsonl", "json"] {
+        let one = check_in(dir.path(), &["-j", "1", "--format", format, "changes"]);
+        let two = check_in(dir.path(), &["-j", "2", "--format", format, "changes"]);
+        let four = check_in(dir.path(), &["-j", "4", "--format", format, "changes"]);
+        assert_eq!(one, two, "{format}: 1 and 2 threads differ");
+        assert_eq!(one, four, "{format}: 1 and 4 threads differ");
+        assert_eq!(
+            one.0, 2,
+            "{format}: the broken manifest makes the run exit 2"
+        );
+    }
+    // Sorted by path, whatever the folder order.
+    let (_, out, _) = check_in(dir.path(), &["--format", "jsonl", "changes"]);
+    let paths: Vec<String> = out
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).expect("a JSON line");
+            v["path"].as_str().unwrap_or("").to_string()
+        })
+        .collect();
+    let mut sorted = paths.clone();
+    sorted.sort();
+    assert_eq!(paths, sorted);
+    assert_eq!(paths.len(), 301);
+}
+
+#[test]
+fn globs_select_manifests() {
+    let dir = corpus(30);
+    let (_, all, _) = check_in(dir.path(), &["--format", "jsonl", "changes/**/*.yaml"]);
+    assert_eq!(all.lines().count(), 31);
+    let (_, one_team, _) = check_in(dir.path(), &["--format", "jsonl", "changes/team0/*.yaml"]);
+    assert_eq!(one_team.lines().count(), 10);
+    let (code, out, _) = check_in(dir.path(), &["changes/nothing/*.yaml"]);
+    assert_eq!(code, 2);
+    assert!(
+        out.contains("no manifests match `changes/nothing/*.yaml`"),
+        "{out}"
+    );
+}
+
+#[test]
+fn summary_counts_outcomes_per_policy() {
+    let dir = corpus(30);
+    let (code, out, err) = check_in(dir.path(), &["--summary", "changes"]);
+    assert_eq!(code, 2);
+    let table = out
+        .split_once("31 manifests: ")
+        .map(|(_, t)| t)
+        .unwrap_or_default();
+    insta::assert_snapshot!("bulk_summary", format!("{table}{err}"));
+    // With a format for tools, the table goes to standard error and the output stays parseable.
+    let (_, out, err) = check_in(dir.path(), &["--summary", "--format", "jsonl", "changes"]);
+    assert_eq!(out.lines().count(), 31);
+    assert!(err.contains("policy"), "{err}");
+}
+
+/// `-` reads JSON Lines as a stream, as well as a multi-line JSON value and YAML documents.
+#[test]
+fn standard_input_streams() {
+    let ok =
+        std::fs::read_to_string(root().join("examples/changes/chg-1041-ok.yaml")).expect("example");
+    let value: serde_json::Value = serde_saphyr::from_str(&ok).expect("YAML");
+    let line = serde_json::to_string(&value).expect("JSON");
+    let pretty = serde_json::to_string_pretty(&value).expect("JSON");
+    let mut stream = String::new();
+    for _ in 0..2000 {
+        stream.push_str(&line);
+        stream.push('\n');
+    }
+    stream.push_str(&pretty);
+    stream.push('\n');
+    let policies = root().join("policies").display().to_string();
+    let (code, out, _) = charter_stdin(
+        &root(),
+        &["check", "--policies", &policies, "--format", "jsonl", "-"],
+        &stream,
+    );
+    assert_eq!(code, 0);
+    let names: Vec<String> = out
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).expect("a JSON line");
+            v["path"].as_str().unwrap_or("").to_string()
+        })
+        .collect();
+    assert_eq!(names.len(), 2001);
+    assert_eq!(names[0], "<stdin>:1");
+    assert_eq!(names[2000], "<stdin>:2001");
+    let yaml = format!("{ok}---\n{ok}...\n# nothing\n---\n{ok}");
+    let (code, out, _) = charter_stdin(&root(), &["check", "-"], &yaml);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("3 manifests: 0 denied, 0 warned, 3 allowed"),
+        "{out}"
+    );
+}
