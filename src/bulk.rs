@@ -8,9 +8,10 @@
 //! [`Stream`] splits a stream of manifests (JSON Lines, or YAML documents separated by `---`)
 //! into documents as it is read.
 
+use std::collections::BTreeMap;
 use std::io::BufRead;
-
-use rayon::prelude::*;
+use std::sync::mpsc;
+use std::sync::{Condvar, Mutex};
 
 use crate::check::ir::Program;
 use crate::eval;
@@ -45,47 +46,123 @@ impl Checker<'_> {
     }
 }
 
-/// Inputs handed to the workers at a time: enough to keep every core busy between two
-/// hand-overs, few enough to keep memory flat.
-pub const WINDOW: usize = 256;
+/// How far ahead of the oldest unfinished input the workers may run: enough to keep every core
+/// busy while one input is slow, few enough to keep memory flat.
+pub const WINDOW: usize = 512;
 
 /// Runs `work` on every input, in parallel, and hands the results to `sink` in input order.
 ///
-/// Inputs are taken `window` at a time; while the workers process one window, the next is
-/// taken from `inputs` and the results of the previous one go to `sink`, so reading, working and
-/// writing overlap and at most three windows are alive. `init` makes scratch state that `work`
-/// reuses for a few consecutive inputs on one thread.
-pub fn ordered<I, S, T, N, W, K>(mut inputs: I, window: usize, init: N, work: W, mut sink: K)
+/// The calling thread and one task per other thread of rayon's pool take inputs a chunk at a
+/// time from `inputs` (shared) and work on them. The calling thread also puts the results back
+/// in order and gives them to `sink` as soon as every earlier one is done, between chunks of its
+/// own. Nobody runs more than `window` inputs ahead of the oldest one not handed over yet, so at
+/// most about `window` inputs and results are alive. `init` makes scratch state that each
+/// thread reuses for all its inputs.
+pub fn ordered<I, S, T, N, W, K>(inputs: I, window: usize, init: N, work: W, mut sink: K)
 where
     I: Iterator + Send,
     I::Item: Send,
     T: Send,
     N: Fn() -> S + Sync,
     W: Fn(&mut S, I::Item) -> T + Sync,
-    K: FnMut(T) + Send,
+    K: FnMut(T),
 {
-    let window = window.max(1);
-    let mut batch: Vec<I::Item> = inputs.by_ref().take(window).collect();
-    let mut done: Vec<T> = Vec::new();
-    while !batch.is_empty() || !done.is_empty() {
-        let (results, (next, ())) = rayon::join(
-            || {
-                batch
-                    .into_par_iter()
-                    .with_max_len(16)
-                    .map_init(&init, &work)
-                    .collect()
-            },
-            || {
-                rayon::join(
-                    || inputs.by_ref().take(window).collect(),
-                    || done.drain(..).for_each(&mut sink),
-                )
-            },
-        );
-        batch = next;
-        done = results;
+    let window = window.max(CHUNK);
+    let source = Mutex::new(Source {
+        next: 0,
+        inputs,
+        done: false,
+    });
+    // The index of the next result `sink` takes; workers wait rather than pass it + window.
+    let handed = (Mutex::new(0usize), Condvar::new());
+    let (tx, rx) = mpsc::channel::<(usize, Vec<T>)>();
+    rayon::in_place_scope(|scope| {
+        for _ in 1..rayon::current_num_threads() {
+            let tx = tx.clone();
+            let (source, handed, init, work) = (&source, &handed, &init, &work);
+            scope.spawn(move |_| {
+                let mut state = init();
+                while let Some((first, items)) = take(source) {
+                    let results: Vec<T> = items.into_iter().map(|x| work(&mut state, x)).collect();
+                    let (lock, turn) = handed;
+                    let mut at = lock.lock().unwrap_or_else(|e| e.into_inner());
+                    while first >= *at + window {
+                        at = turn.wait(at).unwrap_or_else(|e| e.into_inner());
+                    }
+                    drop(at);
+                    if tx.send((first, results)).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(tx);
+        let mut state = init();
+        // Chunks waiting for an earlier one, by first index.
+        let mut waiting: BTreeMap<usize, Vec<T>> = BTreeMap::new();
+        let mut next = 0usize;
+        let mut flush = |waiting: &mut BTreeMap<usize, Vec<T>>, next: &mut usize| {
+            let before = *next;
+            while let Some(results) = waiting.remove(next) {
+                *next += results.len();
+                results.into_iter().for_each(&mut sink);
+            }
+            if *next != before {
+                let (lock, turn) = &handed;
+                *lock.lock().unwrap_or_else(|e| e.into_inner()) = *next;
+                turn.notify_all();
+            }
+        };
+        loop {
+            while let Ok((first, results)) = rx.try_recv() {
+                waiting.insert(first, results);
+            }
+            flush(&mut waiting, &mut next);
+            let ahead = source
+                .lock()
+                .map_or(true, |s| s.done || s.next >= next + window);
+            if ahead {
+                // Nothing to take (or too far ahead): wait for the others' results.
+                match rx.recv() {
+                    Ok((first, results)) => {
+                        waiting.insert(first, results);
+                    }
+                    Err(_) => break,
+                }
+                continue;
+            }
+            if let Some((first, items)) = take(&source) {
+                let results: Vec<T> = items.into_iter().map(|x| work(&mut state, x)).collect();
+                waiting.insert(first, results);
+            }
+        }
+        flush(&mut waiting, &mut next);
+    });
+}
+
+/// Inputs a thread takes at a time.
+const CHUNK: usize = 16;
+
+/// The shared input, numbered.
+struct Source<I> {
+    next: usize,
+    inputs: I,
+    done: bool,
+}
+
+/// The next chunk of inputs and the index of its first; `None` at the end.
+fn take<I: Iterator>(source: &Mutex<Source<I>>) -> Option<(usize, Vec<I::Item>)> {
+    let mut s = source.lock().ok()?;
+    if s.done {
+        return None;
     }
+    let items: Vec<I::Item> = s.inputs.by_ref().take(CHUNK).collect();
+    if items.len() < CHUNK {
+        s.done = true;
+    }
+    let first = s.next;
+    s.next += items.len();
+    (!items.is_empty()).then_some((first, items))
 }
 
 // ------------------------------------------------------------------ streams
@@ -356,6 +433,28 @@ impl<R: BufRead> Iterator for Stream<R> {
 #[cfg(test)]
 mod tests {
     use super::Stream;
+
+    /// Results come back in input order, each once, however unevenly the work is spread.
+    #[test]
+    fn ordered_keeps_input_order() {
+        for window in [1, 16, 100, 512] {
+            let mut seen = Vec::new();
+            super::ordered(
+                0..5_000u64,
+                window,
+                || 0u64,
+                |calls: &mut u64, i: u64| {
+                    *calls += 1;
+                    // Uneven work: every seventh input takes much longer.
+                    let spins = if i.is_multiple_of(7) { 20_000 } else { 10 };
+                    std::hint::black_box((0..spins).fold(i, |a, k| a ^ k));
+                    i
+                },
+                |i| seen.push(i),
+            );
+            assert_eq!(seen, (0..5_000).collect::<Vec<u64>>(), "window {window}");
+        }
+    }
 
     /// The documents `Stream` reads from `text`, line by line, match `split_stream`'s on the
     /// whole text.

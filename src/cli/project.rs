@@ -95,10 +95,20 @@ pub fn walk(dir: &Path, keep: &mut dyn FnMut(&Path) -> bool, out: &mut Vec<PathB
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
-    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-    paths.sort();
-    for p in paths {
-        if p.is_dir() {
+    // The entry's type comes with the listing; only a symbolic link needs a look at its target.
+    let mut paths: Vec<(PathBuf, bool)> = entries
+        .filter_map(|e| {
+            let e = e.ok()?;
+            let kind = e.file_type().ok()?;
+            let p = e.path();
+            let is_dir = kind.is_dir() || (kind.is_symlink() && p.is_dir());
+            Some((p, is_dir))
+        })
+        .collect();
+    // Siblings: comparing names is comparing paths, and cheaper.
+    paths.sort_by(|a, b| a.0.file_name().cmp(&b.0.file_name()));
+    for (p, is_dir) in paths {
+        if is_dir {
             walk(&p, keep, out);
         } else if keep(&p) {
             out.push(p);
