@@ -322,6 +322,13 @@ impl<R: BufRead> Stream<R> {
     /// Scans the rest of the line in a JSON stream; a document when a value closes.
     fn json_step(&mut self) -> Option<String> {
         let start = self.pos;
+        // A line that starts with `{` while a value is still open: that value was broken (JSON
+        // Lines puts one value per line). It ends here, is reported, and the stream goes on.
+        if self.json.depth > 0 && start == 0 && self.line.first() == Some(&b'{') {
+            self.json = JsonState::default();
+            let doc = std::mem::take(&mut self.doc);
+            return Some(doc.trim().to_string());
+        }
         if self.json.depth == 0 {
             // Between values: white space, then `{` or `[`, else the rest is one document.
             let skip = self.line[start..]

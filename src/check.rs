@@ -159,6 +159,9 @@ struct Checker<'a> {
     def_names: HashMap<String, DefId>,
     diags: Vec<Diagnostic>,
     uses_now: bool,
+    /// Calls of parameterised definitions checked so far: each call checks the body again, so
+    /// definitions calling each other twice over grow exponentially; a budget stops that.
+    expansions: usize,
     /// Field defaults, checked once every type is known: (record, field index, expression).
     pending_defaults: Vec<(TypeId, usize, &'a ast::Expr)>,
 }

@@ -1317,13 +1317,24 @@ impl<'a> Evaluator<'a> {
                 let Ok(xs) = self.eval(coll) else { return None };
                 let have = xs.len() as i64;
                 let (base, preds) = self.where_chain(coll);
+                // The noun is the list's name when it has one (`change.reviewers`, a definition),
+                // else a neutral word: never a slice of an arbitrary expression.
                 let noun_of = |this: &Self, k: i64| {
-                    let name = this
-                        .src(base)
-                        .rsplit(['.', ' '])
-                        .next()
-                        .unwrap_or("element")
-                        .to_string();
+                    let name = match &base.kind {
+                        ExprKind::Field { .. } | ExprKind::Def(_) | ExprKind::Local(..) => {
+                            path_text(base, this.program)
+                                .rsplit('.')
+                                .next()
+                                .unwrap_or("element")
+                                .to_string()
+                        }
+                        _ => "element".to_string(),
+                    };
+                    let name = if name == "element" && k != 1 {
+                        "elements".to_string()
+                    } else {
+                        name
+                    };
                     if k == 1 { singular(&name) } else { name }
                 };
                 match op {
@@ -1336,10 +1347,21 @@ impl<'a> Evaluator<'a> {
                         if preds.is_empty() {
                             return Some(format!("add {need} more {noun}"));
                         }
+                        // Conditions are quoted only when short enough to read in a hint.
                         let conds: Vec<String> = preds
                             .iter()
-                            .map(|(_, _, p)| format!("`{}`", self.src(p)))
+                            .map(|(_, _, p)| {
+                                self.src(p).split_whitespace().collect::<Vec<_>>().join(" ")
+                            })
                             .collect();
+                        if conds.iter().any(|c| c.len() > 60) {
+                            return Some(format!(
+                                "needs {need} more {noun} that qualif{}",
+                                if need == 1 { "ies" } else { "y" }
+                            ));
+                        }
+                        let conds: Vec<String> =
+                            conds.into_iter().map(|c| format!("`{c}`")).collect();
                         let mut text =
                             format!("needs {need} more {noun} with {}", conds.join(" and "));
                         if let Some(closest) = self.closest(base, &preds) {
@@ -1405,6 +1427,9 @@ impl<'a> Evaluator<'a> {
             return None;
         }
         let parts: Vec<&'a Expr> = preds.iter().flat_map(|(_, _, p)| conjuncts(p)).collect();
+        if parts.iter().any(|p| p.span.len() > 60) {
+            return None;
+        }
         let xs = self.eval(base).ok()?;
         let saved = std::mem::take(&mut self.env);
         let mut scored: Vec<(usize, String)> = Vec::new();

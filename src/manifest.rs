@@ -129,20 +129,29 @@ pub fn split_stream<'t>(text: &'t str) -> Vec<&'t str> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     if text.trim_start().starts_with(['{', '[']) {
         let mut docs = Vec::new();
-        let mut it = serde_json::Deserializer::from_str(text).into_iter::<de::IgnoredAny>();
-        loop {
-            let start = it.byte_offset();
-            match it.next() {
-                Some(Ok(_)) => docs.push(text[start..it.byte_offset()].trim()),
-                // Not JSON after all (or broken): the rest is one document, and loading it
-                // reports the problem with its position.
-                Some(Err(_)) => {
-                    docs.push(text[start..].trim());
-                    break;
+        let mut base = 0;
+        'stream: while base < text.len() {
+            let mut it =
+                serde_json::Deserializer::from_str(&text[base..]).into_iter::<de::IgnoredAny>();
+            loop {
+                let start = base + it.byte_offset();
+                match it.next() {
+                    Some(Ok(_)) => docs.push(text[start..base + it.byte_offset()].trim()),
+                    // A broken document ends at the next line that starts a new one: it is
+                    // reported (loading it gives the position) and the stream goes on.
+                    Some(Err(_)) => {
+                        let next = text[start + 1..]
+                            .find("\n{")
+                            .map_or(text.len(), |i| start + 1 + i + 1);
+                        docs.push(text[start..next].trim());
+                        base = next;
+                        continue 'stream;
+                    }
+                    None => break 'stream,
                 }
-                None => break,
             }
         }
+        docs.retain(|d| !d.is_empty());
         return docs;
     }
     let mut docs = Vec::new();
@@ -346,6 +355,9 @@ impl<'de> Visitor<'de> for RawVisitor {
 pub struct RawNode {
     pub kind: RawKind,
     pub span: Span,
+    /// For a number or a boolean: the text as written (`NO`, `1.10`, `0x1F`), for messages and
+    /// for values a schema reads as text (an enum value `off`).
+    pub source: Option<Box<str>>,
 }
 
 #[derive(Clone, Debug)]
@@ -391,7 +403,11 @@ impl RawNode {
                             entries.remove(i);
                         }
                         (None, RawKind::Null) => {}
-                        (Some(i), _) => entries[i].2.merge(v),
+                        (Some(i), _) => {
+                            // The patch wrote this key: point at it there.
+                            entries[i].1 = *ks;
+                            entries[i].2.merge(v);
+                        }
                         (None, _) => entries.push((k.clone(), *ks, v.clone())),
                     }
                 }
@@ -445,15 +461,21 @@ impl RawNode {
                     .collect(),
             ),
         };
-        RawNode { kind, span }
+        let source = matches!(kind, RawKind::Bool(_) | RawKind::Int(_) | RawKind::Float(_))
+            .then(|| text.get(span.range()).unwrap_or("").trim().into());
+        RawNode { kind, span, source }
     }
 
     fn describe(&self) -> String {
         match &self.kind {
             RawKind::Null => "null".into(),
-            RawKind::Bool(b) => format!("`{b}`"),
-            RawKind::Int(i) => format!("the number {i}"),
-            RawKind::Float(f) => format!("the number {f}"),
+            RawKind::Bool(b) => match self.source.as_deref() {
+                Some(src) if src != b.to_string() => format!("`{src}`, which YAML reads as `{b}`"),
+                _ => format!("`{b}`"),
+            },
+            RawKind::Int(_) | RawKind::Float(_) => {
+                format!("the number {}", self.source.as_deref().unwrap_or("?"))
+            }
             RawKind::Str(s) => format!("the string \"{}\"", truncate(s, 40)),
             RawKind::Seq(_) => "a list".into(),
             RawKind::Map(_) => "a mapping".into(),
@@ -528,6 +550,12 @@ impl Validator<'_> {
             .with_label(raw.span, format!("expected {expected}"))
             .with_help_opt(help),
         );
+    }
+
+    /// Reports a value of the wrong kind; validation of it stops here.
+    fn refuse(&mut self, raw: &RawNode, path: &str, expected: &str, help: &str) -> Option<Node> {
+        self.mismatch(raw, path, expected, Some(help.to_string()));
+        None
     }
 
     fn node(&self, value: NodeValue, raw: &RawNode) -> Option<Node> {
@@ -607,12 +635,7 @@ impl Validator<'_> {
             }
             (Ty::Str, RawKind::Str(s)) => self.node(NodeValue::Str(s.as_str().into()), raw),
             (Ty::Str, RawKind::Int(_) | RawKind::Float(_) | RawKind::Bool(_)) => {
-                let text = match &raw.kind {
-                    RawKind::Int(i) => i.to_string(),
-                    RawKind::Float(f) => f.to_string(),
-                    RawKind::Bool(b) => b.to_string(),
-                    _ => String::new(),
-                };
+                let text = raw.source.as_deref().unwrap_or("");
                 self.mismatch(raw, path, "a string", Some(format!("quote it: \"{text}\"")));
                 None
             }
@@ -665,48 +688,25 @@ impl Validator<'_> {
                 );
                 None
             }
-            (Ty::Date, RawKind::Str(s)) => match s.trim().parse::<jiff::civil::Date>() {
-                Ok(d) => self.node(NodeValue::Date(d), raw),
-                Err(_) => {
-                    self.mismatch(
-                        raw,
-                        path,
-                        "a date",
-                        Some("write dates as 2026-12-24".into()),
-                    );
-                    None
-                }
+            (Ty::Date, _) => match raw
+                .as_str()
+                .and_then(|s| s.trim().parse::<jiff::civil::Date>().ok())
+            {
+                Some(d) => self.node(NodeValue::Date(d), raw),
+                None => self.refuse(raw, path, "a date", "write dates as 2026-12-24"),
             },
-            (Ty::Date, _) => {
-                self.mismatch(
-                    raw,
-                    path,
-                    "a date",
-                    Some("write dates as 2026-12-24".into()),
-                );
-                None
-            }
-            (Ty::Time, RawKind::Str(s)) => match s.trim().parse::<jiff::civil::Time>() {
-                Ok(t) => self.node(NodeValue::Time(t), raw),
-                Err(_) => {
-                    self.mismatch(
-                        raw,
-                        path,
-                        "a time of day",
-                        Some("write times of day as \"16:30\"".into()),
-                    );
-                    None
-                }
-            },
-            (Ty::Time, _) => {
-                self.mismatch(
+            (Ty::Time, _) => match raw
+                .as_str()
+                .and_then(|s| s.trim().parse::<jiff::civil::Time>().ok())
+            {
+                Some(t) => self.node(NodeValue::Time(t), raw),
+                None => self.refuse(
                     raw,
                     path,
                     "a time of day",
-                    Some("write times of day as \"16:30\"".into()),
-                );
-                None
-            }
+                    "write times of day as \"16:30\"",
+                ),
+            },
             (Ty::Local, _) => {
                 self.mismatch(
                     raw,
@@ -769,6 +769,17 @@ impl Validator<'_> {
                         None
                     }
                 }
+            }
+            // YAML reads `on`, `off`, `yes`, `no` as booleans: an enum takes the word as written.
+            (Ty::Enum(id), RawKind::Bool(_))
+                if raw
+                    .source
+                    .as_deref()
+                    .is_some_and(|s| self.schema.enumeration(*id).lookup(s).is_some()) =>
+            {
+                let e = self.schema.enumeration(*id);
+                let i = raw.source.as_deref().and_then(|s| e.lookup(s)).unwrap_or(0);
+                self.node(NodeValue::Enum(i as u32), raw)
             }
             (Ty::Enum(id), _) => {
                 let e = self.schema.enumeration(*id);

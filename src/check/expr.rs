@@ -9,6 +9,9 @@ use crate::diag::{Diagnostic, did_you_mean, suggest};
 use crate::source::Span;
 use crate::syntax::ast::{self, BinOp, ExprKind as A, Quant, UnOp};
 
+/// Calls of parameterised definitions checked in one policy set.
+const MAX_EXPANSIONS: usize = 20_000;
+
 pub(super) struct ExprChecker<'c, 'a> {
     cx: &'c mut Checker<'a>,
     scope: Vec<(Arc<str>, Ty)>,
@@ -1332,6 +1335,17 @@ impl<'c, 'a> ExprChecker<'c, 'a> {
                 .with_label(decl.name.span, "defined here")
                 .with_help(format!("write `{}({})`", name.node, names.join(", "))),
             );
+            return Self::bad(span);
+        }
+        self.cx.expansions += 1;
+        if self.cx.expansions > MAX_EXPANSIONS {
+            if self.cx.expansions == MAX_EXPANSIONS + 1 {
+                self.error(
+                    Diagnostic::error("charter::check::too_many_expansions", format!("definitions expand into more than {MAX_EXPANSIONS} calls"))
+                        .with_label(span, "the limit is reached at this call")
+                        .with_help("parameterised definitions that call others several times multiply; compute shared parts once with a plain `let`"),
+                );
+            }
             return Self::bad(span);
         }
         if self.cx.defs[id].expanding {

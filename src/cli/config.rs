@@ -65,7 +65,7 @@ pub fn load(path: &Path) -> Result<Config, String> {
         let msg = e.message();
         let at = e.span().map(|s| {
             let before = &text[..s.start.min(text.len())];
-            let line = before.lines().count().max(1);
+            let line = before.matches('\n').count() + 1;
             let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
             format!(":{line}:{col}")
         });

@@ -92,6 +92,15 @@ fn files(args: &Args) -> Result<Vec<PathBuf>, String> {
     for p in &args.paths {
         if p.is_dir() {
             out.extend(charter_files(p)?);
+        } else if p.exists()
+            && !p
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("charter"))
+        {
+            return Err(format!(
+                "`{}` is not a policy file\n  help: charter fmt formats .charter files (manifests are YAML or JSON)",
+                display(p)
+            ));
         } else if p.exists() {
             out.push(p.clone());
         } else {

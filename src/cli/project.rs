@@ -75,7 +75,10 @@ pub(crate) fn charter_files(dir: &Path) -> Result<Vec<PathBuf>, String> {
     let mut files = Vec::new();
     walk(
         dir,
-        &mut |p| p.extension().is_some_and(|e| e == "charter"),
+        &mut |p| {
+            p.extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("charter"))
+        },
         &mut files,
     );
     if files.is_empty() {

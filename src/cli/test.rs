@@ -28,7 +28,7 @@ pub struct Args {
     #[arg(long)]
     pub coverage: bool,
     /// With --coverage: fail (exit 1) when coverage is below this percentage.
-    #[arg(long, value_name = "PERCENT", requires = "coverage")]
+    #[arg(long, value_name = "PERCENT", requires = "coverage", value_parser = parse_percent)]
     pub min: Option<f64>,
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     pub color: Color,
@@ -42,6 +42,13 @@ pub enum TestFormat {
     Human,
     Json,
     Junit,
+}
+
+fn parse_percent(s: &str) -> Result<f64, String> {
+    match s.trim_end_matches('%').parse::<f64>() {
+        Ok(p) if (0.0..=100.0).contains(&p) => Ok(p),
+        _ => Err("a percentage from 0 to 100".into()),
+    }
 }
 
 /// One case ready to evaluate.
@@ -164,6 +171,15 @@ pub fn run(args: &Args) -> Exit {
         }
     }
 
+    if let Some(f) = &args.filter
+        && prepared.is_empty()
+        && broken.is_empty()
+    {
+        eprintln!(
+            "error: no test matches `{f}`\n  help: --filter keeps the tests whose `file::name` contains the text"
+        );
+        return Exit::BadInput;
+    }
     let decisions = evaluate_all(program, &sources, &prepared, args.coverage);
     let runs: Vec<CaseRun> = prepared
         .iter()

@@ -45,6 +45,8 @@ impl<'a> Value<'a> {
             (NodeValue::Str(s), _) => Value::Str(s.clone()),
             (NodeValue::Timestamp(t), _) => Value::Timestamp(*t),
             (NodeValue::Duration(d), _) => Value::Duration(*d),
+            (NodeValue::Date(d), _) => Value::Date(*d),
+            (NodeValue::Time(t), _) => Value::Time(*t),
             (NodeValue::Enum(i), Ty::Enum(id)) => Value::Enum(*id, *i),
             (NodeValue::Unlisted(s), Ty::Enum(id)) => Value::Unlisted(*id, s.clone()),
             (NodeValue::List(xs), Ty::List(elem)) => Value::Nodes(xs, elem),

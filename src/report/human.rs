@@ -75,11 +75,15 @@ pub fn render_manifest(run: &Run<'_>, m: &ManifestRun, style: Style) -> String {
             )
         }
         Some(d) => {
-            let failed: Vec<&str> = d
+            // Policies that could not be evaluated are named apart from those that failed.
+            let failed: Vec<String> = d
                 .results
                 .iter()
                 .filter(|r| is_failure(r))
-                .map(|r| program.policies[r.policy].name.as_str())
+                .map(|r| match r.outcome {
+                    Outcome::Error => format!("{} (error)", program.policies[r.policy].name),
+                    _ => program.policies[r.policy].name.clone(),
+                })
                 .collect();
             let (pass, skip) = (
                 count_outcomes(d, Outcome::Pass),

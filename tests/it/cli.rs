@@ -192,3 +192,11 @@ fn check_stdin_json_lines() {
     let (code, out, _) = charter_stdin(&root(), &["check", "-"], &stream);
     insta::assert_snapshot!(format!("exit: {code}\n{out}"));
 }
+
+/// A pipeline whose first step printed nothing must not pass as "nothing to check".
+#[test]
+fn empty_standard_input_is_an_error() {
+    let (code, out, _) = charter_stdin(&root(), &["check", "-"], "");
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("standard input held no manifest"), "{out}");
+}

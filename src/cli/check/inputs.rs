@@ -72,7 +72,7 @@ impl Inputs {
     /// Every input in report order; standard input is read as the iterator reaches it.
     pub fn into_iter(self) -> impl Iterator<Item = Input> + Send {
         let stdin = self.stdin.then(|| {
-            Stream::new(BufReader::with_capacity(256 * 1024, std::io::stdin()))
+            let mut docs = Stream::new(BufReader::with_capacity(256 * 1024, std::io::stdin()))
                 .enumerate()
                 .map(|(i, doc)| match doc {
                     Ok(text) => Input::Doc {
@@ -83,7 +83,27 @@ impl Inputs {
                         name: "<stdin>".into(),
                         message,
                     },
-                })
+                });
+            // A pipeline whose first step failed must not pass as "nothing to check".
+            let (mut seen, mut done) = (false, false);
+            std::iter::from_fn(move || {
+                if done {
+                    return None;
+                }
+                match docs.next() {
+                    Some(input) => {
+                        seen = true;
+                        Some(input)
+                    }
+                    None => {
+                        done = true;
+                        (!seen).then(|| Input::Problem {
+                            name: "<stdin>".into(),
+                            message: "standard input held no manifest (did the command producing the manifests fail? `-` expects JSON Lines or `---`-separated YAML)".into(),
+                        })
+                    }
+                }
+            })
         });
         self.files.into_iter().chain(stdin.into_iter().flatten())
     }
@@ -98,7 +118,8 @@ fn name_of(i: &Input) -> String {
 
 fn is_manifest(p: &Path) -> bool {
     p.extension()
-        .is_some_and(|e| e == "yaml" || e == "yml" || e == "json")
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| ["yaml", "yml", "json"].contains(&e.to_ascii_lowercase().as_str()))
 }
 
 /// Whether an argument is a glob pattern (`changes/**/*.yaml`) rather than a path; the shell
