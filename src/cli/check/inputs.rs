@@ -2,6 +2,7 @@
 //! expanded, and `-`, a stream of documents on standard input (after the files, in stream
 //! order). Files are read by the workers; only their paths are gathered up front.
 
+use std::borrow::Cow;
 use std::io::BufReader;
 use std::path::{Path, PathBuf};
 
@@ -57,16 +58,14 @@ impl Inputs {
             }
         }
         // Problems first, then files, then a stable sort: the order the report has always had.
-        let mut files: Vec<(String, Input)> = problems
+        // The names are compared without being built: a run over a million files holds the
+        // paths and nothing else.
+        let mut files: Vec<Input> = problems
             .into_iter()
-            .map(|p| (name_of(&p), p))
-            .chain(paths.into_iter().map(|p| (display(&p), Input::File(p))))
+            .chain(paths.into_iter().map(Input::File))
             .collect();
-        files.sort_by(|a, b| a.0.cmp(&b.0));
-        Inputs {
-            files: files.into_iter().map(|(_, i)| i).collect(),
-            stdin,
-        }
+        files.sort_by(|a, b| sort_name(a).cmp(&sort_name(b)));
+        Inputs { files, stdin }
     }
 
     /// Every input in report order; standard input is read as the iterator reaches it.
@@ -109,10 +108,14 @@ impl Inputs {
     }
 }
 
-fn name_of(i: &Input) -> String {
+/// The name an input is reported under ([`display`] of a path), borrowed where it can be.
+fn sort_name(i: &Input) -> Cow<'_, str> {
     match i {
-        Input::File(p) => display(p),
-        Input::Doc { name, .. } | Input::Problem { name, .. } => name.clone(),
+        Input::File(p) => match p.to_string_lossy() {
+            Cow::Borrowed(s) => Cow::Borrowed(s.strip_prefix("./").unwrap_or(s)),
+            Cow::Owned(_) => Cow::Owned(display(p)),
+        },
+        Input::Doc { name, .. } | Input::Problem { name, .. } => Cow::Borrowed(name),
     }
 }
 
