@@ -239,8 +239,12 @@ impl Progress {
     }
 
     fn inc(&mut self) {
+        // Off (CI, a pipe, `--quiet`): not even a clock read per manifest.
+        if !self.enabled {
+            return;
+        }
         self.bar.inc(1);
-        if self.enabled && !self.shown && self.start.elapsed() > Duration::from_secs(1) {
+        if !self.shown && self.start.elapsed() > Duration::from_secs(1) {
             self.bar.set_draw_target(ProgressDrawTarget::stderr());
             self.shown = true;
         }
