@@ -191,6 +191,8 @@ struct Evaluator<'a> {
     steps: u64,
     budget: u64,
     depth: usize,
+    /// Inside how many `has(...)` or left sides of `??` evaluation is (see [`Self::absent`]).
+    probing: u32,
     /// While explaining: a stack of the trace nodes being built.
     trace: Option<Vec<Vec<TraceNode>>>,
     /// Definitions already expanded in the trace (later uses show only their value).
@@ -284,6 +286,7 @@ impl<'a> Evaluator<'a> {
             steps: 0,
             budget: options.step_budget,
             depth: 0,
+            probing: 0,
             trace: None,
             expanded: vec![false; program.defs.len()],
             last_read: None,
@@ -635,23 +638,21 @@ impl<'a> Evaluator<'a> {
                     None => match &field.default {
                         Some(d) => self.eval(d)?,
                         None => {
-                            let path = path_text(e, self.program);
-                            let help = format!(
-                                "test that it is present first: `has({path}) and ...`, or give a default: `{path} ?? ...`"
-                            );
-                            // Name the element when the record is one bound by a quantifier.
-                            let whose = match &base.kind {
-                                ExprKind::Local(slot, var) => format!(
-                                    " for {var} = {}",
-                                    display(&self.env[*slot], self.schema)
-                                ),
-                                _ => String::new(),
-                            };
-                            let mut err = self.absent(
-                                e.span,
-                                format!("`{path}` is absent in this manifest{whose}"),
-                                help,
-                            );
+                            let mut err = self.absent(e.span, |ev| {
+                                let path = path_text(e, ev.program);
+                                let help = format!(
+                                    "test that it is present first: `has({path}) and ...`, or give a default: `{path} ?? ...`"
+                                );
+                                // Name the element when the record is one bound by a quantifier.
+                                let whose = match &base.kind {
+                                    ExprKind::Local(slot, var) => format!(
+                                        " for {var} = {}",
+                                        display(&ev.env[*slot], ev.schema)
+                                    ),
+                                    _ => String::new(),
+                                };
+                                (format!("`{path}` is absent in this manifest{whose}"), help)
+                            });
                             if !std::ptr::eq(node, self.root) {
                                 err.manifest_span = Some(node.key_span.unwrap_or(node.span));
                             }
@@ -673,7 +674,7 @@ impl<'a> Evaluator<'a> {
                 let k = self.eval(key)?;
                 self.index(b, k, e)?
             }
-            ExprKind::Default(a, b) => match self.eval(a) {
+            ExprKind::Default(a, b) => match self.probe(a) {
                 Ok(v) => v,
                 Err(err) if err.code == ABSENT => self.eval(b)?,
                 Err(err) => return Err(err),
@@ -745,11 +746,12 @@ impl<'a> Evaluator<'a> {
                     Some((_, x)) => x,
                     None => {
                         let which = if *max { "max_by" } else { "min_by" };
-                        return Err(self.absent(
-                            e.span,
-                            format!("`{which}` of an empty list has no element"),
-                            format!("give a default: `(... {which} ...) ?? ...`, or test `count(...) > 0` first"),
-                        ));
+                        return Err(self.absent(e.span, |_| {
+                            (
+                                format!("`{which}` of an empty list has no element"),
+                                format!("give a default: `(... {which} ...) ?? ...`, or test `count(...) > 0` first"),
+                            )
+                        }));
                     }
                 }
             }
@@ -898,7 +900,7 @@ impl<'a> Evaluator<'a> {
                 Value::List(Rc::new(out))
             }
             ExprKind::Call(f, args) => self.call(*f, args, e)?,
-            ExprKind::Has(path) => match self.eval(path) {
+            ExprKind::Has(path) => match self.probe(path) {
                 Ok(_) => Value::Bool(true),
                 Err(err) if err.code == ABSENT => Value::Bool(false),
                 Err(err) => return Err(err),
@@ -906,8 +908,22 @@ impl<'a> Evaluator<'a> {
         })
     }
 
-    fn absent(&self, span: Span, message: String, help: String) -> Box<EvalError> {
+    /// The error of a field, key or element that is not there. Under `has` or the left of
+    /// `??` it is caught at once, so its text is not written (unless a trace shows it).
+    fn absent(&self, span: Span, text: impl FnOnce(&Self) -> (String, String)) -> Box<EvalError> {
+        if self.probing > 0 && self.trace.is_none() {
+            return self.err(ABSENT, span, String::new(), None);
+        }
+        let (message, help) = text(self);
         self.err(ABSENT, span, message, Some(help))
+    }
+
+    /// Evaluates the operand of `has` or the left of `??`, which catch absent values.
+    fn probe(&mut self, e: &'a Expr) -> R<'a> {
+        self.probing += 1;
+        let r = self.eval(e);
+        self.probing -= 1;
+        r
     }
 
     /// The entries of a map, in manifest order.
@@ -967,26 +983,26 @@ impl<'a> Evaluator<'a> {
             let n = base.len();
             return match usize::try_from(i).ok().and_then(|i| base.elements().nth(i)) {
                 Some(v) => Ok(v),
-                None => Err(self.absent(
-                    e.span,
-                    format!("`{}` has no element {i} (it has {n})", self.src(e)),
-                    "positions start at 0; give a default with `?? ...`".into(),
-                )),
+                None => Err(self.absent(e.span, |ev| {
+                    (
+                        format!("`{}` has no element {i} (it has {n})", ev.src(e)),
+                        "positions start at 0; give a default with `?? ...`".into(),
+                    )
+                })),
             };
         }
         match self.lookup(&base, &key) {
             Some(v) => Ok(v),
-            None => {
-                let shown = display(&key, self.schema);
-                Err(self.absent(
-                    e.span,
+            None => Err(self.absent(e.span, |ev| {
+                let shown = display(&key, ev.schema);
+                (
                     format!(
                         "`{}` has no key \"{shown}\"",
-                        self.src(e).split('[').next().unwrap_or("the map")
+                        ev.src(e).split('[').next().unwrap_or("the map")
                     ),
                     "give a default for missing keys: `m[k] ?? value`".into(),
-                ))
-            }
+                )
+            })),
         }
     }
 
@@ -1148,11 +1164,12 @@ impl<'a> Evaluator<'a> {
                 match item {
                     Some(x) => x,
                     None => {
-                        return Err(self.absent(
-                            e.span,
-                            format!("`{}` of an empty list has no element", f.name()),
-                            format!("give a default: `{}(...) ?? ...`", f.name()),
-                        ));
+                        return Err(self.absent(e.span, |_| {
+                            (
+                                format!("`{}` of an empty list has no element", f.name()),
+                                format!("give a default: `{}(...) ?? ...`", f.name()),
+                            )
+                        }));
                     }
                 }
             }
