@@ -80,13 +80,13 @@ pub fn run(args: &Args) -> Exit {
     };
     let inputs = Inputs::gather(&args.manifests);
     // The worker threads start only for a run with more than a few manifests.
-    if (inputs.stdin || inputs.files.len() > crate::bulk::CHUNK)
+    if (inputs.stdin || inputs.len() > crate::bulk::CHUNK)
         && let Err(msg) = threads(args.jobs)
     {
         eprintln!("error: {msg}");
         return Exit::BadInput;
     }
-    let mut progress = Progress::new((!inputs.stdin).then_some(inputs.files.len()), args.quiet);
+    let mut progress = Progress::new((!inputs.stdin).then_some(inputs.len()), args.quiet);
     let program = set.program.as_ref();
     let head = Run {
         now: program.filter(|p| p.uses_now).map(|_| now),

@@ -79,7 +79,7 @@ pub fn run(args: &Args) -> Exit {
         }
         return Exit::BadInput;
     };
-    let mut files = Vec::new();
+    let mut files: Vec<PathBuf> = Vec::new();
     walk(
         &dir,
         &mut |p| {

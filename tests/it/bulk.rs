@@ -126,6 +126,45 @@ fn globs_select_manifests() {
     );
 }
 
+/// Problems found while gathering (an empty folder, a pattern matching nothing) are reported in
+/// name order among the files, whatever the order of the arguments.
+#[test]
+fn problems_sort_among_files_by_name() {
+    let dir = corpus(6);
+    std::fs::create_dir_all(dir.path().join("changes/team0b")).expect("a folder");
+    let (code, out, _) = check_in(
+        dir.path(),
+        &[
+            "--format",
+            "jsonl",
+            "changes/team1",
+            "changes/zz/*.yaml",
+            "changes/team0b",
+            "changes/team0",
+        ],
+    );
+    assert_eq!(code, 2);
+    let paths: Vec<String> = out
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).expect("a JSON line");
+            v["path"].as_str().unwrap_or("").to_string()
+        })
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            "changes/team0/chg-0000.yaml",
+            "changes/team0/chg-0003.yaml",
+            "changes/team0b",
+            "changes/team1/broken.yaml",
+            "changes/team1/chg-0001.yaml",
+            "changes/team1/chg-0004.yaml",
+            "changes/zz/*.yaml",
+        ]
+    );
+}
+
 #[test]
 fn summary_counts_outcomes_per_policy() {
     let dir = corpus(30);

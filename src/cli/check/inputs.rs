@@ -12,7 +12,7 @@ use crate::cli::project::{display, walk};
 /// One manifest to check.
 pub enum Input {
     /// A file, read by the worker that checks it.
-    File(PathBuf),
+    File(Box<Path>),
     /// A document of the standard input stream.
     Doc { name: String, text: String },
     /// Something named that cannot be checked: an empty folder, a glob matching nothing,
@@ -23,14 +23,17 @@ pub enum Input {
 /// The files to check, sorted by the name they are reported under, with the problems found
 /// while gathering them; then standard input, when `-` is among the arguments.
 pub struct Inputs {
-    pub files: Vec<Input>,
+    /// Sorted by name; a path each, nothing more (a million files are a million paths).
+    files: Vec<Box<Path>>,
+    /// Sorted by name; before a file of the same name.
+    problems: Vec<Input>,
     pub stdin: bool,
 }
 
 impl Inputs {
     pub fn gather(args: &[PathBuf]) -> Inputs {
         let mut problems = Vec::new();
-        let mut paths = Vec::new();
+        let mut paths: Vec<Box<Path>> = Vec::new();
         let mut stdin = false;
         for a in args {
             if a.as_os_str() == "-" {
@@ -54,18 +57,22 @@ impl Inputs {
                     });
                 }
             } else {
-                paths.push(a.clone());
+                paths.push(a.clone().into_boxed_path());
             }
         }
-        // Problems first, then files, then a stable sort: the order the report has always had.
-        // The names are compared without being built: a run over a million files holds the
-        // paths and nothing else.
-        let mut files: Vec<Input> = problems
-            .into_iter()
-            .chain(paths.into_iter().map(Input::File))
-            .collect();
-        files.sort_by(|a, b| sort_name(a).cmp(&sort_name(b)));
-        Inputs { files, stdin }
+        // The names are compared without being built.
+        paths.sort_unstable_by(|a, b| path_name(a).cmp(&path_name(b)));
+        problems.sort_by(|a, b| sort_name(a).cmp(&sort_name(b)));
+        Inputs {
+            files: paths,
+            problems,
+            stdin,
+        }
+    }
+
+    /// How many files and problems there are (standard input aside).
+    pub fn len(&self) -> usize {
+        self.files.len() + self.problems.len()
     }
 
     /// Every input in report order; standard input is read as the iterator reaches it.
@@ -104,18 +111,30 @@ impl Inputs {
                 }
             })
         });
-        self.files.into_iter().chain(stdin.into_iter().flatten())
+        let mut problems = self.problems.into_iter().peekable();
+        let mut files = self.files.into_iter().peekable();
+        let merged = std::iter::from_fn(move || match (problems.peek(), files.peek()) {
+            (Some(p), Some(f)) if sort_name(p) > path_name(f) => files.next().map(Input::File),
+            (Some(_), _) => problems.next(),
+            (None, _) => files.next().map(Input::File),
+        });
+        merged.chain(stdin.into_iter().flatten())
     }
 }
 
 /// The name an input is reported under ([`display`] of a path), borrowed where it can be.
 fn sort_name(i: &Input) -> Cow<'_, str> {
     match i {
-        Input::File(p) => match p.to_string_lossy() {
-            Cow::Borrowed(s) => Cow::Borrowed(s.strip_prefix("./").unwrap_or(s)),
-            Cow::Owned(_) => Cow::Owned(display(p)),
-        },
+        Input::File(p) => path_name(p),
         Input::Doc { name, .. } | Input::Problem { name, .. } => Cow::Borrowed(name),
+    }
+}
+
+/// [`display`] of a path, borrowed where it can be.
+fn path_name(p: &Path) -> Cow<'_, str> {
+    match p.to_string_lossy() {
+        Cow::Borrowed(s) => Cow::Borrowed(s.strip_prefix("./").unwrap_or(s)),
+        Cow::Owned(_) => Cow::Owned(display(p)),
     }
 }
 
@@ -133,7 +152,7 @@ fn is_glob(p: &Path) -> bool {
 
 /// The manifests under the pattern's fixed leading folders that the pattern matches (`*` stays
 /// within a folder, `**` crosses folders).
-fn expand_glob(pattern: &Path, out: &mut Vec<PathBuf>) {
+fn expand_glob(pattern: &Path, out: &mut Vec<Box<Path>>) {
     let text = pattern.to_string_lossy();
     let Ok(glob) = globset::GlobBuilder::new(&text)
         .literal_separator(true)
@@ -153,7 +172,7 @@ fn expand_glob(pattern: &Path, out: &mut Vec<PathBuf>) {
     if base.as_os_str().is_empty() {
         base.push(".");
     }
-    let mut found = Vec::new();
+    let mut found: Vec<Box<Path>> = Vec::new();
     walk(&base, &mut is_manifest, &mut found);
     let dot = Path::new(".");
     out.extend(found.into_iter().filter(|p| {
