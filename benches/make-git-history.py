@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Builds a large local git repository for measuring `charter manifest git --each`.
 
-    bench/make-git-history.py DIR [COMMITS]      # default 20000 commits
+    benches/make-git-history.py DIR [COMMITS]      # default 20000 commits
 
 The history is synthetic but shaped like a busy project: 1-6 files per commit in a tree that
 grows to about 20,000 files in nested folders, 1-120 changed lines per file, a rename in 2% of the
