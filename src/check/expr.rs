@@ -896,6 +896,20 @@ impl<'c, 'a> ExprChecker<'c, 'a> {
                     );
                     return Self::bad(span);
                 };
+                if let Some(rest) = pattern.strip_prefix('!') {
+                    // gitignore's negation; here it would silently be a literal `!`.
+                    self.error(
+                        Diagnostic::error(
+                            "charter::check::glob_negation",
+                            format!("`!` cannot negate a glob pattern: `{pattern}`"),
+                        )
+                        .with_label(r.span, "a leading `!` excludes paths in .gitignore, not here")
+                        .with_help(format!(
+                            "negate the test instead: `not (f matches \"{rest}\")`; a file whose name starts with `!` is written `\\!`"
+                        )),
+                    );
+                    return Self::bad(span);
+                }
                 match crate::glob::Glob::new(pattern) {
                     Ok(g) => Self::mk(ExprKind::Matches(boxed(a), Arc::new(g)), Ty::Bool, span),
                     Err(msg) => {
