@@ -78,6 +78,28 @@ fn project_file_names_the_policy_folder() {
     );
 }
 
+/// Every unknown key of charter.toml is reported at once, with its place and the likely key.
+#[test]
+fn config_reports_every_unknown_key() {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("config_unknown_keys");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    std::fs::write(
+        dir.join("charter.toml"),
+        "polices = \"policies\"\nformat = \"json\"\n\n[manifest]\nai_tool = [\"x\"]\npeople = \"people.yaml\"\ncolour = 1\n",
+    )
+    .expect("charter.toml");
+    let (code, out, err) = charter(&dir, &["check".into()]);
+    insta::assert_snapshot!(format!("exit: {code}\n{out}{err}"), @r#"
+    exit: 2
+    error: invalid `charter.toml`: 3 unknown keys
+      charter.toml:1:1: unknown key `polices`; did you mean `policies`?
+      charter.toml:5:1: unknown key `ai_tool`; did you mean `ai_tools`?
+      charter.toml:7:1: unknown key `colour`
+      help: charter.toml accepts `policies = "dir"`, `format = "human"` (or json, jsonl, sarif, junit, github) and a `[manifest]` table (`people`, `ai_tools`, `ai_emails`, `ai_logins`)
+    "#);
+}
+
 #[test]
 fn config_names_the_format() {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("config_format");
@@ -104,7 +126,10 @@ fn config_names_the_format() {
     config("xml");
     let (code, _, err) = charter(&dir, &["check".into()]);
     assert_eq!(code, 2);
-    assert!(err.contains("(or json, sarif, junit, github)"), "{err}");
+    assert!(
+        err.contains("(or json, jsonl, sarif, junit, github)"),
+        "{err}"
+    );
 }
 
 /// Runs `charter` in `dir` with `stdin` as standard input.
