@@ -326,11 +326,16 @@ pub fn result_diagnostic(program: &Program, r: &PolicyResult) -> Diagnostic {
         code: format!("{}[{}]", p.severity.as_str(), p.name).into(),
         message: r.message.clone().unwrap_or_default(),
         labels: result_labels(program, r),
-        help: match (&r.help, &r.remediation) {
-            (Some(h), Some(rem)) => Some(format!("{h}\nto pass: {rem}")),
-            (None, Some(rem)) => Some(format!("to pass: {rem}")),
-            (h, None) => h.clone(),
-        },
+        help: result_help(r),
+    }
+}
+
+/// A result's help: the policy's own text, then what would make the manifest pass.
+pub fn result_help(r: &PolicyResult) -> Option<String> {
+    match (&r.help, &r.remediation) {
+        (Some(h), Some(rem)) => Some(format!("{h}\nto pass: {rem}")),
+        (None, Some(rem)) => Some(format!("to pass: {rem}")),
+        (h, None) => h.clone(),
     }
 }
 

@@ -12,7 +12,7 @@
 //!              the doc comment, "fullDescription": the doc comment, "help",
 //!              "defaultConfiguration": { "level": deny error | warn warning | info note } }
 //! <result> = one per failed or errored policy and manifest, then one per diagnostic:
-//!            { "ruleId", "ruleIndex", "level", "message": { "text": message + help },
+//!            { "ruleId", "ruleIndex", "level", "message": { "text": message + help + "to pass" },
 //!              "locations": [ the manifest: first deciding value, else its first line;
 //!                             then the failed clause in the policy file ],
 //!              "relatedLocations": [ each failed clause in the policy file (or the policy's
@@ -327,7 +327,10 @@ fn policy_result<'a>(
         rule_index: r.policy,
         level: level(severity_level(p.severity)),
         message: Text {
-            text: with_help(r.message.as_deref().unwrap_or(&p.name), r.help.as_deref()),
+            text: with_help(
+                r.message.as_deref().unwrap_or(&p.name),
+                super::result_help(r).as_deref(),
+            ),
         },
         // The manifest first (GitHub shows the first location), then the clause in the policy
         // file: a refusal is fixed in one or the other.
