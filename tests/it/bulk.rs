@@ -75,6 +75,17 @@ fn corpus(n: usize) -> TempDir {
     dir
 }
 
+/// The `path` of each line of JSON Lines output.
+fn paths_of(jsonl: &str) -> Vec<String> {
+    jsonl
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).expect("a JSON line");
+            v["path"].as_str().unwrap_or("").to_string()
+        })
+        .collect()
+}
+
 fn check_in(dir: &Path, extra: &[&str]) -> (i32, String, String) {
     let mut a = args(&["check", "--policies"]);
     a.push(root().join("policies").display().to_string());
@@ -98,13 +109,7 @@ fn output_does_not_depend_on_the_number_of_threads() {
     }
     // Sorted by path, whatever the folder order.
     let (_, out, _) = check_in(dir.path(), &["--format", "jsonl", "changes"]);
-    let paths: Vec<String> = out
-        .lines()
-        .map(|l| {
-            let v: serde_json::Value = serde_json::from_str(l).expect("a JSON line");
-            v["path"].as_str().unwrap_or("").to_string()
-        })
-        .collect();
+    let paths = paths_of(&out);
     let mut sorted = paths.clone();
     sorted.sort();
     assert_eq!(paths, sorted);
@@ -144,13 +149,7 @@ fn problems_sort_among_files_by_name() {
         ],
     );
     assert_eq!(code, 2);
-    let paths: Vec<String> = out
-        .lines()
-        .map(|l| {
-            let v: serde_json::Value = serde_json::from_str(l).expect("a JSON line");
-            v["path"].as_str().unwrap_or("").to_string()
-        })
-        .collect();
+    let paths = paths_of(&out);
     assert_eq!(
         paths,
         [
@@ -203,13 +202,7 @@ fn standard_input_streams() {
         &stream,
     );
     assert_eq!(code, 0);
-    let names: Vec<String> = out
-        .lines()
-        .map(|l| {
-            let v: serde_json::Value = serde_json::from_str(l).expect("a JSON line");
-            v["path"].as_str().unwrap_or("").to_string()
-        })
-        .collect();
+    let names = paths_of(&out);
     assert_eq!(names.len(), 2001);
     assert_eq!(names[0], "<stdin>:1");
     assert_eq!(names[2000], "<stdin>:2001");
