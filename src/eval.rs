@@ -394,7 +394,15 @@ impl<'a> Evaluator<'a> {
     }
 
     fn template(&mut self, t: &'a Template) -> String {
-        let mut out = String::new();
+        let text_len: usize = t
+            .parts
+            .iter()
+            .map(|part| match part {
+                TemplatePart::Text(s) => s.len(),
+                TemplatePart::Expr(_) => 16,
+            })
+            .sum();
+        let mut out = String::with_capacity(text_len);
         for part in &t.parts {
             match part {
                 TemplatePart::Text(s) => out.push_str(s),
@@ -1601,8 +1609,7 @@ impl<'a> Evaluator<'a> {
                 _ => display(&Value::from_node(item, elem), self.schema),
             })
             .collect();
-        let mut text = format!("{n} {noun}: ");
-        text.push_str(&shown.join(", "));
+        let mut text = [&n.to_string(), " ", &noun, ": ", &shown.join(", ")].concat();
         if n > 10 {
             let _ = write!(text, " and {} more", n - 10);
         }
@@ -1722,25 +1729,26 @@ impl<'a> ManifestPaths<'a> {
 
     /// `change.reviewers[1].name`
     fn path(&self, i: usize) -> String {
-        let mut chain = Vec::new();
-        let mut at = Some(i);
-        while let Some(j) = at {
-            chain.push(j);
-            at = self.entries[j].parent;
+        let mut path = String::with_capacity(64);
+        self.push_path(i, &mut path);
+        path
+    }
+
+    fn push_path(&self, i: usize, path: &mut String) {
+        let entry = &self.entries[i];
+        match entry.parent {
+            Some(parent) => self.push_path(parent, path),
+            None => path.push_str(self.root_name),
         }
-        let mut path = self.root_name.to_string();
-        for &j in chain.iter().rev() {
-            match self.entries[j].segment {
-                Segment::Field(name) | Segment::Key(name) => {
-                    path.push('.');
-                    path.push_str(name);
-                }
-                Segment::Index(k) => {
-                    let _ = write!(path, "[{k}]");
-                }
+        match entry.segment {
+            Segment::Field(name) | Segment::Key(name) => {
+                path.push('.');
+                path.push_str(name);
+            }
+            Segment::Index(k) => {
+                let _ = write!(path, "[{k}]");
             }
         }
-        path
     }
 }
 

@@ -399,18 +399,11 @@ fn write_str(out: &mut String, s: &str) {
     }
 }
 
-fn write_usize(out: &mut String, mut n: usize) {
-    let mut digits = [0u8; 20];
-    let mut at = digits.len();
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
+fn write_usize(out: &mut String, n: usize) {
+    if n >= 10 {
+        write_usize(out, n / 10);
     }
-    out.extend(digits[at..].iter().map(|&d| char::from(d)));
+    out.push(char::from(b'0' + (n % 10) as u8));
 }
 
 #[cfg(test)]
