@@ -7,6 +7,7 @@
 
 pub mod value;
 
+use std::fmt::Write;
 use std::rc::Rc;
 use std::sync::Arc;
 
@@ -200,6 +201,8 @@ struct Evaluator<'a> {
     /// The manifest node the last field access read (for trace locations).
     last_read: Option<Span>,
     coverage: Option<Vec<Span>>,
+    /// The manifest's paths, built for the first failing policy and kept for the others.
+    paths: Option<ManifestPaths<'a>>,
 }
 
 /// One step of an explanation: an expression (or an element a quantifier bound) and its value.
@@ -291,6 +294,7 @@ impl<'a> Evaluator<'a> {
             expanded: vec![false; program.defs.len()],
             last_read: None,
             coverage: None,
+            paths: None,
         }
     }
 
@@ -390,7 +394,15 @@ impl<'a> Evaluator<'a> {
     }
 
     fn template(&mut self, t: &'a Template) -> String {
-        let mut out = String::new();
+        let text_len: usize = t
+            .parts
+            .iter()
+            .map(|part| match part {
+                TemplatePart::Text(s) => s.len(),
+                TemplatePart::Expr(_) => 16,
+            })
+            .sum();
+        let mut out = String::with_capacity(text_len);
         for part in &t.parts {
             match part {
                 TemplatePart::Text(s) => out.push_str(s),
@@ -1228,17 +1240,15 @@ impl<'a> Evaluator<'a> {
                 }
             }
             ExprKind::Or(..) => note(e.span, "false: none of the alternatives holds".into()),
-            ExprKind::Not(x) => note(e.span, format!("false: `{}` is true", self.src(x))),
+            ExprKind::Not(x) => note(e.span, ["false: `", self.src(x), "` is true"].concat()),
             ExprKind::Compare(_, a, b) => {
                 let (Ok(x), Ok(y)) = (self.eval(a), self.eval(b)) else {
                     return note(e.span, "false".into());
                 };
-                let left = format!("`{}` is {}", self.src(a), self.show(&x));
-                let text = if matches!(b.kind, ExprKind::Const(_)) || is_constant(b) {
-                    format!("false: {left}")
-                } else {
-                    format!("false: {left}, `{}` is {}", self.src(b), self.show(&y))
-                };
+                let mut text = ["false: `", self.src(a), "` is ", &self.show(&x)].concat();
+                if !matches!(b.kind, ExprKind::Const(_)) && !is_constant(b) {
+                    text.extend([", `", self.src(b), "` is ", &self.show(&y)]);
+                }
                 note(e.span, text)
             }
             ExprKind::Quant {
@@ -1304,9 +1314,9 @@ impl<'a> Evaluator<'a> {
                 ),
                 Err(_) => note(e.span, "false".into()),
             },
-            ExprKind::Has(p) => note(e.span, format!("false: `{}` is absent", self.src(p))),
+            ExprKind::Has(p) => note(e.span, ["false: `", self.src(p), "` is absent"].concat()),
             _ if is_constant(e) => note(e.span, "always false".into()),
-            _ => note(e.span, format!("false: `{}` is false", self.src(e))),
+            _ => note(e.span, ["false: `", self.src(e), "` is false"].concat()),
         }
     }
 
@@ -1339,20 +1349,20 @@ impl<'a> Evaluator<'a> {
                 let noun_of = |this: &Self, k: i64| {
                     let name = match &base.kind {
                         ExprKind::Field { .. } | ExprKind::Def(_) | ExprKind::Local(..) => {
-                            path_text(base, this.program)
-                                .rsplit('.')
-                                .next()
-                                .unwrap_or("element")
-                                .to_string()
+                            last_name(base, this.program).unwrap_or("element")
                         }
-                        _ => "element".to_string(),
+                        _ => "element",
                     };
                     let name = if name == "element" && k != 1 {
-                        "elements".to_string()
+                        "elements"
                     } else {
                         name
                     };
-                    if k == 1 { singular(&name) } else { name }
+                    if k == 1 {
+                        singular(name)
+                    } else {
+                        name.to_string()
+                    }
                 };
                 match op {
                     CmpOp::Ge | CmpOp::Gt => {
@@ -1377,12 +1387,12 @@ impl<'a> Evaluator<'a> {
                                 if need == 1 { "ies" } else { "y" }
                             ));
                         }
-                        let conds: Vec<String> =
-                            conds.into_iter().map(|c| format!("`{c}`")).collect();
-                        let mut text =
-                            format!("needs {need} more {noun} with {}", conds.join(" and "));
+                        let mut text = format!("needs {need} more {noun} with `");
+                        text.push_str(&conds.join("` and `"));
+                        text.push('`');
                         if let Some(closest) = self.closest(base, &preds) {
-                            text.push_str(&format!("; closest: {closest}"));
+                            text.push_str("; closest: ");
+                            text.push_str(&closest);
                         }
                         Some(text)
                     }
@@ -1456,18 +1466,14 @@ impl<'a> Evaluator<'a> {
             let mut missed: Vec<String> = Vec::new();
             for p in &parts {
                 if !self.bool(p).unwrap_or(false) {
-                    missed.push(format!("`{}`", self.src(p)));
+                    missed.push(["`", self.src(p), "`"].concat());
                 }
             }
             if !missed.is_empty() {
-                scored.push((
-                    missed.len(),
-                    format!(
-                        "{} misses {}",
-                        display(&x, self.schema),
-                        missed.join(" and ")
-                    ),
-                ));
+                let mut text = display(&x, self.schema);
+                text.push_str(" misses ");
+                text.push_str(&missed.join(" and "));
+                scored.push((missed.len(), text));
             }
         }
         self.env = saved;
@@ -1488,24 +1494,11 @@ impl<'a> Evaluator<'a> {
     /// are the failed requires'.
     fn evidence(&mut self, when_reads: usize) -> Vec<Evidence> {
         let reads = std::mem::take(&mut self.reads);
-        let mut index = Vec::new();
-        let root_ty = Ty::Record(self.schema.root);
-        collect_paths(
-            self.root,
-            &root_ty,
-            None,
-            Segment::Root(&self.schema.root_name),
-            None,
-            self.schema,
-            &mut index,
-        );
-        // The entries by node address, to find the entry of a node read.
-        let mut by_address: Vec<(usize, usize)> = index
-            .iter()
-            .enumerate()
-            .map(|(i, p)| (std::ptr::from_ref(p.node) as usize, i))
-            .collect();
-        by_address.sort_unstable();
+        let paths = self
+            .paths
+            .take()
+            .unwrap_or_else(|| ManifestPaths::new(self.root, self.schema));
+        let (index, by_address) = (&paths.entries, &paths.by_address);
         let find = |n: &Node| {
             let address = std::ptr::from_ref(n) as usize;
             by_address
@@ -1539,7 +1532,7 @@ impl<'a> Evaluator<'a> {
                 (NodeValue::List(items), Ty::List(elem)) => {
                     let text = self.list_summary(entry, items, elem, &is_read);
                     out.push(Evidence {
-                        path: path_of(&index, i),
+                        path: paths.path(i),
                         span: entry.node.key_span.unwrap_or(entry.node.span),
                         text,
                         in_require: required[i],
@@ -1548,8 +1541,8 @@ impl<'a> Evaluator<'a> {
                 (NodeValue::Record(_), _) | (NodeValue::Map(_), _) => {}
                 _ => {
                     let v = Value::from_node(entry.node, entry.ty);
-                    let path = path_of(&index, i);
-                    let text = format!("{path} = {}", self.show(&v));
+                    let path = paths.path(i);
+                    let text = [path.as_str(), " = ", &self.show(&v)].concat();
                     out.push(Evidence {
                         path,
                         span: entry.node.span,
@@ -1559,6 +1552,7 @@ impl<'a> Evaluator<'a> {
                 }
             }
         }
+        self.paths = Some(paths);
         out.sort_by_key(|e| e.span.start);
         out
     }
@@ -1571,7 +1565,7 @@ impl<'a> Evaluator<'a> {
         is_read: &dyn Fn(&Node) -> bool,
     ) -> String {
         let noun = match entry.segment {
-            Segment::Root(name) | Segment::Field(name) | Segment::Key(name) => name.to_string(),
+            Segment::Field(name) | Segment::Key(name) => name.to_string(),
             Segment::Index(_) => "items".to_string(),
         };
         let n = items.len();
@@ -1585,7 +1579,7 @@ impl<'a> Evaluator<'a> {
             .map(|item| match (elem, &item.value) {
                 (Ty::Record(id), NodeValue::Record(fields)) => {
                     let name = element_name(*id, item, self.schema).unwrap_or_else(|| "?".into());
-                    let suffix = format!(": {name}");
+                    let suffix = [": ", &name].concat();
                     let rec = self.schema.record(*id);
                     let facts: Vec<String> = fields
                         .iter()
@@ -1596,35 +1590,30 @@ impl<'a> Evaluator<'a> {
                             if !is_read(f) || matches!(f.value, NodeValue::Record(_)) {
                                 return None;
                             }
-                            let v = Value::from_node(f, ty);
-                            Some(match (&v, rec.fields[fi].name.as_str()) {
-                                (Value::Bool(true), field) => field.replace('_', " "),
-                                (Value::Bool(false), field) => {
-                                    format!("not {}", field.replace('_', " "))
-                                }
-                                (_, field) if display(&v, self.schema) == name => {
-                                    format!("{field}: {name}")
-                                }
-                                (v, field) => format!("{field}: {}", display(v, self.schema)),
-                            })
+                            let field = rec.fields[fi].name.as_str();
+                            let fact = match Value::from_node(f, ty) {
+                                Value::Bool(true) => field.replace('_', " "),
+                                Value::Bool(false) => ["not ", &field.replace('_', " ")].concat(),
+                                v => [field, ": ", &display(&v, self.schema)].concat(),
+                            };
+                            // The field that names the element says nothing more.
+                            (!fact.ends_with(&suffix)).then_some(fact)
                         })
-                        .filter(|f| !f.ends_with(&suffix))
                         .collect();
                     if facts.is_empty() {
                         name
                     } else {
-                        format!("{name} ({})", facts.join(", "))
+                        [&name, " (", &facts.join(", "), ")"].concat()
                     }
                 }
                 _ => display(&Value::from_node(item, elem), self.schema),
             })
             .collect();
-        let more = if n > 10 {
-            format!(" and {} more", n - 10)
-        } else {
-            String::new()
-        };
-        format!("{n} {noun}: {}{more}", shown.join(", "))
+        let mut text = [&n.to_string(), " ", &noun, ": ", &shown.join(", ")].concat();
+        if n > 10 {
+            let _ = write!(text, " and {} more", n - 10);
+        }
+        text
     }
 }
 
@@ -1678,22 +1667,88 @@ fn as_f64(v: &Value<'_>) -> f64 {
 
 /// `change.author.team`, as the policy names it.
 fn path_text(e: &Expr, program: &Program) -> String {
+    let mut out = String::new();
+    push_path_text(e, program, &mut out);
+    out
+}
+
+fn push_path_text(e: &Expr, program: &Program, out: &mut String) {
+    if let ExprKind::Field { base, .. } = &e.kind {
+        push_path_text(base, program, out);
+        out.push('.');
+    }
+    out.push_str(last_name(e, program).unwrap_or("(...)"));
+}
+
+/// The last name of a path: `team` in `change.author.team`.
+fn last_name<'p>(e: &'p Expr, program: &'p Program) -> Option<&'p str> {
     match &e.kind {
-        ExprKind::Root => program.schema.root_name.clone(),
-        ExprKind::Local(_, name) => name.to_string(),
-        ExprKind::Def(id) => program.defs[*id].name.clone(),
-        ExprKind::Field {
-            base,
-            record,
-            index,
-        } => {
-            format!(
-                "{}.{}",
-                path_text(base, program),
-                program.schema.record(*record).fields[*index].name
-            )
+        ExprKind::Root => Some(&program.schema.root_name),
+        ExprKind::Local(_, name) => Some(name),
+        ExprKind::Def(id) => Some(&program.defs[*id].name),
+        ExprKind::Field { record, index, .. } => {
+            Some(&program.schema.record(*record).fields[*index].name)
         }
-        _ => "(...)".into(),
+        _ => None,
+    }
+}
+
+/// The nodes under a manifest's root that evaluation can record as read, for naming the values
+/// a failing policy read.
+struct ManifestPaths<'a> {
+    root_name: &'a str,
+    entries: Vec<PathEntry<'a>>,
+    /// (node address, entry), sorted: to find the entry of a node read.
+    by_address: Vec<(usize, usize)>,
+}
+
+impl<'a> ManifestPaths<'a> {
+    fn new(root: &'a Node, schema: &'a Schema) -> Self {
+        let mut entries = Vec::new();
+        if let NodeValue::Record(fields) = &root.value {
+            let rec = schema.record(schema.root);
+            for (f, def) in fields.iter().zip(&rec.fields) {
+                if let Some(f) = f {
+                    let segment = Segment::Field(&def.name);
+                    collect_paths(f, &def.ty, None, segment, None, schema, &mut entries);
+                }
+            }
+        }
+        let mut by_address: Vec<(usize, usize)> = entries
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (std::ptr::from_ref(p.node) as usize, i))
+            .collect();
+        by_address.sort_unstable();
+        ManifestPaths {
+            root_name: &schema.root_name,
+            entries,
+            by_address,
+        }
+    }
+
+    /// `change.reviewers[1].name`
+    fn path(&self, i: usize) -> String {
+        let mut path = String::with_capacity(64);
+        self.push_path(i, &mut path);
+        path
+    }
+
+    fn push_path(&self, i: usize, path: &mut String) {
+        let entry = &self.entries[i];
+        match entry.parent {
+            Some(parent) => self.push_path(parent, path),
+            None => path.push_str(self.root_name),
+        }
+        match entry.segment {
+            Segment::Field(name) | Segment::Key(name) => {
+                path.push('.');
+                path.push_str(name);
+            }
+            Segment::Index(k) => {
+                let _ = write!(path, "[{k}]");
+            }
+        }
     }
 }
 
@@ -1702,7 +1757,7 @@ fn path_text(e: &Expr, program: &Program) -> String {
 struct PathEntry<'a> {
     node: &'a Node,
     ty: &'a Ty,
-    /// The entry this one is a field, element or entry of.
+    /// The entry this one is a field, element or entry of (none for a field of the root).
     parent: Option<usize>,
     segment: Segment<'a>,
     /// Set for nodes inside a list element: the list's entry.
@@ -1711,7 +1766,6 @@ struct PathEntry<'a> {
 
 #[derive(Clone, Copy)]
 enum Segment<'a> {
-    Root(&'a str),
     Field(&'a str),
     Index(usize),
     Key(&'a str),
@@ -1724,32 +1778,6 @@ fn has_fields(ty: &Ty) -> bool {
         Ty::List(elem) => has_fields(elem),
         _ => false,
     }
-}
-
-/// `change.reviewers[1].name`
-fn path_of(index: &[PathEntry<'_>], i: usize) -> String {
-    let mut chain = Vec::new();
-    let mut at = Some(i);
-    while let Some(j) = at {
-        chain.push(j);
-        at = index[j].parent;
-    }
-    let mut path = String::new();
-    for &j in chain.iter().rev() {
-        match index[j].segment {
-            Segment::Root(name) => path.push_str(name),
-            Segment::Field(name) | Segment::Key(name) => {
-                path.push('.');
-                path.push_str(name);
-            }
-            Segment::Index(k) => {
-                path.push('[');
-                path.push_str(&k.to_string());
-                path.push(']');
-            }
-        }
-    }
-    path
 }
 
 fn collect_paths<'a>(

@@ -75,22 +75,37 @@ pub struct SourceFile {
     pub name: String,
     pub text: Arc<str>,
     /// Where each line starts, worked out the first time a position is asked for.
-    lines: OnceLock<Vec<u32>>,
+    lines: OnceLock<LineIndex>,
+}
+
+#[derive(Clone, Debug)]
+struct LineIndex {
+    starts: Vec<u32>,
+    /// Then a column is a byte distance, with no characters to count (a manifest in a JSON
+    /// Lines stream is one long line).
+    ascii: bool,
 }
 
 impl SourceFile {
     /// 1-based line and column (in characters) of a byte offset.
     pub fn line_col(&self, offset: u32) -> (usize, usize) {
         let offset = floor_char_boundary(&self.text, (offset as usize).min(self.text.len()));
-        let lines = self.lines.get_or_init(|| {
-            std::iter::once(0)
+        let lines = self.lines.get_or_init(|| LineIndex {
+            starts: std::iter::once(0)
                 .chain(memchr::memchr_iter(b'\n', self.text.as_bytes()).map(|i| to_u32(i + 1)))
-                .collect()
+                .collect(),
+            ascii: self.text.is_ascii(),
         });
-        let line = lines.partition_point(|&start| start as usize <= offset);
-        let start = lines[line - 1] as usize;
-        let col = self.text[start..offset].chars().count() + 1;
-        (line, col)
+        let line = lines
+            .starts
+            .partition_point(|&start| start as usize <= offset);
+        let start = lines.starts[line - 1] as usize;
+        let col = if lines.ascii {
+            offset - start
+        } else {
+            self.text[start..offset].chars().count()
+        };
+        (line, col + 1)
     }
 }
 
@@ -160,23 +175,24 @@ mod tests {
 
     #[test]
     fn line_col_counts_lines_and_characters() {
-        let text = "ab\néé x\n\n  ü\nlast";
-        let mut sources = Sources::new();
-        let f = sources.add("t", text);
-        let file = sources.get(f);
-        for offset in 0..=text.len() + 2 {
-            // The plain definition: lines before, characters since the last newline.
-            let mut at = offset.min(text.len());
-            while !text.is_char_boundary(at) {
-                at -= 1;
+        for text in ["ab\néé x\n\n  ü\nlast", "ab\ncd x\n\n  u\nlast"] {
+            let mut sources = Sources::new();
+            let f = sources.add("t", text);
+            let file = sources.get(f);
+            for offset in 0..=text.len() + 2 {
+                // The plain definition: lines before, characters since the last newline.
+                let mut at = offset.min(text.len());
+                while !text.is_char_boundary(at) {
+                    at -= 1;
+                }
+                let before = &text[..at];
+                let line = before.matches('\n').count() + 1;
+                let col = before[before.rfind('\n').map_or(0, |i| i + 1)..]
+                    .chars()
+                    .count()
+                    + 1;
+                assert_eq!(file.line_col(offset as u32), (line, col), "offset {offset}");
             }
-            let before = &text[..at];
-            let line = before.matches('\n').count() + 1;
-            let col = before[before.rfind('\n').map_or(0, |i| i + 1)..]
-                .chars()
-                .count()
-                + 1;
-            assert_eq!(file.line_col(offset as u32), (line, col), "offset {offset}");
         }
     }
 }

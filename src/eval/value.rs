@@ -178,14 +178,13 @@ pub fn display(v: &Value<'_>, schema: &Schema) -> String {
         Value::Bool(b) => b.to_string(),
         Value::Int(i) => i.to_string(),
         Value::Float(f) => format_float(*f),
-        Value::Str(s) => s.to_string(),
+        Value::Str(s) | Value::Unlisted(_, s) => String::from(&**s),
         Value::Timestamp(t) => t.to_string(),
         Value::Duration(d) => format_duration(*d),
         Value::Date(d) => d.to_string(),
         Value::Time(t) => t.strftime("%H:%M").to_string(),
         Value::Local(t) => t.strftime("%A %Y-%m-%d %H:%M").to_string(),
         Value::Enum(id, i) => schema.enumeration(*id).variants[*i as usize].clone(),
-        Value::Unlisted(_, s) => s.to_string(),
         Value::MapLit(kvs) => {
             let items: Vec<String> = kvs
                 .iter()
@@ -258,7 +257,7 @@ pub fn element_name(id: TypeId, node: &Node, schema: &Schema) -> Option<String> 
         Some(Some(Node {
             value: NodeValue::Str(s),
             ..
-        })) => Some(s.to_string()),
+        })) => Some(String::from(&**s)),
         _ => None,
     };
     for preferred in ["name", "login", "id", "title", "email", "key"] {

@@ -256,23 +256,27 @@ impl Lines {
     /// One manifest's line (with its newline). `run` gives the sources that hold the manifest.
     pub fn render(&self, run: &Run<'_>, m: &ManifestRun) -> String {
         let sources = run.sources;
-        let mut out: Vec<u8> = Vec::with_capacity(256 + 320 * self.plain.len());
-        out.extend_from_slice(b"{\"path\":");
-        write_json(&mut out, &m.name);
-        out.extend_from_slice(b",\"decision\":\"");
-        out.extend_from_slice(manifest_decision(m).as_bytes());
-        out.extend_from_slice(b"\",\"diagnostics\":");
-        let diagnostics: Vec<JsonDiagnostic<'_>> = m
-            .diagnostics
-            .iter()
-            .map(|d| diagnostic(sources, d))
-            .collect();
-        write_json(&mut out, &diagnostics);
-        out.extend_from_slice(b",\"results\":[");
+        let mut out = String::with_capacity(256 + 320 * self.plain.len());
+        out.push_str("{\"path\":");
+        write_str(&mut out, &m.name);
+        out.push_str(",\"decision\":\"");
+        out.push_str(manifest_decision(m));
+        out.push_str("\",\"diagnostics\":");
+        if m.diagnostics.is_empty() {
+            out.push_str("[]");
+        } else {
+            let diagnostics: Vec<JsonDiagnostic<'_>> = m
+                .diagnostics
+                .iter()
+                .map(|d| diagnostic(sources, d))
+                .collect();
+            out.push_str(&serde_json::to_string(&diagnostics).unwrap_or_else(|_| "null".into()));
+        }
+        out.push_str(",\"results\":[");
         if let (Some(d), Some(program)) = (&m.decision, run.program) {
             for (k, r) in d.results.iter().enumerate() {
                 if k > 0 {
-                    out.push(b',');
+                    out.push(',');
                 }
                 let bare = r.message.is_none()
                     && r.help.is_none()
@@ -285,7 +289,7 @@ impl Lines {
                     _ => None,
                 };
                 match cached {
-                    Some(json) => out.extend_from_slice(json.as_bytes()),
+                    Some(json) => out.push_str(json),
                     None => {
                         let location = match self.policies.get(r.policy) {
                             Some((file, [line, column, end_line, end_column])) => JsonLocation {
@@ -297,18 +301,153 @@ impl Lines {
                             },
                             None => location(sources, program.policies[r.policy].name_span),
                         };
-                        write_json(&mut out, &result(sources, program, r, location));
+                        result(sources, program, r, location).write(&mut out);
                     }
                 }
             }
         }
-        out.extend_from_slice(b"]}\n");
-        String::from_utf8(out).unwrap_or_default()
+        out.push_str("]}\n");
+        out
     }
 }
 
-fn write_json(out: &mut Vec<u8>, value: &impl Serialize) {
-    if serde_json::to_writer(&mut *out, value).is_err() {
-        out.extend_from_slice(b"null");
+// Compact JSON written by hand, byte for byte what serde_json writes for the derived
+// `Serialize`: a failing result is most of a JSON Lines stream's output, and serde spends more
+// on its keys and escaping than on its values.
+
+impl JsonResult<'_> {
+    fn write(&self, out: &mut String) {
+        out.push_str("{\"policy\":");
+        write_str(out, self.policy);
+        out.push_str(",\"severity\":");
+        write_str(out, self.severity);
+        out.push_str(",\"outcome\":");
+        write_str(out, self.outcome);
+        out.push_str(",\"message\":");
+        write_opt_str(out, self.message);
+        out.push_str(",\"help\":");
+        write_opt_str(out, self.help);
+        out.push_str(",\"remediation\":");
+        write_opt_str(out, self.remediation);
+        out.push_str(",\"location\":");
+        self.location.write(out);
+        out.push_str(",\"clauses\":[");
+        for (i, c) in self.clauses.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push_str("{\"text\":");
+            write_str(out, c.text);
+            out.push_str(",\"location\":");
+            c.location.write(out);
+            out.push('}');
+        }
+        out.push_str("],\"evidence\":[");
+        for (i, e) in self.evidence.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push_str("{\"path\":");
+            write_str(out, e.path);
+            out.push_str(",\"text\":");
+            write_str(out, e.text);
+            out.push_str(",\"location\":");
+            e.location.write(out);
+            out.push('}');
+        }
+        out.push_str("]}");
+    }
+}
+
+impl JsonLocation<'_> {
+    fn write(&self, out: &mut String) {
+        out.push_str("{\"file\":");
+        write_str(out, self.file);
+        out.push_str(",\"line\":");
+        write_usize(out, self.line);
+        out.push_str(",\"column\":");
+        write_usize(out, self.column);
+        out.push_str(",\"end_line\":");
+        write_usize(out, self.end_line);
+        out.push_str(",\"end_column\":");
+        write_usize(out, self.end_column);
+        out.push('}');
+    }
+}
+
+fn write_opt_str(out: &mut String, s: Option<&str>) {
+    match s {
+        Some(s) => write_str(out, s),
+        None => out.push_str("null"),
+    }
+}
+
+/// Text that needs no escape is copied whole; the rest is left to serde_json.
+fn write_str(out: &mut String, s: &str) {
+    // Folded chunk by chunk, without an early exit, so that it compiles to vector code.
+    let plain = s.as_bytes().chunks(32).all(|chunk| {
+        chunk
+            .iter()
+            .fold(true, |ok, &b| ok & (b >= 0x20) & (b != b'"') & (b != b'\\'))
+    });
+    if plain {
+        out.push('"');
+        out.push_str(s);
+        out.push('"');
+    } else {
+        out.push_str(&serde_json::to_string(s).unwrap_or_else(|_| "null".into()));
+    }
+}
+
+fn write_usize(out: &mut String, n: usize) {
+    if n >= 10 {
+        write_usize(out, n / 10);
+    }
+    out.push(char::from(b'0' + (n % 10) as u8));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hand_written_json_is_serde_json() {
+        let texts = [
+            "",
+            "plain",
+            "quote \" and backslash \\",
+            "tab\tnewline\ncontrol\u{1}\u{1f} del\u{7f}",
+            "é ü \u{2028} 😀",
+            &"a long line without escapes, ".repeat(5),
+        ];
+        for (k, text) in texts.iter().enumerate() {
+            let location = JsonLocation {
+                file: text,
+                line: k,
+                column: 10_usize.pow(k as u32),
+                end_line: usize::MAX,
+                end_column: 1,
+            };
+            let r = JsonResult {
+                policy: text,
+                severity: "deny",
+                outcome: "fail",
+                message: Some(text),
+                help: (k % 2 == 0).then_some(*text),
+                remediation: None,
+                location,
+                clauses: (0..k % 3).map(|_| JsonLabel { text, location }).collect(),
+                evidence: (0..k % 3)
+                    .map(|_| JsonEvidence {
+                        path: text,
+                        text,
+                        location,
+                    })
+                    .collect(),
+            };
+            let mut out = String::new();
+            r.write(&mut out);
+            assert_eq!(out, serde_json::to_string(&r).unwrap_or_default());
+        }
     }
 }
