@@ -485,7 +485,7 @@ impl<'t> JsonEvents<'t> {
         JsonEvents {
             text,
             pos: 0,
-            stack: Vec::new(),
+            stack: Vec::with_capacity(MAX_DEPTH),
             state: State::Value,
         }
     }
@@ -633,23 +633,24 @@ impl<'t> JsonEvents<'t> {
         let b = self.bytes();
         self.pos += 1; // the opening quote
         let start = self.pos;
-        // The common case: no escapes, so the string borrows the text.
-        let end = start + memchr::memchr2(b'"', b'\\', &b[start..])?;
-        let run = &b[start..end];
-        if !run.iter().all(|&c| (0x20..0x7f).contains(&c)) {
-            // Controls, or characters beyond ASCII that YAML may read differently.
-            for (k, &c) in run.iter().enumerate() {
-                match c {
-                    0..=0x1f | 0x7f => return None,
-                    0x80.. if !printable_in_yaml(&run[k..]) => return None,
-                    _ => {}
-                }
+        // The common case, in one pass: no escapes, so the string borrows the text. Strings are
+        // short, so a table beats memchr's setup.
+        let mut i = start;
+        loop {
+            while PLAIN[usize::from(*b.get(i)?)] {
+                i += 1;
             }
-        }
-        let mut i = end;
-        if b[end] == b'"' {
-            self.pos = end + 1;
-            return Some(Cow::Borrowed(&self.text[start..end]));
+            match b[i] {
+                b'"' => {
+                    self.pos = i + 1;
+                    return Some(Cow::Borrowed(&self.text[start..i]));
+                }
+                b'\\' => break,
+                // Characters beyond ASCII that YAML may read differently.
+                0x80.. if printable_in_yaml(&b[i..]) => i += 1,
+                // Controls.
+                _ => return None,
+            }
         }
         let mut out = String::from(&self.text[start..i]);
         loop {
@@ -705,6 +706,18 @@ impl<'t> JsonEvents<'t> {
         }
     }
 }
+
+/// The bytes a string can hold as themselves, YAML and JSON alike: printable ASCII but the quote
+/// and the backslash.
+const PLAIN: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0x20;
+    while c < 0x7f {
+        t[c] = c != b'"' as usize && c != b'\\' as usize;
+        c += 1;
+    }
+    t
+};
 
 /// Whether the UTF-8 character at the start of `b` (not ASCII) is one YAML reads as itself:
 /// not a C1 control, not a line or paragraph separator, not a byte order mark or non-character.
