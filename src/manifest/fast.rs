@@ -40,7 +40,7 @@ pub fn load(file: FileId, text: &str, schema: &Schema) -> Option<Manifest> {
 pub fn load_json(file: FileId, text: &str, schema: &Schema) -> Option<Manifest> {
     let mut b = Builder::new(JsonEvents::new(text), file, text, schema);
     let first = b.events.next()?;
-    let root = b.value(first, &Ty::Record(schema.root), &[])?;
+    let root = b.value(first, &Ty::Record(schema.root), &[], None)?;
     b.events.finish()?;
     Some(Manifest { file, root })
 }
@@ -49,7 +49,7 @@ pub fn load_json(file: FileId, text: &str, schema: &Schema) -> Option<Manifest> 
 pub fn load_yaml(file: FileId, text: &str, schema: &Schema) -> Option<Manifest> {
     let mut b = Builder::new(YamlEvents::new(text)?, file, text, schema);
     let first = b.events.next()?;
-    let root = b.value(first, &Ty::Record(schema.root), &[])?;
+    let root = b.value(first, &Ty::Record(schema.root), &[], None)?;
     b.events.finish()?;
     Some(Manifest { file, root })
 }
@@ -109,7 +109,21 @@ impl<'t, 's, E: Events<'t>> Builder<'t, 's, E> {
 
     /// The span the full route gives a node (see `manifest::yspan`): an empty span at a block
     /// collection's first token covers that token.
+    #[inline]
     fn span(&self, start: u32, end: u32) -> Span {
+        if end > start {
+            Span {
+                file: self.file,
+                start,
+                end,
+            }
+        } else {
+            self.empty_span(start, end)
+        }
+    }
+
+    #[cold]
+    fn empty_span(&self, start: u32, end: u32) -> Span {
         let (start, mut end) = (start as usize, end as usize);
         if end == start {
             let text = self.text;
@@ -120,29 +134,37 @@ impl<'t, 's, E: Events<'t>> Builder<'t, 's, E> {
         Span::new(self.file, start, end)
     }
 
-    fn node(&self, value: NodeValue, start: u32, end: u32) -> Option<Node> {
+    /// A node; `key_span` is its key's span when it is the value of a field or map entry.
+    #[inline]
+    fn node(&self, value: NodeValue, start: u32, end: u32, key_span: Option<Span>) -> Option<Node> {
         Some(Node {
             value,
             span: self.span(start, end),
-            key_span: None,
+            key_span,
         })
     }
 
-    fn value(&mut self, ev: Ev<'t>, ty: &Ty, bounds: &[(CmpOp, f64)]) -> Option<Node> {
+    fn value(
+        &mut self,
+        ev: Ev<'t>,
+        ty: &Ty,
+        bounds: &[(CmpOp, f64)],
+        key_span: Option<Span>,
+    ) -> Option<Node> {
         match ev {
             Ev::Scalar(s, start, end) => {
                 let value = self.scalar(s, ty, bounds)?;
-                self.node(value, start, end)
+                self.node(value, start, end, key_span)
             }
             Ev::MapStart(start, end) => {
                 self.enter()?;
-                let node = match ty {
-                    Ty::Record(id) => self.record(*id, start, end),
-                    Ty::Map(elem, _) => self.map(elem, start, end),
-                    _ => None,
+                let value = match ty {
+                    Ty::Record(id) => self.record(*id)?,
+                    Ty::Map(elem, _) => self.map(elem)?,
+                    _ => return None,
                 };
                 self.depth -= 1;
-                node
+                self.node(value, start, end, key_span)
             }
             Ev::SeqStart(start, end) => {
                 let Ty::List(elem) = ty else { return None };
@@ -151,11 +173,11 @@ impl<'t, 's, E: Events<'t>> Builder<'t, 's, E> {
                 loop {
                     match self.events.next()? {
                         Ev::SeqEnd => break,
-                        ev => items.push(self.value(ev, elem, &[])?),
+                        ev => items.push(self.value(ev, elem, &[], None)?),
                     }
                 }
                 self.depth -= 1;
-                self.node(NodeValue::List(items), start, end)
+                self.node(NodeValue::List(items), start, end, key_span)
             }
             Ev::MapEnd | Ev::SeqEnd => None,
         }
@@ -167,6 +189,7 @@ impl<'t, 's, E: Events<'t>> Builder<'t, 's, E> {
     }
 
     /// A key: a string scalar (anything else takes the full route).
+    #[inline]
     fn key(&mut self) -> Option<Option<(Cow<'t, str>, Span)>> {
         match self.events.next()? {
             Ev::MapEnd => Some(None),
@@ -175,12 +198,14 @@ impl<'t, 's, E: Events<'t>> Builder<'t, 's, E> {
         }
     }
 
-    fn record(&mut self, id: usize, start: u32, end: u32) -> Option<Node> {
+    fn record(&mut self, id: usize) -> Option<NodeValue> {
         let schema = self.schema;
         let TypeDef::Record(rec) = &schema.types[id] else {
             return None;
         };
-        let mut fields: Vec<Option<Node>> = vec![None; rec.fields.len()];
+        let mut fields: Vec<Option<Node>> = std::iter::repeat_with(|| None)
+            .take(rec.fields.len())
+            .collect();
         // The optional fields given as null (absent), so that a repeated key is still one.
         let mut nulls: u64 = 0;
         // Keys usually come in schema order: try the field after the last one first.
@@ -204,9 +229,7 @@ impl<'t, 's, E: Events<'t>> Builder<'t, 's, E> {
                 nulls |= bit;
                 continue;
             }
-            let mut n = self.value(ev, &f.ty, &f.bounds)?;
-            n.key_span = Some(key_span);
-            fields[i] = Some(n);
+            fields[i] = Some(self.value(ev, &f.ty, &f.bounds, Some(key_span))?);
         }
         if rec
             .fields
@@ -216,21 +239,20 @@ impl<'t, 's, E: Events<'t>> Builder<'t, 's, E> {
         {
             return None; // a missing field is an error: full route
         }
-        self.node(NodeValue::Record(fields), start, end)
+        Some(NodeValue::Record(fields))
     }
 
-    fn map(&mut self, elem: &Ty, start: u32, end: u32) -> Option<Node> {
+    fn map(&mut self, elem: &Ty) -> Option<NodeValue> {
         let mut entries: Vec<(Arc<str>, Node)> = Vec::new();
         while let Some((k, key_span)) = self.key()? {
             if entries.iter().any(|(seen, _)| **seen == *k) {
                 return None;
             }
             let ev = self.events.next()?;
-            let mut n = self.value(ev, elem, &[])?;
-            n.key_span = Some(key_span);
+            let n = self.value(ev, elem, &[], Some(key_span))?;
             entries.push((Arc::from(&*k), n));
         }
-        self.node(NodeValue::Map(entries), start, end)
+        Some(NodeValue::Map(entries))
     }
 
     /// A scalar of type `ty`, exactly as the full route's validator converts it when it has no
