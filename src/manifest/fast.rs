@@ -169,15 +169,9 @@ impl<'t, 's, E: Events<'t>> Builder<'t, 's, E> {
             Ev::SeqStart(start, end) => {
                 let Ty::List(elem) = ty else { return None };
                 self.enter()?;
-                let mut items = Vec::new();
-                loop {
-                    match self.events.next()? {
-                        Ev::SeqEnd => break,
-                        ev => items.push(self.value(ev, elem, &[], None)?),
-                    }
-                }
+                let value = self.list(elem)?;
                 self.depth -= 1;
-                self.node(NodeValue::List(items), start, end, key_span)
+                self.node(value, start, end, key_span)
             }
             Ev::MapEnd | Ev::SeqEnd => None,
         }
@@ -198,6 +192,19 @@ impl<'t, 's, E: Events<'t>> Builder<'t, 's, E> {
         }
     }
 
+    // Collections are kept out of line: `value` is mostly called for scalars, and stays small.
+    #[inline(never)]
+    fn list(&mut self, elem: &Ty) -> Option<NodeValue> {
+        let mut items = Vec::new();
+        loop {
+            match self.events.next()? {
+                Ev::SeqEnd => return Some(NodeValue::List(items)),
+                ev => items.push(self.value(ev, elem, &[], None)?),
+            }
+        }
+    }
+
+    #[inline(never)]
     fn record(&mut self, id: usize) -> Option<NodeValue> {
         let schema = self.schema;
         let TypeDef::Record(rec) = &schema.types[id] else {
@@ -242,6 +249,7 @@ impl<'t, 's, E: Events<'t>> Builder<'t, 's, E> {
         Some(NodeValue::Record(fields))
     }
 
+    #[inline(never)]
     fn map(&mut self, elem: &Ty) -> Option<NodeValue> {
         let mut entries: Vec<(Arc<str>, Node)> = Vec::new();
         while let Some((k, key_span)) = self.key()? {
@@ -659,21 +667,25 @@ impl<'t> JsonEvents<'t> {
         // short, so a table beats memchr's setup.
         let mut i = start;
         loop {
-            while PLAIN[usize::from(*b.get(i)?)] {
-                i += 1;
-            }
+            i += b[i..].iter().position(|&c| !PLAIN[usize::from(c)])?;
             match b[i] {
                 b'"' => {
                     self.pos = i + 1;
                     return Some(Cow::Borrowed(&self.text[start..i]));
                 }
-                b'\\' => break,
+                b'\\' => return self.escaped(start, i),
                 // Characters beyond ASCII that YAML may read differently.
                 0x80.. if printable_in_yaml(&b[i..]) => i += 1,
                 // Controls.
                 _ => return None,
             }
         }
+    }
+
+    /// The rest of a string from its first escape at `i`, decoded.
+    #[cold]
+    fn escaped(&mut self, start: usize, mut i: usize) -> Option<Cow<'t, str>> {
+        let b = self.bytes();
         let mut out = String::from(&self.text[start..i]);
         loop {
             let c = *b.get(i)?;
