@@ -79,11 +79,31 @@ enum Ev<'t> {
     Scalar(Scalar<'t>, u32, u32),
 }
 
+/// The builder says what it expects next, so that a reader that can (JSON) needs no state of
+/// its own to know where it is.
 trait Events<'t> {
     /// The next event; `None` gives up.
     fn next(&mut self) -> Option<Ev<'t>>;
     /// After the root value: nothing but the end of the input may follow.
     fn finish(&mut self) -> Option<()>;
+
+    /// In a mapping: the next key (a string scalar: anything else takes the full route) with its
+    /// byte range, or `None` at the mapping's end.
+    fn key(&mut self) -> Option<Option<(Cow<'t, str>, u32, u32)>> {
+        match self.next()? {
+            Ev::MapEnd => Some(None),
+            Ev::Scalar(Scalar::Str(k), start, end) => Some(Some((k, start, end))),
+            _ => None,
+        }
+    }
+
+    /// In a sequence: the next item's first event, or `None` at the sequence's end.
+    fn item(&mut self) -> Option<Option<Ev<'t>>> {
+        match self.next()? {
+            Ev::SeqEnd => Some(None),
+            ev => Some(Some(ev)),
+        }
+    }
 }
 
 // ------------------------------------------------------------------ the builder
@@ -185,23 +205,20 @@ impl<'t, 's, E: Events<'t>> Builder<'t, 's, E> {
     /// A key: a string scalar (anything else takes the full route).
     #[inline]
     fn key(&mut self) -> Option<Option<(Cow<'t, str>, Span)>> {
-        match self.events.next()? {
-            Ev::MapEnd => Some(None),
-            Ev::Scalar(Scalar::Str(k), start, end) => Some(Some((k, self.span(start, end)))),
-            _ => None,
-        }
+        let Some((k, start, end)) = self.events.key()? else {
+            return Some(None);
+        };
+        Some(Some((k, self.span(start, end))))
     }
 
     // Collections are kept out of line: `value` is mostly called for scalars, and stays small.
     #[inline(never)]
     fn list(&mut self, elem: &Ty) -> Option<NodeValue> {
         let mut items = Vec::new();
-        loop {
-            match self.events.next()? {
-                Ev::SeqEnd => return Some(NodeValue::List(items)),
-                ev => items.push(self.value(ev, elem, &[], None)?),
-            }
+        while let Some(ev) = self.events.item()? {
+            items.push(self.value(ev, elem, &[], None)?);
         }
+        Some(NodeValue::List(items))
     }
 
     #[inline(never)]
@@ -488,26 +505,13 @@ fn is_duration_like(s: &str) -> bool {
 
 // ------------------------------------------------------------------ JSON
 
-/// A pull tokenizer for JSON text that YAML reads the same way.
+/// A pull tokenizer for JSON text that YAML reads the same way. The builder asks for a key, an
+/// item or a value, so all it keeps is whether the container just opened.
 struct JsonEvents<'t> {
     text: &'t str,
     pos: usize,
-    /// Open containers: `true` for an object.
-    stack: Vec<bool>,
-    state: State,
-}
-
-#[derive(Clone, Copy, PartialEq)]
-enum State {
-    /// A value is next (the root, after `:`, or after `,` in an array).
-    Value,
-    /// After `{`: a key or `}`.
-    FirstKey,
-    /// After `[`: a value or `]`.
-    FirstItem,
-    /// After a value inside a container: `,` or the closing bracket.
-    AfterValue,
-    Done,
+    /// Right after `{` or `[`: no comma before the first key or item.
+    first: bool,
 }
 
 impl<'t> JsonEvents<'t> {
@@ -515,8 +519,7 @@ impl<'t> JsonEvents<'t> {
         JsonEvents {
             text,
             pos: 0,
-            stack: Vec::with_capacity(MAX_DEPTH),
-            state: State::Value,
+            first: false,
         }
     }
 
@@ -536,43 +539,30 @@ impl<'t> JsonEvents<'t> {
         self.bytes().get(self.pos).copied()
     }
 
-    fn after_value(&mut self) {
-        self.state = if self.stack.is_empty() {
-            State::Done
-        } else {
-            State::AfterValue
-        };
-    }
-
-    fn close(&mut self, object: bool) -> Option<Ev<'t>> {
-        if self.stack.pop()? != object {
-            return None;
-        }
-        self.pos += 1;
-        self.after_value();
-        Some(if object { Ev::MapEnd } else { Ev::SeqEnd })
-    }
-
-    fn key(&mut self) -> Option<Ev<'t>> {
-        if self.peek()? != b'"' {
-            return None;
-        }
-        let start = self.pos;
-        let k = self.string()?;
-        let end = self.pos;
-        // YAML reads a key only on one line and up to 1024 characters.
-        if end - start > 1000 {
-            return None;
-        }
-        while self.peek()? == b' ' {
+    /// Before a key or an item: `false` at the container's closing bracket, else past the comma
+    /// that separates it from the one before.
+    fn more(&mut self, close: u8) -> Option<bool> {
+        self.ws();
+        let c = self.peek()?;
+        if c == close {
             self.pos += 1;
+            self.first = false;
+            return Some(false);
         }
-        if self.peek()? != b':' {
-            return None;
+        if self.first {
+            self.first = false;
+        } else {
+            if c != b',' {
+                return None;
+            }
+            self.pos += 1;
+            self.ws();
+            // `[1, ]` and `{"a": 1, }` are YAML but not JSON.
+            if self.peek()? == close {
+                return None;
+            }
         }
-        self.pos += 1;
-        self.state = State::Value;
-        Some(Ev::Scalar(Scalar::Str(k), to_u32(start)?, to_u32(end)?))
+        Some(true)
     }
 
     fn value(&mut self) -> Option<Ev<'t>> {
@@ -581,14 +571,12 @@ impl<'t> JsonEvents<'t> {
         let ev = match b {
             b'{' => {
                 self.pos += 1;
-                self.stack.push(true);
-                self.state = State::FirstKey;
+                self.first = true;
                 return Some(Ev::MapStart(to_u32(start)?, to_u32(start + 1)?));
             }
             b'[' => {
                 self.pos += 1;
-                self.stack.push(false);
-                self.state = State::FirstItem;
+                self.first = true;
                 return Some(Ev::SeqStart(to_u32(start)?, to_u32(start + 1)?));
             }
             b'"' => Scalar::Str(self.string()?),
@@ -598,7 +586,6 @@ impl<'t> JsonEvents<'t> {
             b'-' | b'0'..=b'9' => self.number()?,
             _ => return None,
         };
-        self.after_value();
         Some(Ev::Scalar(ev, to_u32(start)?, to_u32(self.pos)?))
     }
 
@@ -772,44 +759,42 @@ fn to_u32(n: usize) -> Option<u32> {
 impl<'t> Events<'t> for JsonEvents<'t> {
     fn next(&mut self) -> Option<Ev<'t>> {
         self.ws();
-        match self.state {
-            State::Value => self.value(),
-            State::FirstKey => match self.peek()? {
-                b'}' => self.close(true),
-                _ => self.key(),
-            },
-            State::FirstItem => match self.peek()? {
-                b']' => self.close(false),
-                _ => self.value(),
-            },
-            State::AfterValue => {
-                let object = *self.stack.last()?;
-                match (self.peek()?, object) {
-                    (b',', true) => {
-                        self.pos += 1;
-                        self.ws();
-                        self.key()
-                    }
-                    (b',', false) => {
-                        self.pos += 1;
-                        self.ws();
-                        // `[1, ]` is YAML but not JSON.
-                        if self.peek()? == b']' {
-                            return None;
-                        }
-                        self.value()
-                    }
-                    (b'}', true) => self.close(true),
-                    (b']', false) => self.close(false),
-                    _ => None,
-                }
-            }
-            State::Done => None,
-        }
+        self.value()
     }
 
     fn finish(&mut self) -> Option<()> {
         self.ws();
-        (self.state == State::Done && self.pos == self.text.len()).then_some(())
+        (self.pos == self.text.len()).then_some(())
+    }
+
+    fn key(&mut self) -> Option<Option<(Cow<'t, str>, u32, u32)>> {
+        if !self.more(b'}')? {
+            return Some(None);
+        }
+        if self.peek()? != b'"' {
+            return None;
+        }
+        let start = self.pos;
+        let k = self.string()?;
+        let end = self.pos;
+        // YAML reads a key only on one line and up to 1024 characters.
+        if end - start > 1000 {
+            return None;
+        }
+        while self.peek()? == b' ' {
+            self.pos += 1;
+        }
+        if self.peek()? != b':' {
+            return None;
+        }
+        self.pos += 1;
+        Some(Some((k, to_u32(start)?, to_u32(end)?)))
+    }
+
+    fn item(&mut self) -> Option<Option<Ev<'t>>> {
+        if !self.more(b']')? {
+            return Some(None);
+        }
+        self.value().map(Some)
     }
 }
