@@ -40,7 +40,7 @@ pub fn load(file: FileId, text: &str, schema: &Schema) -> Option<Manifest> {
 pub fn load_json(file: FileId, text: &str, schema: &Schema) -> Option<Manifest> {
     let mut b = Builder::new(JsonEvents::new(text), file, text, schema);
     let first = b.events.next()?;
-    let root = b.value(first, &Ty::Record(schema.root), &[])?;
+    let root = b.value(first, &Ty::Record(schema.root), &[], None)?;
     b.events.finish()?;
     Some(Manifest { file, root })
 }
@@ -49,7 +49,7 @@ pub fn load_json(file: FileId, text: &str, schema: &Schema) -> Option<Manifest> 
 pub fn load_yaml(file: FileId, text: &str, schema: &Schema) -> Option<Manifest> {
     let mut b = Builder::new(YamlEvents::new(text)?, file, text, schema);
     let first = b.events.next()?;
-    let root = b.value(first, &Ty::Record(schema.root), &[])?;
+    let root = b.value(first, &Ty::Record(schema.root), &[], None)?;
     b.events.finish()?;
     Some(Manifest { file, root })
 }
@@ -79,11 +79,31 @@ enum Ev<'t> {
     Scalar(Scalar<'t>, u32, u32),
 }
 
+/// The builder says what it expects next, so that a reader that can (JSON) needs no state of
+/// its own to know where it is.
 trait Events<'t> {
     /// The next event; `None` gives up.
     fn next(&mut self) -> Option<Ev<'t>>;
     /// After the root value: nothing but the end of the input may follow.
     fn finish(&mut self) -> Option<()>;
+
+    /// In a mapping: the next key (a string scalar: anything else takes the full route) with its
+    /// byte range, or `None` at the mapping's end.
+    fn key(&mut self) -> Option<Option<(Cow<'t, str>, u32, u32)>> {
+        match self.next()? {
+            Ev::MapEnd => Some(None),
+            Ev::Scalar(Scalar::Str(k), start, end) => Some(Some((k, start, end))),
+            _ => None,
+        }
+    }
+
+    /// In a sequence: the next item's first event, or `None` at the sequence's end.
+    fn item(&mut self) -> Option<Option<Ev<'t>>> {
+        match self.next()? {
+            Ev::SeqEnd => Some(None),
+            ev => Some(Some(ev)),
+        }
+    }
 }
 
 // ------------------------------------------------------------------ the builder
@@ -109,7 +129,21 @@ impl<'t, 's, E: Events<'t>> Builder<'t, 's, E> {
 
     /// The span the full route gives a node (see `manifest::yspan`): an empty span at a block
     /// collection's first token covers that token.
+    #[inline]
     fn span(&self, start: u32, end: u32) -> Span {
+        if end > start {
+            Span {
+                file: self.file,
+                start,
+                end,
+            }
+        } else {
+            self.empty_span(start, end)
+        }
+    }
+
+    #[cold]
+    fn empty_span(&self, start: u32, end: u32) -> Span {
         let (start, mut end) = (start as usize, end as usize);
         if end == start {
             let text = self.text;
@@ -120,42 +154,44 @@ impl<'t, 's, E: Events<'t>> Builder<'t, 's, E> {
         Span::new(self.file, start, end)
     }
 
-    fn node(&self, value: NodeValue, start: u32, end: u32) -> Option<Node> {
+    /// A node; `key_span` is its key's span when it is the value of a field or map entry.
+    #[inline]
+    fn node(&self, value: NodeValue, start: u32, end: u32, key_span: Option<Span>) -> Option<Node> {
         Some(Node {
             value,
             span: self.span(start, end),
-            key_span: None,
+            key_span,
         })
     }
 
-    fn value(&mut self, ev: Ev<'t>, ty: &Ty, bounds: &[(CmpOp, f64)]) -> Option<Node> {
+    fn value(
+        &mut self,
+        ev: Ev<'t>,
+        ty: &Ty,
+        bounds: &[(CmpOp, f64)],
+        key_span: Option<Span>,
+    ) -> Option<Node> {
         match ev {
             Ev::Scalar(s, start, end) => {
                 let value = self.scalar(s, ty, bounds)?;
-                self.node(value, start, end)
+                self.node(value, start, end, key_span)
             }
             Ev::MapStart(start, end) => {
                 self.enter()?;
-                let node = match ty {
-                    Ty::Record(id) => self.record(*id, start, end),
-                    Ty::Map(elem, _) => self.map(elem, start, end),
-                    _ => None,
+                let value = match ty {
+                    Ty::Record(id) => self.record(*id)?,
+                    Ty::Map(elem, _) => self.map(elem)?,
+                    _ => return None,
                 };
                 self.depth -= 1;
-                node
+                self.node(value, start, end, key_span)
             }
             Ev::SeqStart(start, end) => {
                 let Ty::List(elem) = ty else { return None };
                 self.enter()?;
-                let mut items = Vec::new();
-                loop {
-                    match self.events.next()? {
-                        Ev::SeqEnd => break,
-                        ev => items.push(self.value(ev, elem, &[])?),
-                    }
-                }
+                let value = self.list(elem)?;
                 self.depth -= 1;
-                self.node(NodeValue::List(items), start, end)
+                self.node(value, start, end, key_span)
             }
             Ev::MapEnd | Ev::SeqEnd => None,
         }
@@ -167,20 +203,33 @@ impl<'t, 's, E: Events<'t>> Builder<'t, 's, E> {
     }
 
     /// A key: a string scalar (anything else takes the full route).
+    #[inline]
     fn key(&mut self) -> Option<Option<(Cow<'t, str>, Span)>> {
-        match self.events.next()? {
-            Ev::MapEnd => Some(None),
-            Ev::Scalar(Scalar::Str(k), start, end) => Some(Some((k, self.span(start, end)))),
-            _ => None,
-        }
+        let Some((k, start, end)) = self.events.key()? else {
+            return Some(None);
+        };
+        Some(Some((k, self.span(start, end))))
     }
 
-    fn record(&mut self, id: usize, start: u32, end: u32) -> Option<Node> {
+    // Collections are kept out of line: `value` is mostly called for scalars, and stays small.
+    #[inline(never)]
+    fn list(&mut self, elem: &Ty) -> Option<NodeValue> {
+        let mut items = Vec::new();
+        while let Some(ev) = self.events.item()? {
+            items.push(self.value(ev, elem, &[], None)?);
+        }
+        Some(NodeValue::List(items))
+    }
+
+    #[inline(never)]
+    fn record(&mut self, id: usize) -> Option<NodeValue> {
         let schema = self.schema;
         let TypeDef::Record(rec) = &schema.types[id] else {
             return None;
         };
-        let mut fields: Vec<Option<Node>> = vec![None; rec.fields.len()];
+        let mut fields: Vec<Option<Node>> = std::iter::repeat_with(|| None)
+            .take(rec.fields.len())
+            .collect();
         // The optional fields given as null (absent), so that a repeated key is still one.
         let mut nulls: u64 = 0;
         // Keys usually come in schema order: try the field after the last one first.
@@ -204,9 +253,7 @@ impl<'t, 's, E: Events<'t>> Builder<'t, 's, E> {
                 nulls |= bit;
                 continue;
             }
-            let mut n = self.value(ev, &f.ty, &f.bounds)?;
-            n.key_span = Some(key_span);
-            fields[i] = Some(n);
+            fields[i] = Some(self.value(ev, &f.ty, &f.bounds, Some(key_span))?);
         }
         if rec
             .fields
@@ -216,21 +263,21 @@ impl<'t, 's, E: Events<'t>> Builder<'t, 's, E> {
         {
             return None; // a missing field is an error: full route
         }
-        self.node(NodeValue::Record(fields), start, end)
+        Some(NodeValue::Record(fields))
     }
 
-    fn map(&mut self, elem: &Ty, start: u32, end: u32) -> Option<Node> {
+    #[inline(never)]
+    fn map(&mut self, elem: &Ty) -> Option<NodeValue> {
         let mut entries: Vec<(Arc<str>, Node)> = Vec::new();
         while let Some((k, key_span)) = self.key()? {
             if entries.iter().any(|(seen, _)| **seen == *k) {
                 return None;
             }
             let ev = self.events.next()?;
-            let mut n = self.value(ev, elem, &[])?;
-            n.key_span = Some(key_span);
+            let n = self.value(ev, elem, &[], Some(key_span))?;
             entries.push((Arc::from(&*k), n));
         }
-        self.node(NodeValue::Map(entries), start, end)
+        Some(NodeValue::Map(entries))
     }
 
     /// A scalar of type `ty`, exactly as the full route's validator converts it when it has no
@@ -458,26 +505,13 @@ fn is_duration_like(s: &str) -> bool {
 
 // ------------------------------------------------------------------ JSON
 
-/// A pull tokenizer for JSON text that YAML reads the same way.
+/// A pull tokenizer for JSON text that YAML reads the same way. The builder asks for a key, an
+/// item or a value, so all it keeps is whether the container just opened.
 struct JsonEvents<'t> {
     text: &'t str,
     pos: usize,
-    /// Open containers: `true` for an object.
-    stack: Vec<bool>,
-    state: State,
-}
-
-#[derive(Clone, Copy, PartialEq)]
-enum State {
-    /// A value is next (the root, after `:`, or after `,` in an array).
-    Value,
-    /// After `{`: a key or `}`.
-    FirstKey,
-    /// After `[`: a value or `]`.
-    FirstItem,
-    /// After a value inside a container: `,` or the closing bracket.
-    AfterValue,
-    Done,
+    /// Right after `{` or `[`: no comma before the first key or item.
+    first: bool,
 }
 
 impl<'t> JsonEvents<'t> {
@@ -485,8 +519,7 @@ impl<'t> JsonEvents<'t> {
         JsonEvents {
             text,
             pos: 0,
-            stack: Vec::new(),
-            state: State::Value,
+            first: false,
         }
     }
 
@@ -506,43 +539,30 @@ impl<'t> JsonEvents<'t> {
         self.bytes().get(self.pos).copied()
     }
 
-    fn after_value(&mut self) {
-        self.state = if self.stack.is_empty() {
-            State::Done
-        } else {
-            State::AfterValue
-        };
-    }
-
-    fn close(&mut self, object: bool) -> Option<Ev<'t>> {
-        if self.stack.pop()? != object {
-            return None;
-        }
-        self.pos += 1;
-        self.after_value();
-        Some(if object { Ev::MapEnd } else { Ev::SeqEnd })
-    }
-
-    fn key(&mut self) -> Option<Ev<'t>> {
-        if self.peek()? != b'"' {
-            return None;
-        }
-        let start = self.pos;
-        let k = self.string()?;
-        let end = self.pos;
-        // YAML reads a key only on one line and up to 1024 characters.
-        if end - start > 1000 {
-            return None;
-        }
-        while self.peek()? == b' ' {
+    /// Before a key or an item: `false` at the container's closing bracket, else past the comma
+    /// that separates it from the one before.
+    fn more(&mut self, close: u8) -> Option<bool> {
+        self.ws();
+        let c = self.peek()?;
+        if c == close {
             self.pos += 1;
+            self.first = false;
+            return Some(false);
         }
-        if self.peek()? != b':' {
-            return None;
+        if self.first {
+            self.first = false;
+        } else {
+            if c != b',' {
+                return None;
+            }
+            self.pos += 1;
+            self.ws();
+            // `[1, ]` and `{"a": 1, }` are YAML but not JSON.
+            if self.peek()? == close {
+                return None;
+            }
         }
-        self.pos += 1;
-        self.state = State::Value;
-        Some(Ev::Scalar(Scalar::Str(k), to_u32(start)?, to_u32(end)?))
+        Some(true)
     }
 
     fn value(&mut self) -> Option<Ev<'t>> {
@@ -551,14 +571,12 @@ impl<'t> JsonEvents<'t> {
         let ev = match b {
             b'{' => {
                 self.pos += 1;
-                self.stack.push(true);
-                self.state = State::FirstKey;
+                self.first = true;
                 return Some(Ev::MapStart(to_u32(start)?, to_u32(start + 1)?));
             }
             b'[' => {
                 self.pos += 1;
-                self.stack.push(false);
-                self.state = State::FirstItem;
+                self.first = true;
                 return Some(Ev::SeqStart(to_u32(start)?, to_u32(start + 1)?));
             }
             b'"' => Scalar::Str(self.string()?),
@@ -568,7 +586,6 @@ impl<'t> JsonEvents<'t> {
             b'-' | b'0'..=b'9' => self.number()?,
             _ => return None,
         };
-        self.after_value();
         Some(Ev::Scalar(ev, to_u32(start)?, to_u32(self.pos)?))
     }
 
@@ -633,24 +650,29 @@ impl<'t> JsonEvents<'t> {
         let b = self.bytes();
         self.pos += 1; // the opening quote
         let start = self.pos;
-        // The common case: no escapes, so the string borrows the text.
-        let end = start + memchr::memchr2(b'"', b'\\', &b[start..])?;
-        let run = &b[start..end];
-        if !run.iter().all(|&c| (0x20..0x7f).contains(&c)) {
-            // Controls, or characters beyond ASCII that YAML may read differently.
-            for (k, &c) in run.iter().enumerate() {
-                match c {
-                    0..=0x1f | 0x7f => return None,
-                    0x80.. if !printable_in_yaml(&run[k..]) => return None,
-                    _ => {}
+        // The common case, in one pass: no escapes, so the string borrows the text. Strings are
+        // short, so a table beats memchr's setup.
+        let mut i = start;
+        loop {
+            i += b[i..].iter().position(|&c| !PLAIN[usize::from(c)])?;
+            match b[i] {
+                b'"' => {
+                    self.pos = i + 1;
+                    return Some(Cow::Borrowed(&self.text[start..i]));
                 }
+                b'\\' => return self.escaped(start, i),
+                // Characters beyond ASCII that YAML may read differently.
+                0x80.. if printable_in_yaml(&b[i..]) => i += 1,
+                // Controls.
+                _ => return None,
             }
         }
-        let mut i = end;
-        if b[end] == b'"' {
-            self.pos = end + 1;
-            return Some(Cow::Borrowed(&self.text[start..end]));
-        }
+    }
+
+    /// The rest of a string from its first escape at `i`, decoded.
+    #[cold]
+    fn escaped(&mut self, start: usize, mut i: usize) -> Option<Cow<'t, str>> {
+        let b = self.bytes();
         let mut out = String::from(&self.text[start..i]);
         loop {
             let c = *b.get(i)?;
@@ -706,6 +728,18 @@ impl<'t> JsonEvents<'t> {
     }
 }
 
+/// The bytes a string can hold as themselves, YAML and JSON alike: printable ASCII but the quote
+/// and the backslash.
+const PLAIN: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0x20;
+    while c < 0x7f {
+        t[c] = c != b'"' as usize && c != b'\\' as usize;
+        c += 1;
+    }
+    t
+};
+
 /// Whether the UTF-8 character at the start of `b` (not ASCII) is one YAML reads as itself:
 /// not a C1 control, not a line or paragraph separator, not a byte order mark or non-character.
 fn printable_in_yaml(b: &[u8]) -> bool {
@@ -725,44 +759,42 @@ fn to_u32(n: usize) -> Option<u32> {
 impl<'t> Events<'t> for JsonEvents<'t> {
     fn next(&mut self) -> Option<Ev<'t>> {
         self.ws();
-        match self.state {
-            State::Value => self.value(),
-            State::FirstKey => match self.peek()? {
-                b'}' => self.close(true),
-                _ => self.key(),
-            },
-            State::FirstItem => match self.peek()? {
-                b']' => self.close(false),
-                _ => self.value(),
-            },
-            State::AfterValue => {
-                let object = *self.stack.last()?;
-                match (self.peek()?, object) {
-                    (b',', true) => {
-                        self.pos += 1;
-                        self.ws();
-                        self.key()
-                    }
-                    (b',', false) => {
-                        self.pos += 1;
-                        self.ws();
-                        // `[1, ]` is YAML but not JSON.
-                        if self.peek()? == b']' {
-                            return None;
-                        }
-                        self.value()
-                    }
-                    (b'}', true) => self.close(true),
-                    (b']', false) => self.close(false),
-                    _ => None,
-                }
-            }
-            State::Done => None,
-        }
+        self.value()
     }
 
     fn finish(&mut self) -> Option<()> {
         self.ws();
-        (self.state == State::Done && self.pos == self.text.len()).then_some(())
+        (self.pos == self.text.len()).then_some(())
+    }
+
+    fn key(&mut self) -> Option<Option<(Cow<'t, str>, u32, u32)>> {
+        if !self.more(b'}')? {
+            return Some(None);
+        }
+        if self.peek()? != b'"' {
+            return None;
+        }
+        let start = self.pos;
+        let k = self.string()?;
+        let end = self.pos;
+        // YAML reads a key only on one line and up to 1024 characters.
+        if end - start > 1000 {
+            return None;
+        }
+        while self.peek()? == b' ' {
+            self.pos += 1;
+        }
+        if self.peek()? != b':' {
+            return None;
+        }
+        self.pos += 1;
+        Some(Some((k, to_u32(start)?, to_u32(end)?)))
+    }
+
+    fn item(&mut self) -> Option<Option<Ev<'t>>> {
+        if !self.more(b']')? {
+            return Some(None);
+        }
+        self.value().map(Some)
     }
 }
