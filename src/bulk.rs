@@ -469,43 +469,52 @@ mod tests {
         }
     }
 
-    /// The documents `Stream` reads from `text`, line by line, match `split_stream`'s on the
-    /// whole text.
-    fn same_as_split_stream(text: &str) {
-        let read: Vec<String> = Stream::new(text.as_bytes())
+    fn docs(text: &str) -> Vec<String> {
+        Stream::new(text.as_bytes())
             .map(|d| d.expect("UTF-8 text"))
-            .collect();
-        let split: Vec<&str> = crate::manifest::split_stream(text);
-        assert_eq!(read, split, "on {text:?}");
+            .collect()
     }
 
     #[test]
-    fn streams_split_like_whole_texts() {
-        for text in [
-            "",
-            "\n\n",
-            "{\"a\": 1}\n{\"a\": 2}\n",
-            "{\"a\": 1}\n\n  {\"a\": 2}",
-            "{\"a\": 1} {\"b\": [1, {\"c\": \"}\"}]}\n",
-            "{\n  \"a\": \"x\\\"y\",\n  \"b\": [\n    1\n  ]\n}\n{\"c\": 3}\n",
-            "\u{feff}{\"a\": \"é\"}\n",
-            "[1, 2]\n[3]\n",
-            "id: a\n---\nid: b\n",
-            "# lead\n---\nid: a\n...\n# only a comment\n---\nid: b\n--- {id: c}\n",
-            "\n\nid: a\nx: 1\n",
-            "---\n---\n",
-            "id: a\r\n---\r\nid: b\r\n",
-        ] {
-            same_as_split_stream(text);
+    fn streams_split_into_documents() {
+        let cases: [(&str, &[&str]); 13] = [
+            ("", &[]),
+            ("\n\n", &[]),
+            ("{\"a\": 1}\n{\"a\": 2}\n", &["{\"a\": 1}", "{\"a\": 2}"]),
+            ("{\"a\": 1}\n\n  {\"a\": 2}", &["{\"a\": 1}", "{\"a\": 2}"]),
+            (
+                "{\"a\": 1} {\"b\": [1, {\"c\": \"}\"}]}\n",
+                &["{\"a\": 1}", "{\"b\": [1, {\"c\": \"}\"}]}"],
+            ),
+            (
+                "{\n  \"a\": \"x\\\"y\",\n  \"b\": [\n    1\n  ]\n}\n{\"c\": 3}\n",
+                &[
+                    "{\n  \"a\": \"x\\\"y\",\n  \"b\": [\n    1\n  ]\n}",
+                    "{\"c\": 3}",
+                ],
+            ),
+            ("\u{feff}{\"a\": \"é\"}\n", &["{\"a\": \"é\"}"]),
+            ("[1, 2]\n[3]\n", &["[1, 2]", "[3]"]),
+            ("id: a\n---\nid: b\n", &["id: a\n", "\nid: b\n"]),
+            (
+                "# lead\n---\nid: a\n...\n# only a comment\n---\nid: b\n--- {id: c}\n",
+                &["\nid: a\n", "\nid: b\n", " {id: c}\n"],
+            ),
+            ("\n\nid: a\nx: 1\n", &["\n\nid: a\nx: 1\n"]),
+            ("---\n---\n", &[]),
+            ("id: a\r\n---\r\nid: b\r\n", &["id: a\r\n", "\r\nid: b\r\n"]),
+        ];
+        for (text, want) in cases {
+            assert_eq!(docs(text), want, "on {text:?}");
         }
     }
 
     #[test]
     fn stray_text_in_json_makes_the_rest_one_document() {
-        let docs: Vec<String> = Stream::new("{\"a\": 1}\n42\n{\"b\": 2}\n".as_bytes())
-            .map(|d| d.expect("UTF-8 text"))
-            .collect();
-        assert_eq!(docs, ["{\"a\": 1}", "42\n{\"b\": 2}"]);
+        assert_eq!(
+            docs("{\"a\": 1}\n42\n{\"b\": 2}\n"),
+            ["{\"a\": 1}", "42\n{\"b\": 2}"]
+        );
     }
 
     #[test]

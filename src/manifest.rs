@@ -122,65 +122,6 @@ pub fn validate(file: FileId, raw: &RawNode, schema: &Schema) -> Loaded {
     }
 }
 
-/// Splits a stream of manifests into documents: JSON values one after another (JSON Lines),
-/// or YAML documents separated by `---` lines (a `...` line ends a document). Documents that
-/// hold nothing but blank lines and comments are skipped. Each document is loaded on its own.
-pub fn split_stream<'t>(text: &'t str) -> Vec<&'t str> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    if text.trim_start().starts_with(['{', '[']) {
-        let mut docs = Vec::new();
-        let mut base = 0;
-        'stream: while base < text.len() {
-            let mut it =
-                serde_json::Deserializer::from_str(&text[base..]).into_iter::<de::IgnoredAny>();
-            loop {
-                let start = base + it.byte_offset();
-                match it.next() {
-                    Some(Ok(_)) => docs.push(text[start..base + it.byte_offset()].trim()),
-                    // A broken document ends at the next line that starts a new one: it is
-                    // reported (loading it gives the position) and the stream goes on.
-                    Some(Err(_)) => {
-                        let next = text[start + 1..]
-                            .find("\n{")
-                            .map_or(text.len(), |i| start + 1 + i + 1);
-                        docs.push(text[start..next].trim());
-                        base = next;
-                        continue 'stream;
-                    }
-                    None => break 'stream,
-                }
-            }
-        }
-        docs.retain(|d| !d.is_empty());
-        return docs;
-    }
-    let mut docs = Vec::new();
-    let mut start = 0;
-    let mut pos = 0;
-    let push = |doc: &'t str, docs: &mut Vec<&'t str>| {
-        if doc
-            .lines()
-            .any(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
-        {
-            docs.push(doc);
-        }
-    };
-    for line in text.split_inclusive('\n') {
-        let bare = line.trim_end_matches(['\n', '\r']);
-        if bare == "---" || bare.starts_with("--- ") || bare.starts_with("---\t") {
-            push(&text[start..pos], &mut docs);
-            // `--- {a: 1}`: the document starts on the marker's line.
-            start = pos + 3;
-        } else if bare == "..." {
-            push(&text[start..pos], &mut docs);
-            start = pos + line.len();
-        }
-        pos += line.len();
-    }
-    push(&text[start..], &mut docs);
-    docs
-}
-
 fn yaml_error(file: FileId, text: &str, e: &serde_saphyr::Error) -> Diagnostic {
     let raw = e.without_snippet().to_string();
     let message = strip_location(raw.lines().next().unwrap_or(""));

@@ -222,7 +222,9 @@ impl Standard {
 
     /// Asserts that every manifest of a stream (JSON Lines or YAML documents) validates cleanly.
     pub fn assert_valid_stream(&mut self, what: &str, stream: &str) -> usize {
-        let docs = charter::manifest::split_stream(stream);
+        let docs: Vec<String> = charter::bulk::Stream::new(stream.as_bytes())
+            .map(|d| d.expect("UTF-8 text"))
+            .collect();
         for (i, doc) in docs.iter().enumerate() {
             let problems = self.problems(&format!("{what}:{}", i + 1), doc);
             assert!(
