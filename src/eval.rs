@@ -100,6 +100,22 @@ pub struct PolicyResult {
     pub remediation: Option<String>,
 }
 
+impl PolicyResult {
+    /// A bare result: an outcome, nothing to explain yet.
+    pub fn new(policy: usize, outcome: Outcome) -> PolicyResult {
+        PolicyResult {
+            policy,
+            outcome,
+            message: None,
+            help: None,
+            clauses: Vec::new(),
+            evidence: Vec::new(),
+            error: None,
+            remediation: None,
+        }
+    }
+}
+
 /// A label on a policy clause.
 #[derive(Clone, Debug)]
 pub struct Note {
@@ -301,16 +317,7 @@ impl<'a> Evaluator<'a> {
     fn policy(&mut self, index: usize) -> PolicyResult {
         let p = &self.program.policies[index];
         self.steps = 0;
-        let mut result = PolicyResult {
-            policy: index,
-            outcome: Outcome::Pass,
-            message: None,
-            help: None,
-            clauses: Vec::new(),
-            evidence: Vec::new(),
-            error: None,
-            remediation: None,
-        };
+        let mut result = PolicyResult::new(index, Outcome::Pass);
         if let Some(when) = &p.when {
             if let Some(c) = self.coverage.as_mut() {
                 c.push(when.span);

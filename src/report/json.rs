@@ -236,16 +236,7 @@ impl Lines {
                 [l.line, l.column, l.end_line, l.end_column],
             ));
             let object = |outcome| {
-                let r = PolicyResult {
-                    policy: i,
-                    outcome,
-                    message: None,
-                    help: None,
-                    clauses: Vec::new(),
-                    evidence: Vec::new(),
-                    error: None,
-                    remediation: None,
-                };
+                let r = PolicyResult::new(i, outcome);
                 serde_json::to_string(&result(run.sources, program, &r, l)).unwrap_or_default()
             };
             plain.push([object(Outcome::Pass), object(Outcome::Skip)]);
