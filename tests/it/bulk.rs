@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::cases::charter;
+use crate::cases::{case_manifests, charter};
 use crate::cli::charter_stdin;
 use crate::support::TempDir;
 
@@ -26,15 +26,8 @@ fn json_lines_are_the_manifests_of_the_json_format() {
         .collect();
     dirs.sort();
     for dir in dirs {
-        let mut manifests: Vec<String> = std::fs::read_dir(&dir)
-            .expect("case folder")
-            .filter_map(|e| e.ok())
-            .map(|e| e.file_name().to_string_lossy().into_owned())
-            .filter(|n| n.ends_with(".yaml") || n.ends_with(".yml") || n.ends_with(".json"))
-            .collect();
-        manifests.sort();
         let mut base = args(&["check", "--policies", "."]);
-        base.extend(manifests);
+        base.extend(case_manifests(&dir));
         let mut json_args = base.clone();
         json_args.insert(1, "--format=json".into());
         let mut lines_args = base.clone();

@@ -39,6 +39,17 @@ fn case_args(dir: &Path) -> Vec<String> {
             .map(String::from)
             .collect();
     }
+    let mut args = vec![
+        "check".to_string(),
+        "--policies".to_string(),
+        ".".to_string(),
+    ];
+    args.extend(case_manifests(dir));
+    args
+}
+
+/// The manifest files of a case folder, sorted by name.
+pub fn case_manifests(dir: &Path) -> Vec<String> {
     let mut manifests: Vec<String> = std::fs::read_dir(dir)
         .expect("case folder")
         .filter_map(|e| e.ok())
@@ -46,13 +57,7 @@ fn case_args(dir: &Path) -> Vec<String> {
         .filter(|n| n.ends_with(".yaml") || n.ends_with(".yml") || n.ends_with(".json"))
         .collect();
     manifests.sort();
-    let mut args = vec![
-        "check".to_string(),
-        "--policies".to_string(),
-        ".".to_string(),
-    ];
-    args.extend(manifests);
-    args
+    manifests
 }
 
 /// The report formats snapshot beside each case, written by `--report` in the human run.
