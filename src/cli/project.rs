@@ -2,6 +2,7 @@
 //! `charter.toml` above the working directory, else `policies/`; then reading its `.charter`
 //! files and compiling them once.
 
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
 use super::{Format, config};
@@ -53,8 +54,15 @@ pub fn load(policies: Option<&Path>, config_file: Option<&Path>) -> Result<Proje
 
 /// A path as the user gave it, without a leading `./`.
 pub fn display(p: &Path) -> String {
-    let s = p.to_string_lossy();
-    s.strip_prefix("./").unwrap_or(&s).to_string()
+    display_name(p).into_owned()
+}
+
+/// [`display`], borrowed where the path is UTF-8 (sorting a million paths builds no names).
+pub fn display_name(p: &Path) -> Cow<'_, str> {
+    match p.to_string_lossy() {
+        Cow::Borrowed(s) => Cow::Borrowed(s.strip_prefix("./").unwrap_or(s)),
+        Cow::Owned(s) => Cow::Owned(s.strip_prefix("./").map_or(s.clone(), str::to_string)),
+    }
 }
 
 /// Every `.charter` file under `dir`, sorted.

@@ -7,7 +7,7 @@ use std::io::BufReader;
 use std::path::{Path, PathBuf};
 
 use crate::bulk::Stream;
-use crate::cli::project::{display, walk};
+use crate::cli::project::{display, display_name, walk};
 
 /// One manifest to check.
 pub enum Input {
@@ -61,7 +61,7 @@ impl Inputs {
             }
         }
         // The names are compared without being built.
-        paths.sort_unstable_by(|a, b| path_name(a).cmp(&path_name(b)));
+        paths.sort_unstable_by(|a, b| display_name(a).cmp(&display_name(b)));
         problems.sort_by(|a, b| sort_name(a).cmp(&sort_name(b)));
         Inputs {
             files: paths,
@@ -114,7 +114,7 @@ impl Inputs {
         let mut problems = self.problems.into_iter().peekable();
         let mut files = self.files.into_iter().peekable();
         let merged = std::iter::from_fn(move || match (problems.peek(), files.peek()) {
-            (Some(p), Some(f)) if sort_name(p) > path_name(f) => files.next().map(Input::File),
+            (Some(p), Some(f)) if sort_name(p) > display_name(f) => files.next().map(Input::File),
             (Some(_), _) => problems.next(),
             (None, _) => files.next().map(Input::File),
         });
@@ -122,19 +122,11 @@ impl Inputs {
     }
 }
 
-/// The name an input is reported under ([`display`] of a path), borrowed where it can be.
+/// The name an input is reported under, borrowed where it can be.
 fn sort_name(i: &Input) -> Cow<'_, str> {
     match i {
-        Input::File(p) => path_name(p),
+        Input::File(p) => display_name(p),
         Input::Doc { name, .. } | Input::Problem { name, .. } => Cow::Borrowed(name),
-    }
-}
-
-/// [`display`] of a path, borrowed where it can be.
-fn path_name(p: &Path) -> Cow<'_, str> {
-    match p.to_string_lossy() {
-        Cow::Borrowed(s) => Cow::Borrowed(s.strip_prefix("./").unwrap_or(s)),
-        Cow::Owned(_) => Cow::Owned(display(p)),
     }
 }
 
