@@ -144,21 +144,19 @@ impl PolicyCounts {
     }
 
     pub fn add(&mut self, m: &ManifestRun) {
-        match &m.decision {
-            Some(d) => {
-                let outcomes: Vec<Outcome> = d.results.iter().map(|r| r.outcome).collect();
-                self.add_outcomes(true, &outcomes);
-            }
-            None => self.add_outcomes(false, &[]),
-        }
+        self.add_outcomes(
+            m.decision
+                .as_ref()
+                .map(|d| d.results.iter().map(|r| r.outcome)),
+        );
     }
 
-    /// One manifest: whether it was evaluated, and each policy's outcome in declaration order.
-    pub fn add_outcomes(&mut self, evaluated: bool, outcomes: &[Outcome]) {
-        if !evaluated {
+    /// One manifest: each policy's outcome in declaration order, `None` when none was evaluated.
+    pub fn add_outcomes(&mut self, outcomes: Option<impl IntoIterator<Item = Outcome>>) {
+        let Some(outcomes) = outcomes else {
             self.unchecked += 1;
             return;
-        }
+        };
         for (c, o) in self.counts.iter_mut().zip(outcomes) {
             let k = match o {
                 Outcome::Pass => 0,

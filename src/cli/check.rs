@@ -101,9 +101,12 @@ pub fn run(args: &Args) -> Exit {
         && matches!(format, Format::Human | Format::Jsonl)
         && args.report.is_empty()
     {
-        return streamed(
-            args, &head, program, options, inputs, format, style, progress,
-        );
+        let checker = Checker {
+            program,
+            sources: head.sources,
+            options,
+        };
+        return streamed(args, &head, checker, inputs, format, style, progress);
     }
 
     let Run {
@@ -172,22 +175,16 @@ pub fn run(args: &Args) -> Exit {
 
 /// A run whose output streams (human, JSON Lines): the policy-set part first, then each
 /// manifest as it is checked, then the closing line.
-#[allow(clippy::too_many_arguments)]
 fn streamed(
     args: &Args,
     head: &Run<'_>,
-    program: &Program,
-    options: eval::Options,
+    checker: Checker<'_>,
     inputs: Inputs,
     format: Format,
     style: report::human::Style,
     mut progress: Progress,
 ) -> Exit {
-    let checker = Checker {
-        program,
-        sources: head.sources,
-        options,
-    };
+    let program = checker.program;
     // Policy-set problems come first; on standard error for JSON Lines, which has only
     // manifests.
     let problems = report::human::render_head(head, style);

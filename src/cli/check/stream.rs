@@ -25,7 +25,6 @@ pub struct Streamed {
     pub printed: bool,
 }
 
-/// One manifest checked and rendered by a worker.
 /// One manifest checked and rendered by a worker. The result itself is dropped by the worker
 /// (freeing memory on the thread that allocated it); only what the closing line and `--summary`
 /// count travels.
@@ -33,8 +32,8 @@ struct Done {
     piece: String,
     status: Status,
     tally: Tally,
-    /// Each policy's outcome, for `--summary` only.
-    outcomes: Vec<Outcome>,
+    /// Each policy's outcome (`None`: none was evaluated); kept for `--summary` only.
+    outcomes: Option<Vec<Outcome>>,
 }
 
 /// Checks every input and prints each manifest's part of the output as soon as it and every
@@ -78,9 +77,9 @@ pub fn stream(
         };
         let mut tally = Tally::default();
         tally.add(&run);
-        let outcomes = match (&run.decision, summary) {
-            (Some(d), true) => d.results.iter().map(|r| r.outcome).collect(),
-            _ => Vec::new(),
+        let outcomes = match &run.decision {
+            Some(d) if summary => Some(d.results.iter().map(|r| r.outcome).collect()),
+            _ => None,
         };
         Done {
             piece,
@@ -105,7 +104,7 @@ pub fn stream(
         done.status = done.status.max(d.status);
         done.tally.merge(&d.tally);
         if summary {
-            done.counts.add_outcomes(d.tally.errors == 0, &d.outcomes);
+            done.counts.add_outcomes(d.outcomes);
         }
         progress.inc();
     });
