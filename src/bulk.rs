@@ -185,7 +185,8 @@ fn take<I: Iterator>(source: &Mutex<Source<I>>) -> Option<(usize, Vec<I::Item>)>
 /// line ends a document; documents holding only blank lines and comments are skipped). The kind
 /// is decided by the first character that is not white space: `{` or `[` is JSON.
 ///
-/// In a JSON stream, a value ends where its brackets balance; text between values that is not
+/// In a JSON stream, a line that starts a value and ends with `}` or `]` is one document (JSON
+/// Lines); other values end where their brackets balance, across lines. Text between values that is not
 /// a value (a stray scalar, garbage) makes the rest of the stream one document, which loading
 /// then reports with its position. Items are `Err` when the input cannot be read (not UTF-8, an
 /// I/O error); the stream ends after one.
@@ -344,6 +345,16 @@ impl<R: BufRead> Stream<R> {
                 self.pos = self.line.len();
                 return None;
             }
+            // JSON Lines: a line that opens a value and ends closing one is one document, taken
+            // whole without following its strings and brackets (this runs serially, for every
+            // manifest). Two values on one line are one document then, which loading reports.
+            let value = self.line[start + skip..].trim_ascii_end();
+            if value.len() > 1 && matches!(value[value.len() - 1], b'}' | b']') {
+                let value = text(value).to_string();
+                self.doc.clear();
+                self.pos = self.line.len();
+                return Some(value);
+            }
         }
         match self.json.scan(&self.line, start) {
             Some(end) => {
@@ -477,14 +488,18 @@ mod tests {
 
     #[test]
     fn streams_split_into_documents() {
-        let cases: [(&str, &[&str]); 13] = [
+        let cases: [(&str, &[&str]); 14] = [
             ("", &[]),
             ("\n\n", &[]),
             ("{\"a\": 1}\n{\"a\": 2}\n", &["{\"a\": 1}", "{\"a\": 2}"]),
             ("{\"a\": 1}\n\n  {\"a\": 2}", &["{\"a\": 1}", "{\"a\": 2}"]),
             (
                 "{\"a\": 1} {\"b\": [1, {\"c\": \"}\"}]}\n",
-                &["{\"a\": 1}", "{\"b\": [1, {\"c\": \"}\"}]}"],
+                &["{\"a\": 1} {\"b\": [1, {\"c\": \"}\"}]}"],
+            ),
+            (
+                "{\"a\": 1} {\"b\": \n 2}\n",
+                &["{\"a\": 1}", "{\"b\": \n 2}"],
             ),
             (
                 "{\n  \"a\": \"x\\\"y\",\n  \"b\": [\n    1\n  ]\n}\n{\"c\": 3}\n",

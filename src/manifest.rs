@@ -143,6 +143,14 @@ fn yaml_error(file: FileId, text: &str, e: &serde_saphyr::Error) -> Diagnostic {
             "a manifest is one document: remove the `---` separators, or split the file"
                 .to_string(),
         )
+    } else if message.contains("expected <document start>")
+        && text.trim_start().starts_with(['{', '['])
+    {
+        (
+            "text follows the JSON value".to_string(),
+            "a manifest is one JSON value; in JSON Lines, each manifest goes on a line of its own"
+                .to_string(),
+        )
     } else if message.contains("recursion limit") || message.contains("depth") {
         (
             "the manifest nests too deeply".to_string(),

@@ -207,3 +207,13 @@ fn standard_input_streams() {
         "{out}"
     );
 }
+
+/// JSON Lines holds one manifest per line: a second value on a line is reported, not checked.
+#[test]
+fn two_values_on_one_line_are_reported() {
+    let policies = root().join("policies").display().to_string();
+    let stream = "{\"id\": \"CHG-1\"} {\"id\": \"CHG-2\"}\n";
+    let (code, out, _) = charter_stdin(&root(), &["check", "--policies", &policies, "-"], stream);
+    assert_eq!(code, 2);
+    insta::assert_snapshot!("bulk_two_values_on_one_line", out);
+}
