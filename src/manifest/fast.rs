@@ -114,6 +114,9 @@ struct Builder<'t, 's, E> {
     text: &'t str,
     schema: &'s Schema,
     depth: usize,
+    /// The items of the lists being read, innermost last: each list takes its own off the top
+    /// in one allocation of the right size.
+    items: Vec<Node>,
 }
 
 impl<'t, 's, E: Events<'t>> Builder<'t, 's, E> {
@@ -124,6 +127,7 @@ impl<'t, 's, E: Events<'t>> Builder<'t, 's, E> {
             text,
             schema,
             depth: 0,
+            items: Vec::new(),
         }
     }
 
@@ -214,11 +218,12 @@ impl<'t, 's, E: Events<'t>> Builder<'t, 's, E> {
     // Collections are kept out of line: `value` is mostly called for scalars, and stays small.
     #[inline(never)]
     fn list(&mut self, elem: &Ty) -> Option<NodeValue> {
-        let mut items = Vec::new();
+        let first = self.items.len();
         while let Some(ev) = self.events.item()? {
-            items.push(self.value(ev, elem, &[], None)?);
+            let item = self.value(ev, elem, &[], None)?;
+            self.items.push(item);
         }
-        Some(NodeValue::List(items))
+        Some(NodeValue::List(self.items.split_off(first)))
     }
 
     #[inline(never)]
@@ -650,12 +655,11 @@ impl<'t> JsonEvents<'t> {
         let b = self.bytes();
         self.pos += 1; // the opening quote
         let start = self.pos;
-        // The common case, in one pass: no escapes, so the string borrows the text. Strings are
-        // short, so a table beats memchr's setup.
+        // The common case, in one pass: no escapes, so the string borrows the text.
         let mut i = start;
         loop {
-            i += b[i..].iter().position(|&c| !PLAIN[usize::from(c)])?;
-            match b[i] {
+            i += plain_run(&b[i..]);
+            match *b.get(i)? {
                 b'"' => {
                     self.pos = i + 1;
                     return Some(Cow::Borrowed(&self.text[start..i]));
@@ -730,6 +734,36 @@ impl<'t> JsonEvents<'t> {
 
 /// The bytes a string can hold as themselves, YAML and JSON alike: printable ASCII but the quote
 /// and the backslash.
+/// How many bytes at the start of `b` are plain string characters (printable ASCII but `"` and
+/// `\\`), eight at a time: strings are short, so this beats memchr's setup and a table alike.
+fn plain_run(b: &[u8]) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // A byte's high bit is set where it was zero (exact up to the first such byte: borrows
+    // only reach bytes above it).
+    let zero = |v: u64| v.wrapping_sub(ONES) & !v;
+    let mut i = 0;
+    while let Some(chunk) = b.get(i..i + 8) {
+        let mut word = [0; 8];
+        word.copy_from_slice(chunk);
+        let x = u64::from_le_bytes(word);
+        let special = zero(x ^ (ONES * u64::from(b'"')))
+            | zero(x ^ (ONES * u64::from(b'\\')))
+            | (x.wrapping_sub(ONES * 0x20) & !x) // below 0x20
+            | x.wrapping_add(ONES) // 0x7f
+            | x; // 0x80 and above
+        let found = special & HIGH;
+        if found != 0 {
+            return i + (found.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    i + b[i..]
+        .iter()
+        .position(|&c| !PLAIN[usize::from(c)])
+        .unwrap_or(b.len() - i)
+}
+
 const PLAIN: [bool; 256] = {
     let mut t = [false; 256];
     let mut c = 0x20;
@@ -796,5 +830,32 @@ impl<'t> Events<'t> for JsonEvents<'t> {
             return Some(None);
         }
         self.value().map(Some)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{PLAIN, plain_run};
+
+    /// Eight bytes at a time finds the same first special byte as one at a time, wherever it is
+    /// and whatever follows it.
+    #[test]
+    fn plain_run_stops_at_the_first_special_byte() {
+        for special in 0..=255u8 {
+            for at in 0..20 {
+                for after in [b'a', b'"', 0, 0xff, 0x7f, 0x20] {
+                    let mut b = vec![b'x'; 24];
+                    b[at] = special;
+                    b[at + 1] = after;
+                    let want = b
+                        .iter()
+                        .position(|&c| !PLAIN[usize::from(c)])
+                        .unwrap_or(b.len());
+                    assert_eq!(plain_run(&b), want, "{special:#x} at {at}, then {after:#x}");
+                }
+            }
+        }
+        assert_eq!(plain_run(b"abc"), 3);
+        assert_eq!(plain_run(b""), 0);
     }
 }

@@ -390,7 +390,8 @@ fn write_str(out: &mut String, s: &str) {
     }
 }
 
-fn write_usize(out: &mut String, n: usize) {
+/// `n` in decimal (what `write!` does, without its formatting machinery).
+pub(crate) fn write_usize(out: &mut String, n: usize) {
     if n >= 10 {
         write_usize(out, n / 10);
     }
