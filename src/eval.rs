@@ -890,6 +890,9 @@ impl<'a> Evaluator<'a> {
                 body,
             } => {
                 let xs = self.eval(coll)?;
+                if let Some(found) = self.match_each(*any, *slot, &xs, body) {
+                    return Ok(Value::Bool(found));
+                }
                 let mut result = !*any;
                 for x in xs.elements() {
                     let b = self.eval_elem(*slot, var, x, body).map(|v| v.as_bool());
@@ -1023,6 +1026,40 @@ impl<'a> Evaluator<'a> {
                 )
             })),
         }
+    }
+
+    /// `any f in files: f matches "src/auth/**"` (or `all`, or `=~`), the commonest shape of a
+    /// path rule, with the strings matched where they are instead of each bound and evaluated:
+    /// the same answer and the same step count, for a fraction of the work. `None` when the
+    /// quantifier has another shape, or while a result is being explained (which follows every
+    /// step), or when the step budget could run out on the way (the general route reports it).
+    fn match_each(&mut self, any: bool, slot: usize, xs: &Value<'a>, body: &Expr) -> Option<bool> {
+        if self.recording || self.trace.is_some() || self.coverage.is_some() {
+            return None;
+        }
+        let (operand, test): (&Expr, &dyn Fn(&str) -> bool) = match &body.kind {
+            ExprKind::Matches(x, glob) => (x, &|s| glob.is_match(s)),
+            ExprKind::Regex(x, re, _) => (x, &|s| re.is_match(s)),
+            _ => return None,
+        };
+        if !matches!(operand.kind, ExprKind::Local(s, _) if s == slot) {
+            return None;
+        }
+        let Value::Nodes(nodes, Ty::Str) = xs else {
+            return None;
+        };
+        // The general route takes two steps and two levels an element (the body, the variable).
+        if self.steps + 2 * nodes.len() as u64 > self.budget || self.depth + 2 >= MAX_DEPTH {
+            return None;
+        }
+        self.env.truncate(slot);
+        let mut seen = 0u64;
+        let decided = nodes.iter().any(|n| {
+            seen += 1;
+            matches!(&n.value, NodeValue::Str(s) if test(s) == any)
+        });
+        self.steps += 2 * seen;
+        Some(decided == any)
     }
 
     fn bind(&mut self, slot: usize, v: Value<'a>) {
@@ -1836,5 +1873,61 @@ fn collect_paths<'a>(
             }
         }
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Options, Outcome, evaluate};
+    use crate::manifest;
+    use crate::source::Sources;
+
+    /// `any`/`all` over a list of strings with `matches` or `=~` takes a shortcut unless a
+    /// result is being explained or covered; both routes must give the same outcomes, and run
+    /// out of steps at the same budgets.
+    #[test]
+    fn quantified_matches_take_the_shortcut_with_the_same_outcomes_and_steps() {
+        let policies = r#"
+manifest change { files: [string], labels: [string] }
+policy any_glob { require any f in change.files: f matches "src/auth/**" }
+policy all_glob { require all f in change.files: f matches "src/**" }
+policy any_regex { require any f in change.files: f =~ "^docs/" }
+policy all_regex { require all l in change.labels: l =~ "^[a-z]+$" }
+policy nested { require any l in change.labels: any f in change.files: f matches "**/{l}*" }
+"#;
+        let manifests = [
+            "files: [src/a.rs, src/auth/b.rs, docs/c.md]\nlabels: [ok, fine]",
+            "files: [src/a.rs, src/b.rs]\nlabels: [ok, Not-OK]",
+            "files: []\nlabels: []",
+            "files: [docs/x.md, src/auth/y.rs, src/z.rs, src/w.rs]\nlabels: [auth]",
+        ];
+        let mut sources = Sources::new();
+        let p = sources.add("p.charter", policies);
+        let set = crate::compile(&sources, &[p]);
+        let program = set.program.expect("the policies check");
+        for (i, text) in manifests.iter().enumerate() {
+            let m = sources.add(format!("m{i}.yaml"), *text);
+            let loaded = manifest::load(m, text, &program.schema);
+            let manifest = loaded.manifest.expect("the manifest loads");
+            let outcomes = |budget: u64, coverage: bool| -> Vec<Outcome> {
+                let options = Options {
+                    step_budget: budget,
+                    coverage,
+                    ..Options::default()
+                };
+                evaluate(&program, &manifest, &sources, options)
+                    .results
+                    .iter()
+                    .map(|r| r.outcome)
+                    .collect()
+            };
+            for budget in (1..40).chain([10_000_000]) {
+                assert_eq!(
+                    outcomes(budget, false),
+                    outcomes(budget, true),
+                    "manifest {i}, budget {budget}"
+                );
+            }
+        }
     }
 }
