@@ -194,7 +194,7 @@ pub struct Stream<R> {
     reader: R,
     kind: Option<Kind>,
     /// The line being read (reused), and how much of it is consumed.
-    line: Vec<u8>,
+    line: String,
     pos: usize,
     /// Text of the document being gathered (when it spans lines).
     doc: String,
@@ -218,7 +218,7 @@ impl<R: BufRead> Stream<R> {
         Stream {
             reader,
             kind: None,
-            line: Vec::new(),
+            line: String::new(),
             pos: 0,
             doc: String::new(),
             json: JsonState::default(),
@@ -229,22 +229,24 @@ impl<R: BufRead> Stream<R> {
 
     /// Reads the next line into `self.line`; `false` at the end.
     fn read_line(&mut self) -> Result<bool, String> {
-        self.line.clear();
+        // The buffer is checked as UTF-8 once, where it becomes the line again.
+        let mut bytes = std::mem::take(&mut self.line).into_bytes();
+        bytes.clear();
         self.pos = 0;
         let n = self
             .reader
-            .read_until(b'\n', &mut self.line)
+            .read_until(b'\n', &mut bytes)
             .map_err(|e| format!("cannot read standard input: {e}"))?;
         if n == 0 {
             return Ok(false);
         }
-        if let Err(e) = std::str::from_utf8(&self.line) {
-            return Err(format!(
+        self.line = String::from_utf8(bytes).map_err(|e| {
+            format!(
                 "standard input is not UTF-8 text: invalid byte at offset {}",
-                self.offset + e.valid_up_to()
-            ));
-        }
-        if self.offset == 0 && self.line.starts_with("\u{feff}".as_bytes()) {
+                self.offset + e.utf8_error().valid_up_to()
+            )
+        })?;
+        if self.offset == 0 && self.line.starts_with('\u{feff}') {
             self.pos = 3;
         }
         self.offset += n;
@@ -259,7 +261,7 @@ impl<R: BufRead> Stream<R> {
             let kind = match self.kind {
                 Some(k) => k,
                 None => {
-                    let rest = text(&self.line[self.pos..]);
+                    let rest = &self.line[self.pos..];
                     if rest.trim().is_empty() {
                         // Blank lines before the first document still count for its lines.
                         self.doc.push_str(rest);
@@ -279,7 +281,7 @@ impl<R: BufRead> Stream<R> {
                 Kind::Json => self.json_step(),
                 Kind::Yaml => self.yaml_step(),
                 Kind::Rest => {
-                    self.doc.push_str(text(&self.line[self.pos..]));
+                    self.doc.push_str(&self.line[self.pos..]);
                     self.pos = self.line.len();
                     None
                 }
@@ -304,7 +306,7 @@ impl<R: BufRead> Stream<R> {
 
     /// One line of a YAML stream; a document when a marker ends one.
     fn yaml_step(&mut self) -> Option<String> {
-        let line = text(&self.line[self.pos..]);
+        let line = &self.line[self.pos..];
         self.pos = self.line.len();
         let bare = line.trim_end_matches(['\n', '\r']);
         if bare == "---" || bare.starts_with("--- ") || bare.starts_with("---\t") {
@@ -325,23 +327,23 @@ impl<R: BufRead> Stream<R> {
         let start = self.pos;
         // A line that starts with `{` while a value is still open: that value was broken (JSON
         // Lines puts one value per line). It ends here, is reported, and the stream goes on.
-        if self.json.depth > 0 && start == 0 && self.line.first() == Some(&b'{') {
+        if self.json.depth > 0 && start == 0 && self.line.starts_with('{') {
             self.json = JsonState::default();
             let doc = std::mem::take(&mut self.doc);
             return Some(doc.trim().to_string());
         }
         if self.json.depth == 0 {
             // Between values: white space, then `{` or `[`, else the rest is one document.
-            let skip = self.line[start..]
+            let skip = self.line.as_bytes()[start..]
                 .iter()
                 .position(|b| !b.is_ascii_whitespace());
             let Some(skip) = skip else {
                 self.pos = self.line.len();
                 return None;
             };
-            if !matches!(self.line[start + skip], b'{' | b'[') {
+            if !matches!(self.line.as_bytes()[start + skip], b'{' | b'[') {
                 self.kind = Some(Kind::Rest);
-                self.doc.push_str(text(&self.line[start..]));
+                self.doc.push_str(&self.line[start..]);
                 self.pos = self.line.len();
                 return None;
             }
@@ -349,17 +351,17 @@ impl<R: BufRead> Stream<R> {
             // whole without following its strings and brackets (this runs serially, for every
             // manifest). Two values on one line are one document then, which loading reports.
             let value = self.line[start + skip..].trim_ascii_end();
-            if value.len() > 1 && matches!(value[value.len() - 1], b'}' | b']') {
-                let value = text(value).to_string();
+            if value.len() > 1 && value.ends_with(['}', ']']) {
+                let value = value.to_string();
                 self.doc.clear();
                 self.pos = self.line.len();
                 return Some(value);
             }
         }
-        match self.json.scan(&self.line, start) {
+        match self.json.scan(self.line.as_bytes(), start) {
             Some(end) => {
                 self.pos = end;
-                let value = text(&self.line[start..end]);
+                let value = &self.line[start..end];
                 if self.doc.trim().is_empty() {
                     self.doc.clear();
                     Some(value.trim().to_string())
@@ -370,17 +372,12 @@ impl<R: BufRead> Stream<R> {
                 }
             }
             None => {
-                self.doc.push_str(text(&self.line[start..]));
+                self.doc.push_str(&self.line[start..]);
                 self.pos = self.line.len();
                 None
             }
         }
     }
-}
-
-/// A part of a line: UTF-8, checked when the line was read, and cut only at ASCII bytes.
-fn text(bytes: &[u8]) -> &str {
-    std::str::from_utf8(bytes).unwrap_or_default()
 }
 
 /// Bracket depth and string state while a JSON value is gathered across lines.
