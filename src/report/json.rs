@@ -392,10 +392,7 @@ fn write_str(out: &mut String, s: &str) {
 
 /// `n` in decimal (what `write!` does, without its formatting machinery).
 pub(crate) fn write_usize(out: &mut String, n: usize) {
-    if n >= 10 {
-        write_usize(out, n / 10);
-    }
-    out.push(char::from(b'0' + (n % 10) as u8));
+    out.push_str(itoa::Buffer::new().format(n));
 }
 
 #[cfg(test)]
