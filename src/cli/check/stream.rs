@@ -48,7 +48,8 @@ pub fn stream(
     progress: &mut Progress,
 ) -> Streamed {
     let program = checker.program;
-    let lines = report::json::Lines::new(head);
+    // JSON Lines fragments are worked out once, and only for that format.
+    let lines = matches!(format, Format::Jsonl).then(|| report::json::Lines::new(head));
     // Each manifest is rendered with the policy files plus its own text, as the next file; the
     // workers keep a copy of the policy files to add it to for a while.
     let policies = head.sources.len();
@@ -71,9 +72,9 @@ pub fn stream(
             manifests: Vec::new(),
             deny_warnings: head.deny_warnings,
         };
-        let piece = match format {
-            Format::Jsonl => lines.render(&one, &run),
-            _ => report::human::render_manifest(&one, &run, style),
+        let piece = match &lines {
+            Some(lines) => lines.render(&one, &run),
+            None => report::human::render_manifest(&one, &run, style),
         };
         let mut tally = Tally::default();
         tally.add(&run);
