@@ -11,7 +11,7 @@
 #   N=2000 RUNS=3 benches/compare.sh      # a quick pass
 #
 # Knobs (environment): N (10000) N_BIG (100000, for peak memory) SEED (42) RUNS (5, bulk runs
-# per command) ROUNDS (9, interleaved rounds for the summary) RUNS_SINGLE (20) JOBS (threads for
+# per command) ROUNDS (25, interleaved rounds for the summary) RUNS_SINGLE (20) JOBS (threads for
 # Charter and the floor; default: all cores) PEERS_DIR (../shared/bench/peers: the peers' rules,
 # adapters and oracle) PEERS_HOME (/opt/peers: where ../shared/bench/peers/install.sh put the
 # engines) WORK (/tmp/charter-compare: data, outputs, hyperfine JSON). Needs python3, hyperfine
@@ -228,8 +228,10 @@ peak charter-single "$CHARTER check --policies $ROOT/policies $EXAMPLE"
 # so a slow minute can fall on one of them. The figures of the summary come from rounds that run
 # each of Charter's two routes, the fastest peer and the floor in turn (each once to warm up, then
 # once timed), so all four see the same minutes; each figure is the median over the rounds, less
-# the shell's own start-up.
-ROUNDS=${ROUNDS:-9}
+# the shell's own start-up. The speed swings by a third over a few seconds, which a run of a
+# few tens of milliseconds catches whole and one of a few hundred averages out: 25 rounds (half a
+# minute) so that the medians of the short runs settle too.
+ROUNDS=${ROUNDS:-25}
 FASTEST=$(python3 - "$R" <<'EOF'
 import json, os, sys
 R = sys.argv[1]
