@@ -181,13 +181,19 @@ done
 
 # In rounds, every engine a few runs per round, so that all of them see the same minutes; the
 # figure is the median of all runs.
-SINGLE_ROUNDS=${SINGLE_ROUNDS:-10}
+SINGLE_ROUNDS=${SINGLE_ROUNDS:-20}
 PER_ROUND=$(( (RUNS_SINGLE + SINGLE_ROUNDS - 1) / SINGLE_ROUNDS ))
 log "single check of $(basename "$EXAMPLE"), one whole process, $SINGLE_ROUNDS rounds of $PER_ROUND runs each"
 if [ "$HAVE_HF" = 1 ]; then
-  hf_args=(-n charter "$CHARTER check --policies $ROOT/policies $EXAMPLE")
-  for s in "${SINGLES[@]}"; do hf_args+=(-n "${s%%|*}" "${s#*|}"); done
+  all_singles=("charter|$CHARTER check --policies $ROOT/policies $EXAMPLE" "${SINGLES[@]}")
+  count=${#all_singles[@]}
   for r in $(seq "$SINGLE_ROUNDS"); do
+    # Each round starts with another engine: none always meets the first minute of a round.
+    hf_args=()
+    for k in $(seq 0 $((count - 1))); do
+      s=${all_singles[$(( (k + r) % count ))]}
+      hf_args+=(-n "${s%%|*}" "${s#*|}")
+    done
     (cd "${PEERS_DIR:-$ROOT}" && hyperfine -N -i --warmup 2 --runs "$PER_ROUND" --style none \
         --export-json "$R/hf/round-$r.json" "${hf_args[@]}" > "$R/hf/round-$r.txt" 2>&1) || echo "hyperfine failed (round $r)"
   done
@@ -265,8 +271,9 @@ def wall(cmd):
     return time.perf_counter() - t
 shell = statistics.median(wall("true") for _ in range(20))
 times = {name: [] for name, _ in runs}
-for _ in range(int(rounds)):
-    for name, cmd in runs:
+for r in range(int(rounds)):
+    # Each round starts with another engine, so that none always follows the same one.
+    for name, cmd in runs[r % len(runs):] + runs[:r % len(runs)]:
         wall(cmd)  # warm: the same caches as in a pass of one engine alone
         times[name].append(max(wall(cmd) - shell, 1e-6))
 out = {name: statistics.median(ts) for name, ts in times.items()}
