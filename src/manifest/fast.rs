@@ -97,6 +97,13 @@ trait Events<'t> {
         }
     }
 
+    /// In a mapping: when the next key is `name`, written as it is (no escapes), takes it and
+    /// gives its byte range; else takes nothing (`None`, also for a reader that cannot tell at a
+    /// glance), and [`Self::key`] reads the key.
+    fn key_is(&mut self, _name: &str) -> Option<(u32, u32)> {
+        None
+    }
+
     /// In a sequence: the next item's first event, or `None` at the sequence's end.
     fn item(&mut self) -> Option<Option<Ev<'t>>> {
         match self.next()? {
@@ -239,10 +246,24 @@ impl<'t, 's, E: Events<'t>> Builder<'t, 's, E> {
         let mut nulls: u64 = 0;
         // Keys usually come in schema order: try the field after the last one first.
         let mut next = 0;
-        while let Some((k, key_span)) = self.key()? {
-            let i = match rec.fields.get(next) {
-                Some(f) if f.name == *k => next,
-                _ => rec.field(&k)?, // an unknown field is a warning: full route
+        loop {
+            // The field after the last one, when the reader can tell it is next at a glance.
+            let expected = rec
+                .fields
+                .get(next)
+                .and_then(|f| self.events.key_is(&f.name))
+                .map(|(start, end)| (next, self.span(start, end)));
+            let (i, key_span) = match expected {
+                Some(found) => found,
+                None => {
+                    let Some((k, key_span)) = self.key()? else {
+                        break;
+                    };
+                    match rec.fields.get(next) {
+                        Some(f) if f.name == *k => (next, key_span),
+                        _ => (rec.field(&k)?, key_span), // an unknown field: full route
+                    }
+                }
             };
             next = i + 1;
             let bit = 1u64.checked_shl(u32::try_from(i).ok()?)?;
@@ -530,6 +551,41 @@ impl<'t> JsonEvents<'t> {
 
     fn bytes(&self) -> &'t [u8] {
         self.text.as_bytes()
+    }
+
+    /// [`Events::key_is`] without putting the position back when the key is another.
+    fn key_is_here(&mut self, name: &str) -> Option<(u32, u32)> {
+        self.ws();
+        if self.first {
+            self.first = false;
+        } else {
+            if self.peek()? != b',' {
+                return None;
+            }
+            self.pos += 1;
+            self.ws();
+        }
+        let start = self.pos;
+        let rest = &self.bytes()[start..];
+        let n = name.len();
+        // `"name"`: the name's characters need no escape (schema names are identifiers).
+        if rest.len() < n + 2
+            || rest[0] != b'"'
+            || &rest[1..=n] != name.as_bytes()
+            || rest[n + 1] != b'"'
+        {
+            return None;
+        }
+        self.pos += n + 2;
+        let end = self.pos;
+        while self.peek()? == b' ' {
+            self.pos += 1;
+        }
+        if self.peek()? != b':' {
+            return None;
+        }
+        self.pos += 1;
+        Some((to_u32(start)?, to_u32(end)?))
     }
 
     /// Spaces and newlines (tabs and carriage returns take the full route).
@@ -823,6 +879,15 @@ impl<'t> Events<'t> for JsonEvents<'t> {
         }
         self.pos += 1;
         Some(Some((k, to_u32(start)?, to_u32(end)?)))
+    }
+
+    fn key_is(&mut self, name: &str) -> Option<(u32, u32)> {
+        let (pos, first) = (self.pos, self.first);
+        let found = self.key_is_here(name);
+        if found.is_none() {
+            (self.pos, self.first) = (pos, first);
+        }
+        found
     }
 
     fn item(&mut self) -> Option<Option<Ev<'t>>> {

@@ -273,6 +273,52 @@ fn fast_route_agrees_on_scalar_spellings() {
     );
 }
 
+/// Keys the JSON reader recognises at a glance (the schema's next field, spelled plainly) and
+/// every near miss: the two routes still agree, and the clean ones take the fast route.
+#[test]
+fn fast_route_agrees_on_json_key_spellings() {
+    let mut sources = Sources::new();
+    let id = sources.add(
+        "schema.charter",
+        "manifest m { id: string, ids: [string]?, n: int? }",
+    );
+    let program = charter::compile(&sources, &[id])
+        .program
+        .expect("the test schema checks");
+    let clean = [
+        r#"{"id": "a", "ids": ["x"], "n": 1}"#,
+        r#"{"ids": ["x"], "id": "a"}"#,
+        r#"{"n": 1, "id": "a"}"#,
+        r#"{"\u0069d": "a"}"#,
+        r#"{"id" : "a"}"#,
+        r#"{ "id":"a","n":1}"#,
+        "{\"id\": \"a\",\n  \"n\": 1\n}",
+        r#"{"id": "a" , "n": 1}"#,
+    ];
+    let broken = [
+        r#"{"id": "a", "n": 1,}"#,
+        r#"{"id": "a", "id": "b"}"#,
+        r#"{"i": "a"}"#,
+        r#"{"idx": "a", "id": "b"}"#,
+        r#"{"id": "a",, "n": 1}"#,
+        r#"{"id": "a" "n": 1}"#,
+        r#"{,"id": "a"}"#,
+        "{\"id\"\n: \"a\"}",
+        r#"{"id" "a"}"#,
+        r#"{"id"#,
+        r#"{"ID": "a"}"#,
+    ];
+    for text in clean {
+        assert!(
+            agree(&program.schema, text, text),
+            "the fast route gave up on {text}"
+        );
+    }
+    for text in broken {
+        agree(&program.schema, text, text);
+    }
+}
+
 /// The same contract over a folder of manifests for the shipped policy set, e.g. the output of
 /// `benches/gen_manifests.py`: `CHARTER_CORPUS=/tmp/data cargo test --release -- --ignored`.
 #[test]
