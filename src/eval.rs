@@ -637,10 +637,13 @@ impl<'a> Evaluator<'a> {
                 record,
                 index,
             } => {
-                let node = match self.eval(base)? {
-                    Value::Record(_, node) => node,
-                    Value::RecordLit(_, values) => return Ok(values[*index].clone()),
-                    v => panic!("checker let a field access on {v:?} through"),
+                let node = match self.record_in_place(base) {
+                    Some(node) => node,
+                    None => match self.eval(base)? {
+                        Value::Record(_, node) => node,
+                        Value::RecordLit(_, values) => return Ok(values[*index].clone()),
+                        v => panic!("checker let a field access on {v:?} through"),
+                    },
                 };
                 let NodeValue::Record(fields) = &node.value else {
                     panic!("record value without record node")
@@ -1026,6 +1029,26 @@ impl<'a> Evaluator<'a> {
                 )
             })),
         }
+    }
+
+    /// The manifest record `change` or `r` (a bound element) of `change.x` or `r.x`, read where
+    /// it is rather than evaluated into a value first: the same step, counted, and nothing else
+    /// to record or trace. `None` for anything else, or when that step would run out of budget
+    /// or depth (the general route reports it).
+    fn record_in_place(&mut self, base: &Expr) -> Option<&'a Node> {
+        if self.steps >= self.budget || self.depth + 1 >= MAX_DEPTH {
+            return None;
+        }
+        let node = match &base.kind {
+            ExprKind::Root => self.root,
+            ExprKind::Local(slot, _) => match self.env.get(*slot)? {
+                Value::Record(_, node) => node,
+                _ => return None,
+            },
+            _ => return None,
+        };
+        self.steps += 1;
+        Some(node)
     }
 
     /// `any f in files: f matches "src/auth/**"` (or `all`, or `=~`), the commonest shape of a
@@ -1881,6 +1904,41 @@ mod tests {
     use super::{Options, Outcome, evaluate};
     use crate::manifest;
     use crate::source::Sources;
+
+    /// Steps are counted the same whichever way a record is reached: `change.n == 1` is the
+    /// comparison, the field, `change` and the constant; `all r in change.rs: r.ok` is the
+    /// quantifier, `change.rs` and `change`, then the field and `r` for each element.
+    #[test]
+    fn field_reads_count_their_steps() {
+        let policies = "manifest change { n: int, rs: [{ ok: bool }] }\n\
+            policy p { require change.n == 1 }\n\
+            policy q { require all r in change.rs: r.ok }";
+        let mut sources = Sources::new();
+        let p = sources.add("p.charter", policies);
+        let program = crate::compile(&sources, &[p])
+            .program
+            .expect("the policies check");
+        let text = "n: 1\nrs: [{ok: true}, {ok: true}]";
+        let m = sources.add("m.yaml", text);
+        let manifest = manifest::load(m, text, &program.schema)
+            .manifest
+            .expect("the manifest loads");
+        let outcomes = |budget: u64| -> Vec<Outcome> {
+            let options = Options {
+                step_budget: budget,
+                ..Options::default()
+            };
+            evaluate(&program, &manifest, &sources, options)
+                .results
+                .iter()
+                .map(|r| r.outcome)
+                .collect()
+        };
+        assert_eq!(outcomes(3), [Outcome::Error, Outcome::Error]);
+        assert_eq!(outcomes(4), [Outcome::Pass, Outcome::Error]);
+        assert_eq!(outcomes(6), [Outcome::Pass, Outcome::Error]);
+        assert_eq!(outcomes(7), [Outcome::Pass, Outcome::Pass]);
+    }
 
     /// `any`/`all` over a list of strings with `matches` or `=~` takes a shortcut unless a
     /// result is being explained or covered; both routes must give the same outcomes, and run
