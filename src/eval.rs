@@ -297,7 +297,7 @@ impl<'a> Evaluator<'a> {
             root,
             sources,
             now: options.now,
-            env: Vec::new(),
+            env: Vec::with_capacity(8),
             defs: vec![None; program.defs.len()],
             recorded: Vec::new(),
             recording: false,
@@ -913,7 +913,7 @@ impl<'a> Evaluator<'a> {
                 body,
             } => {
                 let xs = self.eval(coll)?;
-                let mut out = Vec::new();
+                let mut out = Vec::with_capacity(xs.len());
                 for x in xs.elements() {
                     let b = self
                         .eval_elem(*slot, var, x.clone(), body)
@@ -1771,7 +1771,8 @@ struct ManifestPaths<'a> {
 
 impl<'a> ManifestPaths<'a> {
     fn new(root: &'a Node, schema: &'a Schema) -> Self {
-        let mut entries = Vec::new();
+        // About one entry per manifest value: grown once or twice, not a dozen times.
+        let mut entries = Vec::with_capacity(64);
         if let NodeValue::Record(fields) = &root.value {
             let rec = schema.record(schema.root);
             for (f, def) in fields.iter().zip(&rec.fields) {

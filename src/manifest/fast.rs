@@ -134,7 +134,7 @@ impl<'t, 's, E: Events<'t>> Builder<'t, 's, E> {
             text,
             schema,
             depth: 0,
-            items: Vec::new(),
+            items: Vec::with_capacity(16),
         }
     }
 
