@@ -212,7 +212,8 @@ struct Evaluator<'a> {
     probing: u32,
     /// While explaining: a stack of the trace nodes being built.
     trace: Option<Vec<Vec<TraceNode>>>,
-    /// Definitions already expanded in the trace (later uses show only their value).
+    /// Definitions already expanded in the trace (later uses show only their value); sized when
+    /// a trace starts.
     expanded: Vec<bool>,
     /// The manifest node the last field access read (for trace locations).
     last_read: Option<Span>,
@@ -257,6 +258,7 @@ pub fn explain(
     let p = &program.policies[policy];
     ev.recording = true;
     ev.trace = Some(vec![Vec::new()]);
+    ev.expanded = vec![false; program.defs.len()];
     let mut when = None;
     let mut requires = Vec::new();
     if let Some(w) = &p.when {
@@ -307,7 +309,7 @@ impl<'a> Evaluator<'a> {
             depth: 0,
             probing: 0,
             trace: None,
-            expanded: vec![false; program.defs.len()],
+            expanded: Vec::new(),
             last_read: None,
             coverage: None,
             paths: None,
