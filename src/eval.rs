@@ -1905,8 +1905,29 @@ fn collect_paths<'a>(
 #[cfg(test)]
 mod tests {
     use super::{Options, Outcome, evaluate};
-    use crate::manifest;
+    use crate::check::ir::Program;
+    use crate::manifest::{self, Manifest};
     use crate::source::Sources;
+
+    /// Each policy's outcome with a step budget, and coverage recorded or not.
+    fn outcomes(
+        program: &Program,
+        manifest: &Manifest,
+        sources: &Sources,
+        budget: u64,
+        coverage: bool,
+    ) -> Vec<Outcome> {
+        let options = Options {
+            step_budget: budget,
+            coverage,
+            ..Options::default()
+        };
+        evaluate(program, manifest, sources, options)
+            .results
+            .iter()
+            .map(|r| r.outcome)
+            .collect()
+    }
 
     /// Steps are counted the same whichever way a record is reached: `change.n == 1` is the
     /// comparison, the field, `change` and the constant; `all r in change.rs: r.ok` is the
@@ -1926,17 +1947,7 @@ mod tests {
         let manifest = manifest::load(m, text, &program.schema)
             .manifest
             .expect("the manifest loads");
-        let outcomes = |budget: u64| -> Vec<Outcome> {
-            let options = Options {
-                step_budget: budget,
-                ..Options::default()
-            };
-            evaluate(&program, &manifest, &sources, options)
-                .results
-                .iter()
-                .map(|r| r.outcome)
-                .collect()
-        };
+        let outcomes = |budget| outcomes(&program, &manifest, &sources, budget, false);
         assert_eq!(outcomes(3), [Outcome::Error, Outcome::Error]);
         assert_eq!(outcomes(4), [Outcome::Pass, Outcome::Error]);
         assert_eq!(outcomes(6), [Outcome::Pass, Outcome::Error]);
@@ -1970,18 +1981,8 @@ policy nested { require any l in change.labels: any f in change.files: f matches
             let m = sources.add(format!("m{i}.yaml"), *text);
             let loaded = manifest::load(m, text, &program.schema);
             let manifest = loaded.manifest.expect("the manifest loads");
-            let outcomes = |budget: u64, coverage: bool| -> Vec<Outcome> {
-                let options = Options {
-                    step_budget: budget,
-                    coverage,
-                    ..Options::default()
-                };
-                evaluate(&program, &manifest, &sources, options)
-                    .results
-                    .iter()
-                    .map(|r| r.outcome)
-                    .collect()
-            };
+            let outcomes =
+                |budget, coverage| outcomes(&program, &manifest, &sources, budget, coverage);
             for budget in (1..40).chain([10_000_000]) {
                 assert_eq!(
                     outcomes(budget, false),
