@@ -147,8 +147,8 @@ fn yaml_error(file: FileId, text: &str, e: &serde_saphyr::Error) -> Diagnostic {
         && text.trim_start().starts_with(['{', '['])
     {
         (
-            "text follows the JSON value".to_string(),
-            "a manifest is one JSON value; in JSON Lines, each manifest goes on a line of its own"
+            "text follows the manifest's closing bracket".to_string(),
+            "a manifest is one value: remove what follows it, or, for several manifests, give one per line on standard input (JSON Lines)"
                 .to_string(),
         )
     } else if message.contains("recursion limit") || message.contains("depth") {

@@ -208,12 +208,17 @@ fn standard_input_streams() {
     );
 }
 
-/// JSON Lines holds one manifest per line: a second value on a line is reported, not checked.
+/// A manifest file is one value: text after it is reported where it starts, with the fix.
 #[test]
-fn two_values_on_one_line_are_reported() {
+fn text_after_a_json_value_is_reported() {
+    let dir = TempDir::new("two-values");
+    let file = dir.path().join("two.json");
+    std::fs::write(&file, "{\"id\": \"CHG-1\"} {\"id\": \"CHG-2\"}\n").expect("a file");
     let policies = root().join("policies").display().to_string();
-    let stream = "{\"id\": \"CHG-1\"} {\"id\": \"CHG-2\"}\n";
-    let (code, out, _) = charter_stdin(&root(), &["check", "--policies", &policies, "-"], stream);
+    let (code, out, _) = charter(
+        dir.path(),
+        &args(&["check", "--policies", &policies, "two.json"]),
+    );
     assert_eq!(code, 2);
-    insta::assert_snapshot!("bulk_two_values_on_one_line", out);
+    insta::assert_snapshot!("bulk_text_after_a_json_value", out);
 }
