@@ -915,7 +915,8 @@ impl<'a> Evaluator<'a> {
                 body,
             } => {
                 let xs = self.eval(coll)?;
-                let mut out = Vec::with_capacity(xs.len());
+                // Room for what a filter usually keeps, not for all of a long list.
+                let mut out = Vec::with_capacity(xs.len().min(8));
                 for x in xs.elements() {
                     let b = self
                         .eval_elem(*slot, var, x.clone(), body)

@@ -788,8 +788,6 @@ impl<'t> JsonEvents<'t> {
     }
 }
 
-/// The bytes a string can hold as themselves, YAML and JSON alike: printable ASCII but the quote
-/// and the backslash.
 /// How many bytes at the start of `b` are plain string characters (printable ASCII but `"` and
 /// `\\`), eight at a time: strings are short, so this beats memchr's setup and a table alike.
 fn plain_run(b: &[u8]) -> usize {
@@ -820,6 +818,8 @@ fn plain_run(b: &[u8]) -> usize {
         .unwrap_or(b.len() - i)
 }
 
+/// The bytes a string can hold as themselves, YAML and JSON alike: printable ASCII but the quote
+/// and the backslash.
 const PLAIN: [bool; 256] = {
     let mut t = [false; 256];
     let mut c = 0x20;
