@@ -436,26 +436,13 @@ const JSON_CLASS: [u8; 256] = {
 /// How many bytes at the start of `b` are neither `"` nor `\\`, eight at a time: the splitter
 /// follows every string of the stream, and most are short, where memchr's setup costs more.
 fn string_run(b: &[u8]) -> usize {
+    use crate::manifest::fast::{run_until, zero_bytes};
     const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let zero = |v: u64| v.wrapping_sub(ONES) & !v;
-    let mut i = 0;
-    while let Some(chunk) = b.get(i..i + 8) {
-        let mut word = [0; 8];
-        word.copy_from_slice(chunk);
-        let x = u64::from_le_bytes(word);
-        // Exact up to the first match: borrows only reach the bytes above it.
-        let found =
-            (zero(x ^ (ONES * u64::from(b'"'))) | zero(x ^ (ONES * u64::from(b'\\')))) & HIGH;
-        if found != 0 {
-            return i + (found.trailing_zeros() / 8) as usize;
-        }
-        i += 8;
-    }
-    i + b[i..]
-        .iter()
-        .position(|&c| c == b'"' || c == b'\\')
-        .unwrap_or(b.len() - i)
+    run_until(
+        b,
+        |x| zero_bytes(x ^ (ONES * u64::from(b'"'))) | zero_bytes(x ^ (ONES * u64::from(b'\\'))),
+        |c| c == b'"' || c == b'\\',
+    )
 }
 
 /// Whether a YAML document holds anything but blank lines and comments.
