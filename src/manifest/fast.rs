@@ -555,15 +555,9 @@ impl<'t> JsonEvents<'t> {
 
     /// [`Events::key_is`] without putting the position back when the key is another.
     fn key_is_here(&mut self, name: &str) -> Option<(u32, u32)> {
-        self.ws();
-        if self.first {
-            self.first = false;
-        } else {
-            if self.peek()? != b',' {
-                return None;
-            }
-            self.pos += 1;
-            self.ws();
+        // At the mapping's end there is no key to take (`key` then reads the end again).
+        if !self.more(b'}')? {
+            return None;
         }
         let start = self.pos;
         let rest = &self.bytes()[start..];
@@ -578,6 +572,12 @@ impl<'t> JsonEvents<'t> {
         }
         self.pos += n + 2;
         let end = self.pos;
+        self.colon()?;
+        Some((to_u32(start)?, to_u32(end)?))
+    }
+
+    /// After a key: spaces, then the `:` that ends it.
+    fn colon(&mut self) -> Option<()> {
         while self.peek()? == b' ' {
             self.pos += 1;
         }
@@ -585,7 +585,7 @@ impl<'t> JsonEvents<'t> {
             return None;
         }
         self.pos += 1;
-        Some((to_u32(start)?, to_u32(end)?))
+        Some(())
     }
 
     /// Spaces and newlines (tabs and carriage returns take the full route).
@@ -887,13 +887,7 @@ impl<'t> Events<'t> for JsonEvents<'t> {
         if end - start > 1000 {
             return None;
         }
-        while self.peek()? == b' ' {
-            self.pos += 1;
-        }
-        if self.peek()? != b':' {
-            return None;
-        }
-        self.pos += 1;
+        self.colon()?;
         Some(Some((k, to_u32(start)?, to_u32(end)?)))
     }
 
