@@ -1034,12 +1034,19 @@ impl<'a> Evaluator<'a> {
         }
     }
 
+    /// Whether `steps` more steps, `levels` deeper than now, stay within the budget and the depth
+    /// limit: where a shortcut takes the general route's steps without running them, it checks
+    /// first that the general route would not have stopped on the way (and leaves it to report).
+    fn room_for(&self, steps: u64, levels: usize) -> bool {
+        self.steps + steps <= self.budget && self.depth + levels < MAX_DEPTH
+    }
+
     /// The manifest record `change` or `r` (a bound element) of `change.x` or `r.x`, read where
     /// it is rather than evaluated into a value first: the same step, counted, and nothing else
     /// to record or trace. `None` for anything else, or when that step would run out of budget
     /// or depth (the general route reports it).
     fn record_in_place(&mut self, base: &Expr) -> Option<&'a Node> {
-        if self.steps >= self.budget || self.depth + 1 >= MAX_DEPTH {
+        if !self.room_for(1, 1) {
             return None;
         }
         let node = match &base.kind {
@@ -1075,7 +1082,7 @@ impl<'a> Evaluator<'a> {
             return None;
         };
         // The general route takes two steps and two levels an element (the body, the variable).
-        if self.steps + 2 * nodes.len() as u64 > self.budget || self.depth + 2 >= MAX_DEPTH {
+        if !self.room_for(2 * nodes.len() as u64, 2) {
             return None;
         }
         self.env.truncate(slot);
