@@ -201,8 +201,8 @@ pub struct Stream<R> {
     /// Brackets and strings of the JSON value being gathered.
     json: JsonState,
     failed: bool,
-    /// Bytes read so far (for the position of a byte that is not UTF-8).
-    offset: usize,
+    /// Lines read so far (for the position of a byte that is not UTF-8).
+    lines: usize,
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -211,6 +211,29 @@ enum Kind {
     Yaml,
     /// JSON that went wrong: everything left is one document.
     Rest,
+}
+
+/// Why a stream stopped early; [`StreamError::message`] says it about a named source.
+#[derive(Debug)]
+pub enum StreamError {
+    Read(std::io::Error),
+    /// A byte that is not UTF-8, at this line and column (in bytes, from 1).
+    NotUtf8 {
+        line: usize,
+        column: usize,
+    },
+}
+
+impl StreamError {
+    /// The message, about `source` ("standard input", "`history.jsonl`").
+    pub fn message(&self, source: &str) -> String {
+        match self {
+            StreamError::Read(e) => format!("cannot read {source}: {e}"),
+            StreamError::NotUtf8 { line, column } => {
+                format!("{source} is not UTF-8 text: invalid byte at line {line}, column {column}")
+            }
+        }
+    }
 }
 
 impl<R: BufRead> Stream<R> {
@@ -223,12 +246,12 @@ impl<R: BufRead> Stream<R> {
             doc: String::new(),
             json: JsonState::default(),
             failed: false,
-            offset: 0,
+            lines: 0,
         }
     }
 
     /// Reads the next line into `self.line`; `false` at the end.
-    fn read_line(&mut self) -> Result<bool, String> {
+    fn read_line(&mut self) -> Result<bool, StreamError> {
         // The buffer is checked as UTF-8 once, where it becomes the line again.
         let mut bytes = std::mem::take(&mut self.line).into_bytes();
         bytes.clear();
@@ -239,7 +262,7 @@ impl<R: BufRead> Stream<R> {
             let buf = match self.reader.fill_buf() {
                 Ok(buf) => buf,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(format!("cannot read standard input: {e}")),
+                Err(e) => return Err(StreamError::Read(e)),
             };
             let (taken, ended) = match memchr::memchr(b'\n', buf) {
                 Some(i) => (i + 1, true),
@@ -251,24 +274,21 @@ impl<R: BufRead> Stream<R> {
                 break;
             }
         }
-        let n = bytes.len();
-        if n == 0 {
+        if bytes.is_empty() {
             return Ok(false);
         }
-        self.line = String::from_utf8(bytes).map_err(|e| {
-            format!(
-                "standard input is not UTF-8 text: invalid byte at offset {}",
-                self.offset + e.utf8_error().valid_up_to()
-            )
+        self.lines += 1;
+        self.line = String::from_utf8(bytes).map_err(|e| StreamError::NotUtf8 {
+            line: self.lines,
+            column: e.utf8_error().valid_up_to() + 1,
         })?;
-        if self.offset == 0 && self.line.starts_with('\u{feff}') {
+        if self.lines == 1 && self.line.starts_with('\u{feff}') {
             self.pos = 3;
         }
-        self.offset += n;
         Ok(true)
     }
 
-    fn next_doc(&mut self) -> Result<Option<String>, String> {
+    fn next_doc(&mut self) -> Result<Option<String>, StreamError> {
         loop {
             if self.pos >= self.line.len() && !self.read_line()? {
                 return Ok(self.finish());
@@ -554,7 +574,7 @@ fn has_content(doc: &str) -> bool {
 }
 
 impl<R: BufRead> Iterator for Stream<R> {
-    type Item = Result<String, String>;
+    type Item = Result<String, StreamError>;
 
     fn next(&mut self) -> Option<Self::Item> {
         if self.failed {
@@ -727,11 +747,11 @@ mod tests {
     #[test]
     fn bytes_that_are_not_utf8_end_the_stream() {
         let bytes: &[u8] = b"{\"a\": 1}\n{\"b\": \"\xff\"}\n{\"c\": 3}\n";
-        let docs: Vec<Result<String, String>> = Stream::new(bytes).collect();
+        let docs: Vec<Result<String, super::StreamError>> = Stream::new(bytes).collect();
         assert_eq!(docs.len(), 2);
         assert_eq!(
-            docs[1],
-            Err("standard input is not UTF-8 text: invalid byte at offset 16".to_string())
+            docs[1].as_ref().map_err(|e| e.message("standard input")),
+            Err("standard input is not UTF-8 text: invalid byte at line 2, column 8".to_string())
         );
     }
 }

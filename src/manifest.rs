@@ -148,7 +148,7 @@ fn yaml_error(file: FileId, text: &str, e: &serde_saphyr::Error) -> Diagnostic {
     {
         (
             "text follows the manifest's closing bracket".to_string(),
-            "a manifest is one value: remove what follows it, or, for several manifests, give one per line on standard input (JSON Lines)"
+            "a manifest is one value: remove what follows it, or, for several manifests, put one per line in a `.jsonl` file (JSON Lines)"
                 .to_string(),
         )
     } else if message.contains("recursion limit") || message.contains("depth") {

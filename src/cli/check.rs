@@ -16,9 +16,10 @@ use stream::Progress;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// Manifests to check: YAML or JSON files, or folders (searched recursively for .yaml, .yml
-    /// and .json), or `-` for a stream on standard input (JSON Lines, or YAML documents
-    /// separated by `---`). With none, only the policy set is checked.
+    /// Manifests to check: YAML or JSON files, JSON Lines files (.jsonl, .ndjson: one manifest
+    /// per line), folders (searched recursively for all of these), glob patterns, or `-` for a
+    /// stream on standard input (JSON Lines, or YAML documents separated by `---`). With none,
+    /// only the policy set is checked.
     pub manifests: Vec<PathBuf>,
     /// The policy folder (default: from charter.toml, else `policies/`).
     #[arg(long, short = 'p', value_name = "DIR")]
@@ -80,13 +81,13 @@ pub fn run(args: &Args) -> Exit {
     };
     let inputs = Inputs::gather(&args.manifests);
     // The worker threads start only for a run with more than a few manifests.
-    if (inputs.stdin || inputs.len() > crate::bulk::CHUNK)
+    if (inputs.streams() || inputs.len() > crate::bulk::CHUNK)
         && let Err(msg) = threads(args.jobs)
     {
         eprintln!("error: {msg}");
         return Exit::BadInput;
     }
-    let mut progress = Progress::new((!inputs.stdin).then_some(inputs.len()), args.quiet);
+    let mut progress = Progress::new((!inputs.streams()).then_some(inputs.len()), args.quiet);
     let program = set.program.as_ref();
     let head = Run {
         now: program.filter(|p| p.uses_now).map(|_| now),

@@ -222,3 +222,64 @@ fn text_after_a_json_value_is_reported() {
     assert_eq!(code, 2);
     insta::assert_snapshot!("bulk_text_after_a_json_value", out);
 }
+
+/// A `.jsonl` or `.ndjson` file is a stream of manifests, one per line, named `path:N`: given
+/// by name, by a pattern, or found in a folder. An empty one, or one that is not UTF-8, is an
+/// input problem (exit 2) that names the file.
+#[test]
+fn json_lines_files_are_streams() {
+    let dir = TempDir::new("jsonl-files");
+    let ok =
+        std::fs::read_to_string(root().join("examples/changes/chg-1041-ok.yaml")).expect("example");
+    let value: serde_json::Value = serde_saphyr::from_str(&ok).expect("YAML");
+    let line = serde_json::to_string(&value).expect("JSON");
+    let history = dir.path().join("history");
+    std::fs::create_dir_all(&history).expect("a folder");
+    std::fs::write(
+        history.join("2025.jsonl"),
+        format!("{line}\n{line}\n{line}\n"),
+    )
+    .expect("a file");
+    std::fs::write(history.join("2026.ndjson"), format!("{line}\n")).expect("a file");
+    std::fs::write(history.join("a.yaml"), &ok).expect("a file");
+
+    let (code, out, _) = check_in(dir.path(), &["--format", "jsonl", "history/2025.jsonl"]);
+    assert_eq!(code, 0, "{out}");
+    let names = paths_of(&out);
+    assert_eq!(
+        names,
+        [
+            "history/2025.jsonl:1",
+            "history/2025.jsonl:2",
+            "history/2025.jsonl:3"
+        ]
+    );
+    // In a folder, a stream takes its place in name order.
+    let (code, out, _) = check_in(dir.path(), &["--format", "jsonl", "history"]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(
+        paths_of(&out),
+        [
+            "history/2025.jsonl:1",
+            "history/2025.jsonl:2",
+            "history/2025.jsonl:3",
+            "history/2026.ndjson:1",
+            "history/a.yaml",
+        ]
+    );
+    let (_, out, _) = check_in(dir.path(), &["--format", "jsonl", "history/*.jsonl"]);
+    assert_eq!(paths_of(&out).len(), 3);
+
+    std::fs::write(history.join("empty.jsonl"), "").expect("a file");
+    std::fs::write(history.join("latin1.jsonl"), b"{\"id\": \"caf\xe9\"}\n").expect("a file");
+    let (code, out, _) = check_in(dir.path(), &["history/empty.jsonl", "history/latin1.jsonl"]);
+    assert_eq!(code, 2);
+    assert!(
+        out.contains("`history/empty.jsonl` holds no manifest"),
+        "{out}"
+    );
+    assert!(
+        out.contains("`history/latin1.jsonl` is not UTF-8 text: invalid byte at line 1, column 12"),
+        "{out}"
+    );
+}

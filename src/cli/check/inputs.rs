@@ -1,9 +1,12 @@
 //! What `charter check` reads: manifest files (sorted by path), folders and glob patterns
 //! expanded, and `-`, a stream of documents on standard input (after the files, in stream
-//! order). Files are read by the workers; only their paths are gathered up front.
+//! order). Files are read by the workers; only their paths are gathered up front. A JSON Lines
+//! file (`.jsonl`, `.ndjson`) is a stream too: its documents are read as the iterator reaches
+//! it, each named `path:N`.
 
 use std::borrow::Cow;
 use std::io::BufReader;
+use std::iter::once;
 use std::path::{Path, PathBuf};
 
 use crate::bulk::Stream;
@@ -44,7 +47,10 @@ impl Inputs {
                 if paths.len() == before {
                     problems.push(Input::Problem {
                         name: display(a),
-                        message: format!("no manifests (.yaml, .yml, .json) in `{}`", display(a)),
+                        message: format!(
+                            "no manifests (.yaml, .yml, .json, .jsonl, .ndjson) in `{}`",
+                            display(a)
+                        ),
                     });
                 }
             } else if is_glob(a) && !a.exists() {
@@ -75,41 +81,19 @@ impl Inputs {
         self.files.len() + self.problems.len()
     }
 
+    /// Whether a stream (standard input, a JSON Lines file) is among the inputs: then the
+    /// number of manifests is not known before they are read.
+    pub fn streams(&self) -> bool {
+        self.stdin || self.files.iter().any(|p| is_stream(p))
+    }
+
     /// Every input in report order; standard input is read as the iterator reaches it.
     pub fn into_iter(self) -> impl Iterator<Item = Input> + Send {
         let stdin = self.stdin.then(|| {
-            let mut docs = Stream::new(BufReader::with_capacity(256 * 1024, std::io::stdin()))
-                .enumerate()
-                .map(|(i, doc)| match doc {
-                    Ok(text) => Input::Doc {
-                        name: stdin_name(i + 1),
-                        text,
-                    },
-                    Err(message) => Input::Problem {
-                        name: "<stdin>".into(),
-                        message,
-                    },
-                });
+            let reader = BufReader::with_capacity(STREAM_BUFFER, std::io::stdin());
             // A pipeline whose first step failed must not pass as "nothing to check".
-            let (mut seen, mut done) = (false, false);
-            std::iter::from_fn(move || {
-                if done {
-                    return None;
-                }
-                match docs.next() {
-                    Some(input) => {
-                        seen = true;
-                        Some(input)
-                    }
-                    None => {
-                        done = true;
-                        (!seen).then(|| Input::Problem {
-                            name: "<stdin>".into(),
-                            message: "standard input held no manifest (did the command producing the manifests fail? `-` expects JSON Lines or `---`-separated YAML)".into(),
-                        })
-                    }
-                }
-            })
+            let empty = "standard input held no manifest (did the command producing the manifests fail? `-` expects JSON Lines or `---`-separated YAML)";
+            stream_inputs(Stream::new(reader), "<stdin>", "standard input", empty.into())
         });
         let mut problems = self.problems.into_iter().peekable();
         let mut files = self.files.into_iter().peekable();
@@ -118,8 +102,80 @@ impl Inputs {
             (Some(_), _) => problems.next(),
             (None, _) => files.next().map(Input::File),
         });
-        merged.chain(stdin.into_iter().flatten())
+        // A JSON Lines file becomes its documents, read as they are reached.
+        let expanded = merged.flat_map(|input| {
+            let (one, docs) = match input {
+                Input::File(path) if is_stream(&path) => (None, Some(file_inputs(&path))),
+                other => (Some(other), None),
+            };
+            one.into_iter().chain(docs.into_iter().flatten())
+        });
+        expanded.chain(stdin.into_iter().flatten())
     }
+}
+
+/// The read buffer of a stream.
+const STREAM_BUFFER: usize = 256 * 1024;
+
+/// The documents of a JSON Lines file, named `path:N`.
+fn file_inputs(path: &Path) -> Box<dyn Iterator<Item = Input> + Send> {
+    let name = display(path);
+    match std::fs::File::open(path) {
+        Ok(file) => {
+            let reader = BufReader::with_capacity(STREAM_BUFFER, file);
+            let source = format!("`{name}`");
+            let empty = format!("`{name}` holds no manifest (JSON Lines: one manifest per line)");
+            Box::new(stream_inputs(Stream::new(reader), &name, &source, empty))
+        }
+        Err(e) => {
+            let message = match e.kind() {
+                std::io::ErrorKind::NotFound => format!("manifest `{name}` does not exist"),
+                _ => format!("cannot read manifest `{name}`: {e}"),
+            };
+            Box::new(once(Input::Problem { name, message }))
+        }
+    }
+}
+
+/// The documents of a stream as inputs named `name:N`; a problem named `name` when it cannot
+/// be read (said about `source`) or holds no document at all (`empty`).
+fn stream_inputs<R: std::io::BufRead + Send>(
+    stream: Stream<R>,
+    name: &str,
+    source: &str,
+    empty: String,
+) -> impl Iterator<Item = Input> + Send + use<R> {
+    let (name, source) = (name.to_string(), source.to_string());
+    let mut docs = stream.enumerate();
+    let (mut seen, mut done, mut empty) = (false, false, empty);
+    std::iter::from_fn(move || {
+        if done {
+            return None;
+        }
+        match docs.next() {
+            Some((i, Ok(text))) => {
+                seen = true;
+                Some(Input::Doc {
+                    name: doc_name(&name, i + 1),
+                    text,
+                })
+            }
+            Some((_, Err(e))) => {
+                seen = true;
+                Some(Input::Problem {
+                    name: name.clone(),
+                    message: e.message(&source),
+                })
+            }
+            None => {
+                done = true;
+                (!seen).then(|| Input::Problem {
+                    name: name.clone(),
+                    message: std::mem::take(&mut empty),
+                })
+            }
+        }
+    })
 }
 
 /// The name an input is reported under, borrowed where it can be.
@@ -131,9 +187,18 @@ fn sort_name(i: &Input) -> Cow<'_, str> {
 }
 
 fn is_manifest(p: &Path) -> bool {
+    has_extension(p, &["yaml", "yml", "json", "jsonl", "ndjson"])
+}
+
+/// Whether a file is a stream of manifests, one per line.
+fn is_stream(p: &Path) -> bool {
+    has_extension(p, &["jsonl", "ndjson"])
+}
+
+fn has_extension(p: &Path, extensions: &[&str]) -> bool {
     p.extension()
         .and_then(|e| e.to_str())
-        .is_some_and(|e| ["yaml", "yml", "json"].contains(&e.to_ascii_lowercase().as_str()))
+        .is_some_and(|e| extensions.contains(&e.to_ascii_lowercase().as_str()))
 }
 
 /// Whether an argument is a glob pattern (`changes/**/*.yaml`) rather than a path; the shell
@@ -195,11 +260,12 @@ pub fn read_manifest(path: &Path) -> Result<String, String> {
     })
 }
 
-/// `<stdin>:N`, the name of the Nth document of standard input (without `format!`, which costs
-/// more than splitting the line it names).
-fn stdin_name(n: usize) -> String {
-    let mut name = String::with_capacity(16);
-    name.push_str("<stdin>:");
+/// `<stdin>:N` or `path:N`, the name of the Nth document of a stream (without `format!`, which
+/// costs more than splitting the line it names).
+fn doc_name(stream: &str, n: usize) -> String {
+    let mut name = String::with_capacity(stream.len() + 8);
+    name.push_str(stream);
+    name.push(':');
     crate::report::json::write_usize(&mut name, n);
     name
 }
