@@ -283,3 +283,13 @@ fn json_lines_files_are_streams() {
         "{out}"
     );
 }
+
+/// On Linux (GNU) the binary is linked position-dependent (build.rs): no relocations to apply
+/// before `main`, a tenth of a single check. The ELF header's type is 2 (EXEC), not 3 (DYN).
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[test]
+fn the_binary_starts_without_relocating_itself() {
+    let bytes = std::fs::read(env!("CARGO_BIN_EXE_charter")).expect("the binary");
+    assert_eq!(&bytes[..4], b"\x7fELF");
+    assert_eq!(u16::from_le_bytes([bytes[16], bytes[17]]), 2, "e_type");
+}
