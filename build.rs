@@ -5,9 +5,13 @@
 
 fn main() {
     println!("cargo::rerun-if-changed=build.rs");
-    let os = std::env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
-    let env = std::env::var("CARGO_CFG_TARGET_ENV").unwrap_or_default();
-    if os == "linux" && env == "gnu" {
+    let var = |name| std::env::var(name).unwrap_or_default();
+    // A static build (`-C target-feature=+crt-static`) is left as rustc links it.
+    let static_crt = var("CARGO_CFG_TARGET_FEATURE")
+        .split(',')
+        .any(|f| f == "crt-static");
+    if var("CARGO_CFG_TARGET_OS") == "linux" && var("CARGO_CFG_TARGET_ENV") == "gnu" && !static_crt
+    {
         println!("cargo::rustc-link-arg-bin=charter=-no-pie");
     }
 }
