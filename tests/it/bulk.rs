@@ -286,7 +286,11 @@ fn json_lines_files_are_streams() {
 
 /// On Linux (GNU) the binary is linked position-dependent (build.rs): no relocations to apply
 /// before `main`, a tenth of a single check. The ELF header's type is 2 (EXEC), not 3 (DYN).
-#[cfg(all(target_os = "linux", target_env = "gnu", not(target_feature = "crt-static")))]
+#[cfg(all(
+    target_os = "linux",
+    target_env = "gnu",
+    not(target_feature = "crt-static")
+))]
 #[test]
 fn the_binary_starts_without_relocating_itself() {
     let bytes = std::fs::read(env!("CARGO_BIN_EXE_charter")).expect("the binary");
