@@ -17,9 +17,9 @@ use stream::Progress;
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// Manifests to check: YAML or JSON files, JSON Lines files (.jsonl, .ndjson: one manifest
-    /// per line), folders (searched recursively for all of these), glob patterns, or `-` for a
-    /// stream on standard input (JSON Lines, or YAML documents separated by `---`). With none,
-    /// only the policy set is checked.
+    /// per line), folders (searched recursively for .yaml, .yml and .json), glob patterns, or
+    /// `-` for a stream on standard input (JSON Lines, or YAML documents separated by `---`).
+    /// With none, only the policy set is checked.
     pub manifests: Vec<PathBuf>,
     /// The policy folder (default: from charter.toml, else `policies/`).
     #[arg(long, short = 'p', value_name = "DIR")]

@@ -223,9 +223,9 @@ fn text_after_a_json_value_is_reported() {
     insta::assert_snapshot!("bulk_text_after_a_json_value", out);
 }
 
-/// A `.jsonl` or `.ndjson` file is a stream of manifests, one per line, named `path:N`: given
-/// by name, by a pattern, or found in a folder. An empty one, or one that is not UTF-8, is an
-/// input problem (exit 2) that names the file.
+/// A `.jsonl` or `.ndjson` file is a stream of manifests, one per line, named `path:N`, when
+/// it is named (by path or by a pattern), not when a folder is searched. An empty one, or one
+/// that is not UTF-8, is an input problem (exit 2) that names the file.
 #[test]
 fn json_lines_files_are_streams() {
     let dir = TempDir::new("jsonl-files");
@@ -254,8 +254,17 @@ fn json_lines_files_are_streams() {
             "history/2025.jsonl:3"
         ]
     );
-    // In a folder, a stream takes its place in name order.
-    let (code, out, _) = check_in(dir.path(), &["--format", "jsonl", "history"]);
+    // Named streams take their place in name order among the other files.
+    let (code, out, _) = check_in(
+        dir.path(),
+        &[
+            "--format",
+            "jsonl",
+            "history/a.yaml",
+            "history/*.ndjson",
+            "history/*.jsonl",
+        ],
+    );
     assert_eq!(code, 0, "{out}");
     assert_eq!(
         paths_of(&out),
@@ -267,8 +276,9 @@ fn json_lines_files_are_streams() {
             "history/a.yaml",
         ]
     );
-    let (_, out, _) = check_in(dir.path(), &["--format", "jsonl", "history/*.jsonl"]);
-    assert_eq!(paths_of(&out).len(), 3);
+    // A folder search leaves them out (it often holds the JSON Lines a run writes).
+    let (_, out, _) = check_in(dir.path(), &["--format", "jsonl", "history"]);
+    assert_eq!(paths_of(&out), ["history/a.yaml"]);
 
     std::fs::write(history.join("empty.jsonl"), "").expect("a file");
     std::fs::write(history.join("latin1.jsonl"), b"{\"id\": \"caf\xe9\"}\n").expect("a file");
@@ -296,4 +306,40 @@ fn the_binary_starts_without_relocating_itself() {
     let bytes = std::fs::read(env!("CARGO_BIN_EXE_charter")).expect("the binary");
     assert_eq!(&bytes[..4], b"\x7fELF");
     assert_eq!(u16::from_le_bytes([bytes[16], bytes[17]]), 2, "e_type");
+}
+
+/// The file standard output goes to is never read back as a stream of manifests: a pattern
+/// skips it, and naming it is an input problem (else the run would read its own verdicts as
+/// they are written, without end).
+#[cfg(unix)]
+#[test]
+fn the_output_file_is_not_read_back() {
+    let dir = TempDir::new("output-file");
+    let ok =
+        std::fs::read_to_string(root().join("examples/changes/chg-1041-ok.yaml")).expect("example");
+    let value: serde_json::Value = serde_saphyr::from_str(&ok).expect("YAML");
+    let line = serde_json::to_string(&value).expect("JSON");
+    std::fs::write(dir.path().join("in.jsonl"), format!("{line}\n")).expect("a file");
+    let policies = root().join("policies").display().to_string();
+    let run = |arg: &str| {
+        let out_path = dir.path().join("out.jsonl");
+        let out = std::fs::File::create(&out_path).expect("the output file");
+        let status = std::process::Command::new(env!("CARGO_BIN_EXE_charter"))
+            .args(["check", "--policies", &policies, "--format", "jsonl", arg])
+            .current_dir(dir.path())
+            .stdout(out)
+            .status()
+            .expect("charter runs");
+        let text = std::fs::read_to_string(&out_path).expect("the output");
+        (status.code(), paths_of(&text), text)
+    };
+    let (code, paths, _) = run("*.jsonl");
+    assert_eq!(code, Some(0));
+    assert_eq!(paths, ["in.jsonl:1"]);
+    let (code, _, text) = run("out.jsonl");
+    assert_eq!(code, Some(2));
+    assert!(
+        text.contains("`out.jsonl` is where standard output goes"),
+        "{text}"
+    );
 }

@@ -47,21 +47,29 @@ impl Inputs {
                 if paths.len() == before {
                     problems.push(Input::Problem {
                         name: display(a),
-                        message: format!(
-                            "no manifests (.yaml, .yml, .json, .jsonl, .ndjson) in `{}`",
-                            display(a)
-                        ),
+                        message: format!("no manifests (.yaml, .yml, .json) in `{}`", display(a)),
                     });
                 }
             } else if is_glob(a) && !a.exists() {
-                let before = paths.len();
-                expand_glob(a, &mut paths);
-                if paths.len() == before {
+                let mut found: Vec<Box<Path>> = Vec::new();
+                expand_glob(a, &mut found);
+                // `charter check 'runs/*.jsonl' > runs/out.jsonl` must not read what it writes.
+                found.retain(|p| !(is_stream(p) && is_output(p)));
+                if found.is_empty() {
                     problems.push(Input::Problem {
                         name: display(a),
                         message: format!("no manifests match `{}`", display(a)),
                     });
                 }
+                paths.extend(found);
+            } else if is_stream(a) && is_output(a) {
+                problems.push(Input::Problem {
+                    name: display(a),
+                    message: format!(
+                        "`{}` is where standard output goes: it cannot also be read as manifests",
+                        display(a)
+                    ),
+                });
             } else {
                 paths.push(a.clone().into_boxed_path());
             }
@@ -186,13 +194,31 @@ fn sort_name(i: &Input) -> Cow<'_, str> {
     }
 }
 
+/// Whether a file found in a folder is a manifest. JSON Lines files are read only when named,
+/// by path or by a pattern: a folder often holds the JSON Lines a run writes (`charter check
+/// --format jsonl runs > runs/out.jsonl`), which would be read back as it grows.
 fn is_manifest(p: &Path) -> bool {
-    has_extension(p, &["yaml", "yml", "json", "jsonl", "ndjson"])
+    has_extension(p, &["yaml", "yml", "json"])
 }
 
 /// Whether a file is a stream of manifests, one per line.
 fn is_stream(p: &Path) -> bool {
     has_extension(p, &["jsonl", "ndjson"])
+}
+
+/// Whether `p` is the file standard output is written to.
+#[cfg(unix)]
+fn is_output(p: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let (Ok(out), Ok(file)) = (std::fs::metadata("/dev/stdout"), std::fs::metadata(p)) else {
+        return false;
+    };
+    out.is_file() && out.dev() == file.dev() && out.ino() == file.ino()
+}
+
+#[cfg(not(unix))]
+fn is_output(_: &Path) -> bool {
+    false
 }
 
 fn has_extension(p: &Path, extensions: &[&str]) -> bool {
@@ -230,7 +256,7 @@ fn expand_glob(pattern: &Path, out: &mut Vec<Box<Path>>) {
         base.push(".");
     }
     let mut found: Vec<Box<Path>> = Vec::new();
-    walk(&base, &mut is_manifest, &mut found);
+    walk(&base, &mut |p| is_manifest(p) || is_stream(p), &mut found);
     let dot = Path::new(".");
     out.extend(found.into_iter().filter(|p| {
         // `walk` from `.` yields `./a.yaml`; the pattern `*.yaml` means `a.yaml`.
