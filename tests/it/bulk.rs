@@ -173,13 +173,20 @@ fn summary_counts_outcomes_per_policy() {
     assert!(err.contains("policy"), "{err}");
 }
 
-/// `-` reads JSON Lines as a stream, as well as a multi-line JSON value and YAML documents.
-#[test]
-fn standard_input_streams() {
+/// The allowed example manifest: its YAML text, and the same manifest as one JSON line.
+fn allowed_example() -> (String, String) {
     let ok =
         std::fs::read_to_string(root().join("examples/changes/chg-1041-ok.yaml")).expect("example");
     let value: serde_json::Value = serde_saphyr::from_str(&ok).expect("YAML");
     let line = serde_json::to_string(&value).expect("JSON");
+    (ok, line)
+}
+
+/// `-` reads JSON Lines as a stream, as well as a multi-line JSON value and YAML documents.
+#[test]
+fn standard_input_streams() {
+    let (ok, line) = allowed_example();
+    let value: serde_json::Value = serde_json::from_str(&line).expect("JSON");
     let pretty = serde_json::to_string_pretty(&value).expect("JSON");
     let mut stream = String::new();
     for _ in 0..2000 {
@@ -229,10 +236,7 @@ fn text_after_a_json_value_is_reported() {
 #[test]
 fn json_lines_files_are_streams() {
     let dir = TempDir::new("jsonl-files");
-    let ok =
-        std::fs::read_to_string(root().join("examples/changes/chg-1041-ok.yaml")).expect("example");
-    let value: serde_json::Value = serde_saphyr::from_str(&ok).expect("YAML");
-    let line = serde_json::to_string(&value).expect("JSON");
+    let (ok, line) = allowed_example();
     let history = dir.path().join("history");
     std::fs::create_dir_all(&history).expect("a folder");
     std::fs::write(
@@ -315,10 +319,7 @@ fn the_binary_starts_without_relocating_itself() {
 #[test]
 fn the_output_file_is_not_read_back() {
     let dir = TempDir::new("output-file");
-    let ok =
-        std::fs::read_to_string(root().join("examples/changes/chg-1041-ok.yaml")).expect("example");
-    let value: serde_json::Value = serde_saphyr::from_str(&ok).expect("YAML");
-    let line = serde_json::to_string(&value).expect("JSON");
+    let (_, line) = allowed_example();
     std::fs::write(dir.path().join("in.jsonl"), format!("{line}\n")).expect("a file");
     let policies = root().join("policies").display().to_string();
     let run = |arg: &str| {
