@@ -312,9 +312,9 @@ fn the_binary_starts_without_relocating_itself() {
     assert_eq!(u16::from_le_bytes([bytes[16], bytes[17]]), 2, "e_type");
 }
 
-/// The file standard output goes to is never read back as a stream of manifests: a pattern
-/// skips it, and naming it is an input problem (else the run would read its own verdicts as
-/// they are written, without end).
+/// The file standard output goes to is never read as a manifest: a folder search and a pattern
+/// skip it, and naming it is an input problem (a report written into the folder it checks is no
+/// manifest, and a JSON Lines run would read its own verdicts as they are written, without end).
 #[cfg(unix)]
 #[test]
 fn the_output_file_is_not_read_back() {
@@ -343,4 +343,31 @@ fn the_output_file_is_not_read_back() {
         text.contains("`out.jsonl` is where standard output goes"),
         "{text}"
     );
+
+    // `charter check --format json changes > changes/report.json`
+    let (ok, _) = allowed_example();
+    std::fs::create_dir_all(dir.path().join("changes")).expect("a folder");
+    std::fs::write(dir.path().join("changes/a.yaml"), ok).expect("a manifest");
+    let report = dir.path().join("changes/report.json");
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_charter"))
+        .args([
+            "check",
+            "--policies",
+            &policies,
+            "--format",
+            "json",
+            "changes",
+        ])
+        .current_dir(dir.path())
+        .stdout(std::fs::File::create(&report).expect("the report"))
+        .status()
+        .expect("charter runs");
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).expect("the report")).expect("JSON");
+    let paths: Vec<&str> = doc["manifests"]
+        .as_array()
+        .map(|ms| ms.iter().filter_map(|m| m["path"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(paths, ["changes/a.yaml"]);
+    assert_eq!(status.code(), Some(0));
 }

@@ -35,6 +35,13 @@ pub struct Inputs {
 
 impl Inputs {
     pub fn gather(args: &[PathBuf]) -> Inputs {
+        // `charter check --format json changes > changes/report.json`: the shell has made the
+        // report before Charter starts, and it is no manifest.
+        let output = Output::find();
+        let is_output = |p: &Path| output.as_ref().is_some_and(|o| o.is(p));
+        // In a folder search, only where the file's name is known: no look at every file.
+        let is_output_here =
+            |p: &Path| output.as_ref().is_some_and(|o| o.name.is_some() && o.is(p));
         let mut problems = Vec::new();
         let mut paths: Vec<Box<Path>> = Vec::new();
         let mut stdin = false;
@@ -43,7 +50,7 @@ impl Inputs {
                 stdin = true;
             } else if a.is_dir() {
                 let before = paths.len();
-                walk(a, &mut is_manifest, &mut paths);
+                walk(a, &mut |p| is_manifest(p) && !is_output_here(p), &mut paths);
                 if paths.len() == before {
                     problems.push(Input::Problem {
                         name: display(a),
@@ -54,7 +61,7 @@ impl Inputs {
                 let mut found: Vec<Box<Path>> = Vec::new();
                 expand_glob(a, &mut found);
                 // `charter check 'runs/*.jsonl' > runs/out.jsonl` must not read what it writes.
-                found.retain(|p| !(is_stream(p) && is_output(p)));
+                found.retain(|p| !is_output(p));
                 if found.is_empty() {
                     problems.push(Input::Problem {
                         name: display(a),
@@ -62,7 +69,7 @@ impl Inputs {
                     });
                 }
                 paths.extend(found);
-            } else if is_stream(a) && is_output(a) {
+            } else if is_output(a) {
                 problems.push(Input::Problem {
                     name: display(a),
                     message: format!(
@@ -195,8 +202,7 @@ fn sort_name(i: &Input) -> Cow<'_, str> {
 }
 
 /// Whether a file found in a folder is a manifest. JSON Lines files are read only when named,
-/// by path or by a pattern: a folder often holds the JSON Lines a run writes (`charter check
-/// --format jsonl runs > runs/out.jsonl`), which would be read back as it grows.
+/// by path or by a pattern: a folder often holds the JSON Lines earlier runs wrote.
 fn is_manifest(p: &Path) -> bool {
     has_extension(p, &["yaml", "yml", "json"])
 }
@@ -206,19 +212,54 @@ fn is_stream(p: &Path) -> bool {
     has_extension(p, &["jsonl", "ndjson"])
 }
 
-/// Whether `p` is the file standard output is written to.
-#[cfg(unix)]
-fn is_output(p: &Path) -> bool {
-    use std::os::unix::fs::MetadataExt;
-    let (Ok(out), Ok(file)) = (std::fs::metadata("/dev/stdout"), std::fs::metadata(p)) else {
-        return false;
-    };
-    out.is_file() && out.dev() == file.dev() && out.ino() == file.ino()
+/// The file standard output is redirected to, when it is one: never read as a manifest.
+struct Output {
+    /// Its name, when the system tells it (Linux): only paths with this name are looked at.
+    name: Option<std::ffi::OsString>,
+    id: (u64, u64),
 }
 
-#[cfg(not(unix))]
-fn is_output(_: &Path) -> bool {
-    false
+impl Output {
+    #[cfg(unix)]
+    fn find() -> Option<Output> {
+        use std::os::unix::fs::MetadataExt;
+        let meta = std::fs::metadata("/dev/stdout")
+            .ok()
+            .filter(|m| m.is_file())?;
+        let name = std::fs::read_link("/proc/self/fd/1")
+            .ok()
+            .and_then(|p| p.file_name().map(|n| n.to_os_string()));
+        Some(Output {
+            name,
+            id: (meta.dev(), meta.ino()),
+        })
+    }
+
+    #[cfg(not(unix))]
+    fn find() -> Option<Output> {
+        None
+    }
+
+    /// Whether `p` is this file (a look at the disk only for a path of the same name).
+    fn is(&self, p: &Path) -> bool {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            if self
+                .name
+                .as_deref()
+                .is_some_and(|n| p.file_name() != Some(n))
+            {
+                return false;
+            }
+            std::fs::metadata(p).is_ok_and(|m| (m.dev(), m.ino()) == self.id)
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = p;
+            false
+        }
+    }
 }
 
 fn has_extension(p: &Path, extensions: &[&str]) -> bool {
