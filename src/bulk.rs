@@ -475,44 +475,32 @@ impl JsonState {
         None
     }
 
-    /// [`JsonState::scan`] a byte at a time.
+    /// [`JsonState::scan`] a byte at a time (for the rare block with a backslash).
     fn scan_bytes(&mut self, b: &[u8], start: usize) -> Option<usize> {
-        let (mut depth, mut in_string, mut escaped) = (self.depth, self.in_string, self.escaped);
-        let mut i = start;
-        let end = loop {
-            let Some(&c) = b.get(i) else {
-                break None;
-            };
-            if in_string {
-                if escaped {
-                    escaped = false;
-                    i += 1;
-                    continue;
+        for (i, &c) in b.iter().enumerate().skip(start) {
+            if self.escaped {
+                self.escaped = false;
+            } else if self.in_string {
+                match c {
+                    b'\\' => self.escaped = true,
+                    b'"' => self.in_string = false,
+                    _ => {}
                 }
-                i += string_run(&b[i..]);
-                match b.get(i) {
-                    None => break None,
-                    Some(b'\\') => escaped = true,
-                    Some(_) => in_string = false,
-                }
-                i += 1;
-                continue;
-            }
-            match JSON_CLASS[usize::from(c)] {
-                0 => {}
-                1 => in_string = true,
-                2 => depth += 1,
-                _ => {
-                    depth = depth.saturating_sub(1);
-                    if depth == 0 {
-                        break Some(i + 1);
+            } else {
+                match c {
+                    b'"' => self.in_string = true,
+                    b'{' | b'[' => self.depth += 1,
+                    b'}' | b']' => {
+                        self.depth = self.depth.saturating_sub(1);
+                        if self.depth == 0 {
+                            return Some(i + 1);
+                        }
                     }
+                    _ => {}
                 }
             }
-            i += 1;
-        };
-        (self.depth, self.in_string, self.escaped) = (depth, in_string, escaped);
-        end
+        }
+        None
     }
 }
 
@@ -542,29 +530,6 @@ impl Block {
             closes: mask(folded, b'}'),
         }
     }
-}
-
-/// Outside strings: 1 a quote, 2 an opening bracket, 3 a closing one, 0 anything else.
-const JSON_CLASS: [u8; 256] = {
-    let mut t = [0; 256];
-    t[b'"' as usize] = 1;
-    t[b'{' as usize] = 2;
-    t[b'[' as usize] = 2;
-    t[b'}' as usize] = 3;
-    t[b']' as usize] = 3;
-    t
-};
-
-/// How many bytes at the start of `b` are neither `"` nor `\\`, eight at a time: the splitter
-/// follows every string of the stream, and most are short, where memchr's setup costs more.
-fn string_run(b: &[u8]) -> usize {
-    use crate::manifest::fast::{run_until, zero_bytes};
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    run_until(
-        b,
-        |x| zero_bytes(x ^ (ONES * u64::from(b'"'))) | zero_bytes(x ^ (ONES * u64::from(b'\\'))),
-        |c| c == b'"' || c == b'\\',
-    )
 }
 
 /// Whether a YAML document holds anything but blank lines and comments.
@@ -671,21 +636,6 @@ mod tests {
         for (text, want) in cases {
             assert_eq!(docs(text), want, "on {text:?}");
         }
-    }
-
-    /// Eight bytes at a time finds the same first quote or backslash as one at a time.
-    #[test]
-    fn string_run_stops_at_the_first_quote_or_backslash() {
-        for special in 0..=255u8 {
-            for at in 0..20 {
-                let mut b = vec![b'x'; 24];
-                b[at] = special;
-                b[at + 1] = b'"';
-                let want = b.iter().position(|&c| c == b'"' || c == b'\\');
-                assert_eq!(Some(super::string_run(&b)), want, "{special:#x} at {at}");
-            }
-        }
-        assert_eq!(super::string_run(b"abc"), 3);
     }
 
     /// The SIMD masks of a block hold exactly the bytes of each class, wherever they are.

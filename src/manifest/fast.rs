@@ -791,47 +791,31 @@ impl<'t> JsonEvents<'t> {
 /// How many bytes at the start of `b` are plain string characters (printable ASCII but `"` and
 /// `\\`), eight at a time: strings are short, so this beats memchr's setup and a table alike.
 fn plain_run(b: &[u8]) -> usize {
-    run_until(
-        b,
-        |x| {
-            zero_bytes(x ^ (ONES * u64::from(b'"')))
-                | zero_bytes(x ^ (ONES * u64::from(b'\\')))
-                | (x.wrapping_sub(ONES * 0x20) & !x) // below 0x20
-                | x.wrapping_add(ONES) // 0x7f
-                | x // 0x80 and above
-        },
-        |c| !PLAIN[usize::from(c)],
-    )
-}
-
-const ONES: u64 = 0x0101_0101_0101_0101;
-
-/// The high bit of each byte of `v` that is zero (exact up to the first such byte: borrows only
-/// reach the bytes above it).
-pub(crate) fn zero_bytes(v: u64) -> u64 {
-    v.wrapping_sub(ONES) & !v
-}
-
-/// How many bytes at the start of `b` come before the first one `stop` picks, eight at a time:
-/// `special` sets the high bit of the bytes of a word (little-endian) that `stop` would pick,
-/// exactly up to the first of them; the tail goes a byte at a time.
-pub(crate) fn run_until(
-    b: &[u8],
-    special: impl Fn(u64) -> u64,
-    stop: impl Fn(u8) -> bool,
-) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
+    // A byte's high bit is set where it was zero (exact up to the first such byte: borrows
+    // only reach bytes above it).
+    let zero = |v: u64| v.wrapping_sub(ONES) & !v;
     let mut i = 0;
     while let Some(chunk) = b.get(i..i + 8) {
         let mut word = [0; 8];
         word.copy_from_slice(chunk);
-        let found = special(u64::from_le_bytes(word)) & HIGH;
+        let x = u64::from_le_bytes(word);
+        let special = zero(x ^ (ONES * u64::from(b'"')))
+            | zero(x ^ (ONES * u64::from(b'\\')))
+            | (x.wrapping_sub(ONES * 0x20) & !x) // below 0x20
+            | x.wrapping_add(ONES) // 0x7f
+            | x; // 0x80 and above
+        let found = special & HIGH;
         if found != 0 {
             return i + (found.trailing_zeros() / 8) as usize;
         }
         i += 8;
     }
-    i + b[i..].iter().position(|&c| stop(c)).unwrap_or(b.len() - i)
+    i + b[i..]
+        .iter()
+        .position(|&c| !PLAIN[usize::from(c)])
+        .unwrap_or(b.len() - i)
 }
 
 /// The bytes a string can hold as themselves, YAML and JSON alike: printable ASCII but the quote
