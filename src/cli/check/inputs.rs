@@ -220,46 +220,38 @@ struct Output {
 }
 
 impl Output {
-    #[cfg(unix)]
     fn find() -> Option<Output> {
-        use std::os::unix::fs::MetadataExt;
-        let meta = std::fs::metadata("/dev/stdout")
-            .ok()
-            .filter(|m| m.is_file())?;
+        let id = file_id(Path::new("/dev/stdout"))?;
         let name = std::fs::read_link("/proc/self/fd/1")
             .ok()
             .and_then(|p| p.file_name().map(|n| n.to_os_string()));
-        Some(Output {
-            name,
-            id: (meta.dev(), meta.ino()),
-        })
-    }
-
-    #[cfg(not(unix))]
-    fn find() -> Option<Output> {
-        None
+        Some(Output { name, id })
     }
 
     /// Whether `p` is this file (a look at the disk only for a path of the same name).
     fn is(&self, p: &Path) -> bool {
-        #[cfg(unix)]
+        if self
+            .name
+            .as_deref()
+            .is_some_and(|n| p.file_name() != Some(n))
         {
-            use std::os::unix::fs::MetadataExt;
-            if self
-                .name
-                .as_deref()
-                .is_some_and(|n| p.file_name() != Some(n))
-            {
-                return false;
-            }
-            std::fs::metadata(p).is_ok_and(|m| (m.dev(), m.ino()) == self.id)
+            return false;
         }
-        #[cfg(not(unix))]
-        {
-            let _ = p;
-            false
-        }
+        file_id(p) == Some(self.id)
     }
+}
+
+/// A regular file's device and inode.
+#[cfg(unix)]
+fn file_id(p: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    let meta = std::fs::metadata(p).ok().filter(|m| m.is_file())?;
+    Some((meta.dev(), meta.ino()))
+}
+
+#[cfg(not(unix))]
+fn file_id(_: &Path) -> Option<(u64, u64)> {
+    None
 }
 
 fn has_extension(p: &Path, extensions: &[&str]) -> bool {
