@@ -286,8 +286,16 @@ fn json_lines_files_are_streams() {
 
     std::fs::write(history.join("empty.jsonl"), "").expect("a file");
     std::fs::write(history.join("latin1.jsonl"), b"{\"id\": \"caf\xe9\"}\n").expect("a file");
-    let (code, out, _) = check_in(dir.path(), &["history/empty.jsonl", "history/latin1.jsonl"]);
+    let (code, out, _) = check_in(
+        dir.path(),
+        &[
+            "history/empty.jsonl",
+            "history/latin1.jsonl",
+            "history/missing.jsonl",
+        ],
+    );
     assert_eq!(code, 2);
+    insta::assert_snapshot!("bulk_json_lines_file_problems", out);
     assert!(
         out.contains("`history/empty.jsonl` holds no manifest"),
         "{out}"
