@@ -24,9 +24,12 @@ pub struct Parsed {
 
 /// Deepest bracket nesting accepted in a policy file; deeper input is an error, not a stack overflow.
 pub const MAX_NESTING: usize = 64;
+/// Most brackets and nesting words (`any`, `all`, `if`, `where`, ...) open at once in a policy
+/// file (see `lower::nesting_error`): a bound on the parser's recursion, not a language limit.
+pub const MAX_SCAN_DEPTH: usize = 4096;
 
 pub fn parse(file: FileId, text: &str) -> Parsed {
-    if let Some(err) = lower::nesting_error(file, text) {
+    if let Some(err) = lower::nesting_error(file, text, 0) {
         return Parsed {
             file: PolicyFile::default(),
             errors: vec![err],
@@ -51,6 +54,12 @@ pub fn parse(file: FileId, text: &str) -> Parsed {
             let starts = item_starts(text);
             for (i, &start) in starts.iter().enumerate() {
                 let end = starts.get(i + 1).copied().unwrap_or(text.len());
+                // The scan of the whole file may have lost its way in an item that does not
+                // parse (a string it took for a message); each item is scanned again.
+                if let Some(err) = lower::nesting_error(file, &text[start..end], start) {
+                    parsed.errors.push(err);
+                    continue;
+                }
                 match lower::parse_chunk(file, &text[start..end], start, end < text.len()) {
                     Ok((items, errors)) => {
                         parsed.file.items.extend(items);
@@ -62,7 +71,9 @@ pub fn parse(file: FileId, text: &str) -> Parsed {
             if starts.is_empty() || starts[0] > 0 {
                 // Text before the first item: parse it for its error.
                 let end = starts.first().copied().unwrap_or(text.len());
-                if let Err(e) = lower::parse_chunk(file, &text[..end], 0, end < text.len()) {
+                if let Some(err) = lower::nesting_error(file, &text[..end], 0) {
+                    parsed.errors.insert(0, err);
+                } else if let Err(e) = lower::parse_chunk(file, &text[..end], 0, end < text.len()) {
                     parsed.errors.insert(0, *e);
                 }
             }

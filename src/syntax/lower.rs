@@ -72,6 +72,7 @@ pub(super) fn parse_chunk(
         base,
         errors: Vec::new(),
         nesting: 0,
+        cut: false,
     };
     let mut items = Vec::new();
     for p in file_pair.into_inner() {
@@ -83,48 +84,125 @@ pub(super) fn parse_chunk(
     Ok((items, cx.errors))
 }
 
-/// Bracket nesting deeper than [`super::MAX_NESTING`], found before pest recurses into it.
-pub(super) fn nesting_error(file: FileId, text: &str) -> Option<Diagnostic> {
-    let mut depth = 0usize;
-    let mut in_string = false;
-    let mut escaped = false;
-    let mut in_comment = false;
-    for (i, c) in text.char_indices() {
-        if in_comment {
-            in_comment = c != '\n';
-            continue;
-        }
-        if in_string {
-            match (escaped, c) {
-                (_, '\n') => {
-                    in_string = false;
-                    escaped = false;
+/// Words that open an expression nested in another without a bracket around it.
+const NESTING_WORDS: [&str; 8] = [
+    "any", "all", "if", "where", "map", "max_by", "min_by", "distinct",
+];
+
+/// Nesting that pest would recurse into too deeply, found before it does: brackets deeper than
+/// [`super::MAX_NESTING`] (the `{...}` of a message's interpolations included), or more than
+/// [`super::MAX_SCAN_DEPTH`] brackets and nesting words (`any x in xs: ...`, `if ... then`)
+/// open at once. A word counts until the bracket around it closes, whether or not it opened
+/// anything (a field named `map`, a variable named `any`): the count bounds pest's recursion
+/// however the expression is spelled, and the bound is far above any real policy (the lowering
+/// refuses expressions more than [`MAX_EXPR_DEPTH`] deep). `text` starts at byte `base` of its file.
+pub(super) fn nesting_error(file: FileId, text: &str, base: usize) -> Option<Diagnostic> {
+    #[derive(Clone, Copy, PartialEq)]
+    enum Mode {
+        Code,
+        Str,
+        Template,
+    }
+    /// An open bracket: the nesting words in it, and whether it is a message's `{...}`.
+    struct Level {
+        words: usize,
+        interp: bool,
+    }
+    let b = text.as_bytes();
+    let mut levels = vec![Level {
+        words: 0,
+        interp: false,
+    }];
+    let mut words = 0usize;
+    let mut mode = Mode::Code;
+    // The last word was `message` or `help`: a string right after it is a template.
+    let mut template_next = false;
+    let mut i = 0;
+    while i < b.len() {
+        let (c, token) = (b[i], i);
+        if mode != Mode::Code {
+            match c {
+                b'\\' => i += 1,
+                // A string cannot span lines: pest stops at the line's end.
+                b'"' | b'\n' => mode = Mode::Code,
+                b'{' if mode == Mode::Template => {
+                    levels.push(Level {
+                        words: 0,
+                        interp: true,
+                    });
+                    mode = Mode::Code;
                 }
-                (true, _) => escaped = false,
-                (false, '\\') => escaped = true,
-                (false, '"') => in_string = false,
                 _ => {}
             }
-            continue;
-        }
-        match c {
-            '"' => in_string = true,
-            '/' if text[i..].starts_with("//") => in_comment = true,
-            '(' | '[' | '{' => {
-                depth += 1;
-                if depth > super::MAX_NESTING {
-                    return Some(
-                        Diagnostic::error("charter::syntax::too_deep", "brackets nest too deeply")
-                            .with_label(
-                                Span::new(file, i, i + 1),
-                                format!("more than {} levels deep", super::MAX_NESTING),
-                            )
-                            .with_help("split the expression into named definitions with `let`"),
-                    );
+            i += 1;
+        } else if c.is_ascii_alphanumeric() || c == b'_' {
+            let start = i;
+            while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_') {
+                i += 1;
+            }
+            let word = &text[start..i];
+            template_next = word == "message" || word == "help";
+            if NESTING_WORDS.contains(&word) {
+                words += 1;
+                if let Some(top) = levels.last_mut() {
+                    top.words += 1;
                 }
             }
-            ')' | ']' | '}' => depth = depth.saturating_sub(1),
-            _ => {}
+        } else {
+            match c {
+                b'/' if b.get(i + 1) == Some(&b'/') => {
+                    i = text[i..].find('\n').map_or(b.len(), |n| i + n);
+                    continue;
+                }
+                b'"' => {
+                    mode = if template_next {
+                        Mode::Template
+                    } else {
+                        Mode::Str
+                    };
+                }
+                b'(' | b'[' | b'{' => levels.push(Level {
+                    words: 0,
+                    interp: false,
+                }),
+                b')' | b']' | b'}' if levels.len() > 1 => {
+                    if let Some(level) = levels.pop() {
+                        words -= level.words;
+                        if level.interp && c == b'}' {
+                            mode = Mode::Template;
+                        }
+                    }
+                }
+                _ => {}
+            }
+            if !c.is_ascii_whitespace() {
+                template_next = false;
+            }
+            i += 1;
+        }
+        let brackets = levels.len() - 1;
+        if brackets > super::MAX_NESTING {
+            return Some(
+                Diagnostic::error("charter::syntax::too_deep", "brackets nest too deeply")
+                    .with_label(
+                        Span::new(file, base + token, base + token + 1),
+                        format!("more than {} levels deep", super::MAX_NESTING),
+                    )
+                    .with_help("split the expression into named definitions with `let`"),
+            );
+        }
+        if brackets + words > super::MAX_SCAN_DEPTH {
+            return Some(
+                Diagnostic::error("charter::syntax::too_deep", "expression nests too deeply")
+                    .with_label(
+                        Span::new(file, base + token, base + i),
+                        format!(
+                            "brackets, quantifiers and conditions nest more than {} levels deep here",
+                            super::MAX_SCAN_DEPTH
+                        ),
+                    )
+                    .with_help("split the expression into named definitions with `let`"),
+            );
         }
     }
     None
@@ -468,6 +546,8 @@ struct Lower {
     errors: Vec<Diagnostic>,
     /// How many `expr` calls are active: size and depth are checked at the outermost only.
     nesting: usize,
+    /// An expression inside the one being lowered was too deep to follow.
+    cut: bool,
 }
 
 impl Lower {
@@ -757,10 +837,19 @@ impl Lower {
             );
             return Spanned::new(ExprKind::Bool(false), span);
         }
+        // Deeper than the limit: stop here (the outermost expression reports it) rather than
+        // recurse as deep as the text goes.
+        // (Brackets add calls here but no depth to the tree: twice the limit is never reached
+        // by an expression the limit accepts.)
+        if self.nesting > 2 * MAX_EXPR_DEPTH {
+            self.cut = true;
+            return Spanned::new(ExprKind::Bool(false), span);
+        }
         self.nesting += 1;
         let e = self.pratt(p);
         self.nesting -= 1;
-        if self.nesting == 0 && depth_exceeds(&e, MAX_EXPR_DEPTH) {
+        if self.nesting == 0 && (std::mem::take(&mut self.cut) || depth_exceeds(&e, MAX_EXPR_DEPTH))
+        {
             self.errors.push(
                 Diagnostic::error("charter::syntax::too_deep", "expression nests too deeply")
                     .with_label(
@@ -1023,4 +1112,49 @@ fn unescape(s: &str) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::nesting_error;
+    use crate::source::FileId;
+
+    fn too_deep(text: &str) -> bool {
+        nesting_error(FileId(0), text, 0).is_some()
+    }
+
+    /// What the scan counts: open brackets (a message's interpolations included) and the
+    /// nesting words inside them, until they close; never strings, comments or closed items.
+    #[test]
+    fn the_nesting_scan_counts_only_what_can_nest() {
+        let deep = super::super::MAX_SCAN_DEPTH + 1;
+        // Thousands of quantifiers, each in its own policy: none is open when the next starts.
+        let policies = "policy p {\n  require any f in change.files: all r in rs: true\n}\n";
+        assert!(!too_deep(&policies.repeat(deep)));
+        // Brackets and words in strings, comments and doc comments are text.
+        let text = format!(
+            "/// any {}\npolicy p {{\n  // {}\n  require \"{}\" == \"{}\"\n}}\n",
+            "(".repeat(100),
+            "[".repeat(100),
+            "(".repeat(100),
+            "any ".repeat(deep)
+        );
+        assert!(!too_deep(&text));
+        // A message's `{...}` is code; its text is not.
+        let message = |inner: &str| format!("policy p {{\n  message \"{inner}\"\n}}\n");
+        assert!(too_deep(&message(&format!("{{{}1", "(".repeat(70)))));
+        assert!(!too_deep(&message(&"(".repeat(70))));
+        // A string that is not a message's does not interpolate.
+        assert!(!too_deep(&format!(
+            "policy p {{\n  require \"{{{}\" == x\n}}\n",
+            "(".repeat(70)
+        )));
+        // Nesting words count whatever they name, as long as their bracket is open.
+        assert!(too_deep(&format!(
+            "let x = {}",
+            "any x in xs: ".repeat(deep)
+        )));
+        assert!(too_deep(&format!("let x = ({}", "r.map ".repeat(deep))));
+        assert!(!too_deep(&format!("let x = {}", "(r.map) ".repeat(deep))));
+    }
 }

@@ -225,3 +225,81 @@ fn empty_standard_input_is_an_error() {
     assert_eq!(code, 2, "{out}");
     assert!(out.contains("standard input held no manifest"), "{out}");
 }
+
+/// However a policy nests (quantifiers, conditions, brackets in a message), too deep is an error
+/// at the place it gets too deep, never a stack overflow. Each of these crashed the parser or the
+/// lowering before `syntax::MAX_SCAN_DEPTH` and the per-item scan.
+#[test]
+fn deep_policies_are_errors_not_crashes() {
+    let n = 100_000;
+    let cases = [
+        (
+            "quantifiers",
+            format!(
+                "policy p {{\n  require {}true\n}}\n",
+                "any f in change.files: ".repeat(n)
+            ),
+        ),
+        (
+            "conditions",
+            format!(
+                "policy p {{\n  require {}true{}\n}}\n",
+                "if true then ".repeat(n),
+                " else false".repeat(n)
+            ),
+        ),
+        (
+            "message",
+            format!(
+                "policy p {{\n  require true\n  message \"{{{}1{}}}\"\n}}\n",
+                "(".repeat(n),
+                ")".repeat(n)
+            ),
+        ),
+        (
+            // The first item does not parse, so each item is parsed (and scanned) alone.
+            "after_an_error",
+            format!(
+                "policy p {{\n  require (\n}}\n\npolicy q {{\n  require {}true\n}}\n",
+                "all f in change.files: ".repeat(n)
+            ),
+        ),
+    ];
+    let dir = crate::support::TempDir::new("deep");
+    let manifest = root().join("examples/changes/chg-1041-ok.yaml");
+    for (name, text) in cases {
+        std::fs::write(dir.path().join("deep.charter"), text).expect("write");
+        let args = ["check", "--format", "json", "--policies", "."]
+            .map(String::from)
+            .into_iter()
+            .chain([manifest.display().to_string()])
+            .collect::<Vec<_>>();
+        let (code, out, err) = charter(dir.path(), &args);
+        assert_eq!(code, 2, "{name}: {err}");
+        let v: serde_json::Value = serde_json::from_str(&out).expect("JSON report");
+        let codes: Vec<&str> = v["diagnostics"]
+            .as_array()
+            .expect("diagnostics")
+            .iter()
+            .filter_map(|d| d["code"].as_str())
+            .collect();
+        assert!(
+            codes.contains(&"charter::syntax::too_deep"),
+            "{name}: {codes:?}"
+        );
+    }
+    // What a person reads: the line where it gets too deep.
+    let text = format!(
+        "policy p {{\n  require\n{}    true{}\n}}\n",
+        "    if true then\n".repeat(5_000),
+        " else false".repeat(5_000)
+    );
+    std::fs::write(dir.path().join("deep.charter"), text).expect("write");
+    let args = ["check", "--policies", "."]
+        .map(String::from)
+        .into_iter()
+        .chain([manifest.display().to_string()])
+        .collect::<Vec<_>>();
+    let (code, out, err) = charter(dir.path(), &args);
+    insta::assert_snapshot!("deep_conditions", format!("exit: {code}\n{out}{err}"));
+}
