@@ -82,7 +82,7 @@ pub fn run(args: &Args) -> Exit {
     let inputs = Inputs::gather(&args.manifests);
     // The worker threads start only for a run with more than a few manifests.
     if (inputs.streams() || inputs.len() > crate::bulk::CHUNK)
-        && let Err(msg) = threads(args.jobs)
+        && let Err(msg) = crate::bulk::start_workers(args.jobs, super::STACK_SIZE)
     {
         eprintln!("error: {msg}");
         return Exit::BadInput;
@@ -234,16 +234,6 @@ fn print_summary(program: &Program, counts: &report::PolicyCounts, format: Forma
         Format::Human => super::print(&table),
         _ => eprint!("{table}"),
     }
-}
-
-/// Sets the number of worker threads (`--jobs`; default: one per core) and their stack, as
-/// large as the main thread's (deeply nested input recurses in the full loading route).
-fn threads(jobs: Option<usize>) -> Result<(), String> {
-    rayon::ThreadPoolBuilder::new()
-        .num_threads(jobs.unwrap_or(0))
-        .stack_size(super::STACK_SIZE)
-        .build_global()
-        .map_err(|e| format!("cannot start the worker threads: {e}"))
 }
 
 /// `--format` and `--report` alike; `quiet` applies to the line-oriented formats (human and
