@@ -15,7 +15,7 @@ use crate::check::ir::*;
 use crate::manifest::{Manifest, Node, NodeValue};
 use crate::source::{Sources, Span};
 use crate::syntax::ast::Severity;
-use value::{Value, compare, display, element_name, equal};
+use value::{Text, Value, compare, display, element_name, equal};
 
 #[derive(Clone, Copy, Debug)]
 pub struct Options {
@@ -590,7 +590,7 @@ impl<'a> Evaluator<'a> {
                 Const::Bool(b) => Value::Bool(*b),
                 Const::Int(i) => Value::Int(*i),
                 Const::Float(f) => Value::Float(*f),
-                Const::Str(s) => Value::Str(s.clone()),
+                Const::Str(s) => Value::Str(Text::Shared(s.clone())),
                 Const::Duration(d) => Value::Duration(*d),
                 Const::Timestamp(t) => Value::Timestamp(*t),
                 Const::Date(d) => Value::Date(*d),
@@ -719,7 +719,7 @@ impl<'a> Evaluator<'a> {
                     if let Some(c) = self.coverage.as_mut() {
                         c.push(body.span);
                     }
-                    self.bind(*slot, Value::Str(k));
+                    self.bind(*slot, Value::Str(Text::Shared(k)));
                     self.env.push(v);
                     let b = self.bool(body);
                     self.env.truncate(*slot);
@@ -974,12 +974,10 @@ impl<'a> Evaluator<'a> {
     /// A map entry by key (an enum value looks up its name); `ignore_case` maps compare keys
     /// without case.
     fn lookup(&mut self, m: &Value<'a>, key: &Value<'a>) -> Option<Value<'a>> {
-        let k: std::sync::Arc<str> = match key {
-            Value::Str(s) => s.clone(),
-            Value::Enum(id, i) => self.schema.enumeration(*id).variants[*i as usize]
-                .as_str()
-                .into(),
-            Value::Unlisted(_, s) => s.clone(),
+        let k: &str = match key {
+            Value::Str(s) => s,
+            Value::Enum(id, i) => self.schema.enumeration(*id).variants[*i as usize].as_str(),
+            Value::Unlisted(_, s) => s,
             _ => return None,
         };
         match m {
@@ -1265,7 +1263,7 @@ impl<'a> Evaluator<'a> {
             Builtin::Keys => Value::List(Rc::new(
                 self.entries(&vals[0])
                     .into_iter()
-                    .map(|(k, _)| Value::Str(k))
+                    .map(|(k, _)| Value::Str(Text::Shared(k)))
                     .collect(),
             )),
             Builtin::Values => Value::List(Rc::new(

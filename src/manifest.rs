@@ -7,6 +7,7 @@
 
 pub mod fast;
 
+use compact_str::CompactString;
 use std::fmt;
 use std::sync::Arc;
 
@@ -37,7 +38,8 @@ pub enum NodeValue {
     Bool(bool),
     Int(i64),
     Float(f64),
-    Str(Arc<str>),
+    /// Inline up to 24 bytes (most names, ids, paths and labels): no allocation.
+    Str(CompactString),
     Timestamp(jiff::Timestamp),
     /// Seconds.
     Duration(i64),

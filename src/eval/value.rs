@@ -7,12 +7,60 @@ use std::sync::Arc;
 use crate::check::ir::{Schema, Ty, TypeDef, TypeId};
 use crate::manifest::{Node, NodeValue};
 
+/// A string value: the manifest's own (borrowed: reading a field copies and counts nothing), or
+/// one the policy wrote or computed.
+#[derive(Clone, Debug)]
+pub enum Text<'a> {
+    Manifest(&'a str),
+    Shared(Arc<str>),
+}
+
+impl std::ops::Deref for Text<'_> {
+    type Target = str;
+    fn deref(&self) -> &str {
+        match self {
+            Text::Manifest(s) => s,
+            Text::Shared(s) => s,
+        }
+    }
+}
+
+impl std::fmt::Display for Text<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self)
+    }
+}
+
+impl PartialEq for Text<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        **self == **other
+    }
+}
+
+impl From<Arc<str>> for Text<'_> {
+    fn from(s: Arc<str>) -> Self {
+        Text::Shared(s)
+    }
+}
+
+impl From<String> for Text<'_> {
+    fn from(s: String) -> Self {
+        Text::Shared(s.into())
+    }
+}
+
+impl From<&str> for Text<'_> {
+    fn from(s: &str) -> Self {
+        Text::Shared(s.into())
+    }
+}
+
 #[derive(Clone, Debug)]
 pub enum Value<'a> {
     Bool(bool),
     Int(i64),
     Float(f64),
-    Str(Arc<str>),
+    Str(Text<'a>),
     Timestamp(jiff::Timestamp),
     Duration(i64),
     Date(jiff::civil::Date),
@@ -42,7 +90,7 @@ impl<'a> Value<'a> {
             (NodeValue::Int(i), Ty::Float) => Value::Float(*i as f64),
             (NodeValue::Int(i), _) => Value::Int(*i),
             (NodeValue::Float(f), _) => Value::Float(*f),
-            (NodeValue::Str(s), _) => Value::Str(s.clone()),
+            (NodeValue::Str(s), _) => Value::Str(Text::Manifest(s)),
             (NodeValue::Timestamp(t), _) => Value::Timestamp(*t),
             (NodeValue::Duration(d), _) => Value::Duration(*d),
             (NodeValue::Date(d), _) => Value::Date(*d),
@@ -140,7 +188,7 @@ pub fn compare(a: &Value<'_>, b: &Value<'_>) -> Option<std::cmp::Ordering> {
         (Value::Int(x), Value::Float(y)) => (*x as f64).partial_cmp(y),
         (Value::Float(x), Value::Int(y)) => x.partial_cmp(&(*y as f64)),
         (Value::Float(x), Value::Float(y)) => x.partial_cmp(y),
-        (Value::Str(x), Value::Str(y)) => Some(x.cmp(y)),
+        (Value::Str(x), Value::Str(y)) => Some((**x).cmp(&**y)),
         (Value::Timestamp(x), Value::Timestamp(y)) => Some(x.cmp(y)),
         (Value::Duration(x), Value::Duration(y)) => Some(x.cmp(y)),
         (Value::Date(x), Value::Date(y)) => Some(x.cmp(y)),
@@ -178,7 +226,8 @@ pub fn display(v: &Value<'_>, schema: &Schema) -> String {
         Value::Bool(b) => b.to_string(),
         Value::Int(i) => i.to_string(),
         Value::Float(f) => format_float(*f),
-        Value::Str(s) | Value::Unlisted(_, s) => String::from(&**s),
+        Value::Str(s) => String::from(&**s),
+        Value::Unlisted(_, s) => String::from(&**s),
         Value::Timestamp(t) => t.to_string(),
         Value::Duration(d) => format_duration(*d),
         Value::Date(d) => d.to_string(),

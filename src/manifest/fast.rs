@@ -16,6 +16,7 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
+use compact_str::CompactString;
 use granit_parser::{Event, ScalarStyle};
 
 use super::{Manifest, Node, NodeValue, parse_timestamp};
@@ -323,7 +324,7 @@ impl<'t, 's, E: Events<'t>> Builder<'t, 's, E> {
             (Ty::Int, Scalar::Int(i)) if in_bounds(i as f64) => NodeValue::Int(i),
             (Ty::Float, Scalar::Float(f)) if in_bounds(f) => NodeValue::Float(f),
             (Ty::Float, Scalar::Int(i)) if in_bounds(i as f64) => NodeValue::Float(i as f64),
-            (Ty::Str, Scalar::Str(s)) => NodeValue::Str(Arc::from(&*s)),
+            (Ty::Str, Scalar::Str(s)) => NodeValue::Str(CompactString::from(&*s)),
             (Ty::Enum(id), Scalar::Str(s)) => {
                 // An unlisted value is a warning or an error: full route.
                 let i = self.schema.enumeration(*id).lookup(&s)?;
