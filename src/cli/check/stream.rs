@@ -89,7 +89,7 @@ pub fn stream(
             outcomes,
         }
     };
-    let mut out = Output::new();
+    let mut out = Output::new(std::io::stdout(), std::io::stdout().is_terminal());
     let mut done = Streamed {
         status: Status::Pass,
         tally: Tally::default(),
@@ -99,7 +99,7 @@ pub fn stream(
     let init = || head.sources.clone();
     bulk::ordered(inputs.into_iter(), bulk::WINDOW, init, work, |d: Done| {
         if !d.piece.is_empty() {
-            progress.suspend(|| out.write(&d.piece));
+            out.write(&d.piece, progress);
             done.printed = true;
         }
         done.status = done.status.max(d.status);
@@ -109,7 +109,7 @@ pub fn stream(
         }
         progress.inc();
     });
-    progress.suspend(|| out.flush());
+    out.flush(progress);
     done
 }
 
@@ -172,23 +172,42 @@ fn needs_text(run: &ManifestRun) -> bool {
 
 /// Standard output for streamed results: buffered when it is a file or a pipe, written line by
 /// line on a terminal; once the reader has gone (`| head`), nothing more is written.
-struct Output {
-    out: std::io::BufWriter<std::io::Stdout>,
+struct Output<W: Write> {
+    out: std::io::BufWriter<W>,
     terminal: bool,
     closed: bool,
+    /// While the progress bar shows on the terminal standard output also goes to: text held
+    /// for the next time the bar is moved out of the way.
+    held: String,
+    released: Instant,
 }
 
-impl Output {
-    fn new() -> Output {
+/// How long standard output on a terminal is held while the progress bar shows. Moving the bar
+/// out of the way for each manifest redraws it each time: a run went ten times slower.
+const HOLD: Duration = Duration::from_millis(50);
+
+impl<W: Write> Output<W> {
+    /// `terminal`: `out` is the terminal (the one the progress bar is on).
+    fn new(out: W, terminal: bool) -> Output<W> {
         Output {
-            out: std::io::BufWriter::with_capacity(256 * 1024, std::io::stdout()),
-            terminal: std::io::stdout().is_terminal(),
+            out: std::io::BufWriter::with_capacity(256 * 1024, out),
+            terminal,
             closed: false,
+            held: String::new(),
+            released: Instant::now(),
         }
     }
 
-    fn write(&mut self, s: &str) {
+    /// Writes `s`; around the progress bar only when both are on the terminal.
+    fn write(&mut self, s: &str, progress: &Progress) {
         if self.closed {
+            return;
+        }
+        if self.terminal && progress.shown {
+            self.held.push_str(s);
+            if self.released.elapsed() >= HOLD {
+                self.release(progress);
+            }
             return;
         }
         let mut ok = self.out.write_all(s.as_bytes()).is_ok();
@@ -198,7 +217,19 @@ impl Output {
         self.closed = !ok;
     }
 
-    fn flush(&mut self) {
+    /// Writes what is held, with the bar out of the way.
+    fn release(&mut self, progress: &Progress) {
+        let (out, held) = (&mut self.out, &self.held);
+        let ok = progress.suspend(|| out.write_all(held.as_bytes()).and_then(|()| out.flush()));
+        self.closed |= ok.is_err();
+        self.held.clear();
+        self.released = Instant::now();
+    }
+
+    fn flush(&mut self, progress: &Progress) {
+        if !self.held.is_empty() && !self.closed {
+            self.release(progress);
+        }
         if !self.closed {
             self.closed = self.out.flush().is_err();
         }
@@ -223,9 +254,9 @@ impl Progress {
         let bar =
             ProgressBar::with_draw_target(total.map(|n| n as u64), ProgressDrawTarget::hidden());
         let template = if total.is_some() {
-            "{wide_bar} {pos}/{len} manifests, {per_sec}, {eta} left"
+            "{wide_bar} {pos}/{len} manifests, {per_sec:0}, {eta} left"
         } else {
-            "{spinner} {pos} manifests, {per_sec}"
+            "{spinner} {pos} manifests, {per_sec:0}"
         };
         if let Ok(s) = ProgressStyle::with_template(template) {
             bar.set_style(s);
@@ -259,5 +290,41 @@ impl Progress {
         if self.shown {
             self.bar.finish_and_clear();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{HOLD, Output, Progress};
+
+    /// Standard output on the terminal the progress bar shows on is held, and written in order
+    /// at most every [`HOLD`] and at the end; anywhere else it goes straight out.
+    #[test]
+    fn output_beside_the_progress_bar_is_held_then_written_in_order() {
+        let mut progress = Progress::new(None, true);
+        progress.shown = true; // drawn nowhere: its target is hidden
+        let mut out = Output::new(Vec::new(), true);
+        out.write("a\n", &progress);
+        out.write("b\n", &progress);
+        assert!(out.out.get_ref().is_empty(), "held while the bar shows");
+        out.released -= HOLD;
+        out.write("c\n", &progress);
+        assert_eq!(out.out.get_ref().as_slice(), b"a\nb\nc\n");
+        out.write("d\n", &progress);
+        out.flush(&progress);
+        assert_eq!(out.out.get_ref().as_slice(), b"a\nb\nc\nd\n");
+
+        // Standard output elsewhere (a file, a pipe): never held, the bar left alone.
+        let mut out = Output::new(Vec::new(), false);
+        out.write("x\n", &progress);
+        assert!(out.held.is_empty());
+        out.flush(&progress);
+        assert_eq!(out.out.get_ref().as_slice(), b"x\n");
+
+        // No bar shown: written (and flushed, on a terminal) at once.
+        progress.shown = false;
+        let mut out = Output::new(Vec::new(), true);
+        out.write("y\n", &progress);
+        assert_eq!(out.out.get_ref().as_slice(), b"y\n");
     }
 }
