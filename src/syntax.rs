@@ -82,7 +82,8 @@ pub fn parse(file: FileId, text: &str) -> Parsed {
     }
 }
 
-const ITEM_KEYWORDS: [&str; 6] = ["policy", "let", "record", "levels", "enum", "manifest"];
+pub(crate) const ITEM_KEYWORDS: [&str; 6] =
+    ["policy", "let", "record", "levels", "enum", "manifest"];
 
 /// Byte offsets of the lines that begin a top-level item (including its leading doc comments).
 fn item_starts(text: &str) -> Vec<usize> {

@@ -89,6 +89,48 @@ const NESTING_WORDS: [&str; 8] = [
     "any", "all", "if", "where", "map", "max_by", "min_by", "distinct",
 ];
 
+/// Words that may follow a complete expression: after one of them, `let x` is no new item.
+const FOLLOW_WORDS: [&str; 13] = [
+    "and", "or", "not", "in", "matches", "where", "map", "max_by", "min_by", "distinct", "by",
+    "then", "else",
+];
+
+/// When `word` (ending at `at`) begins an item (`let name =`, `let name(`, `policy name {`,
+/// `record name {`, ...), where its name ends. No expression can hold these words in this order
+/// (a variable named `let` followed by a name is no expression), so a scan can start counting
+/// again: pest, had it been inside an expression, stops there.
+fn item_head(text: &str, word: &str, at: usize) -> Option<usize> {
+    if !super::ITEM_KEYWORDS.contains(&word) {
+        return None;
+    }
+    let b = text.as_bytes();
+    let mut i = at;
+    while i < b.len() && b[i].is_ascii_whitespace() {
+        i += 1;
+    }
+    let start = i;
+    if !(i < b.len() && (b[i].is_ascii_alphabetic() || b[i] == b'_')) {
+        return None;
+    }
+    while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_' || b[i] == b'-') {
+        i += 1;
+    }
+    let end = i;
+    // `let and(x)`, `policy and-x {` would go on with the expression: `and x`, `and -x`.
+    let first = text[start..end].split('-').next().unwrap_or_default();
+    if FOLLOW_WORDS.contains(&first) {
+        return None;
+    }
+    while i < b.len() && b[i].is_ascii_whitespace() {
+        i += 1;
+    }
+    match b.get(i) {
+        Some(b'=') if b.get(i + 1) != Some(&b'=') => Some(end),
+        Some(b'(' | b'{') => Some(end),
+        _ => None,
+    }
+}
+
 /// Nesting that pest would recurse into too deeply, found before it does: brackets deeper than
 /// [`super::MAX_NESTING`] (the `{...}` of a message's interpolations included), or more than
 /// [`super::MAX_SCAN_DEPTH`] brackets and nesting words (`any x in xs: ...`, `if ... then`)
@@ -142,7 +184,14 @@ pub(super) fn nesting_error(file: FileId, text: &str, base: usize) -> Option<Dia
             }
             let word = &text[start..i];
             template_next = word == "message" || word == "help";
-            if NESTING_WORDS.contains(&word) {
+            if levels.len() == 1
+                && let Some(end) = item_head(text, word, i)
+            {
+                // A new item: nothing of the one before is open any more.
+                words -= levels[0].words;
+                levels[0].words = 0;
+                i = end;
+            } else if NESTING_WORDS.contains(&word) {
                 words += 1;
                 if let Some(top) = levels.last_mut() {
                     top.words += 1;
@@ -1156,5 +1205,19 @@ mod tests {
         )));
         assert!(too_deep(&format!("let x = ({}", "r.map ".repeat(deep))));
         assert!(!too_deep(&format!("let x = {}", "(r.map) ".repeat(deep))));
+        // Each item starts the count again: thousands of flat definitions and policies (dashed
+        // names included) are no nesting.
+        let flat = "let ok_1 = all f in fs where p: p != \"x\": if f then true else false\n\
+                    policy require-all-approvals { require true }\n";
+        assert!(!too_deep(&flat.repeat(deep)));
+        // But not where an expression goes on: `let and(...)` is `let and (...)`.
+        assert!(too_deep(&format!(
+            "let x = {}",
+            "any x in xs: let and(y) and ".repeat(deep)
+        )));
+        assert!(too_deep(&format!(
+            "let x = {}",
+            "any x in xs: let\nwhere r: ".repeat(deep)
+        )));
     }
 }
