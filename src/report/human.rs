@@ -35,14 +35,32 @@ pub fn render(run: &Run<'_>, style: Style) -> String {
     out
 }
 
+/// Policy-set problems shown in full. A snippet costs a scan of its file from the start, so
+/// thousands of problems in one large file (a generated file gone wrong) took minutes; past
+/// this many they are counted.
+const MAX_SHOWN: usize = 200;
+
 /// What comes before the manifests: the problems in the policy files (and, when the policy set
 /// has errors, the closing line: nothing else follows).
 pub fn render_head(run: &Run<'_>, style: Style) -> String {
     let mut out = String::new();
-    for d in &run.policy_diagnostics {
-        if !style.quiet || diagnostic_fails(run, d) {
+    let mut hidden = 0;
+    for (i, d) in run
+        .policy_diagnostics
+        .iter()
+        .filter(|d| !style.quiet || diagnostic_fails(run, d))
+        .enumerate()
+    {
+        if i < MAX_SHOWN {
             out.push_str(&render_diagnostic(run.sources, d, style));
+        } else {
+            hidden += 1;
         }
+    }
+    if hidden > 0 {
+        out.push_str(&format!(
+            "... and {hidden} more problems in the policy set, not shown (`--format json` lists every one)\n\n"
+        ));
     }
     if run.program.is_none() {
         out.push_str(&summary(run));

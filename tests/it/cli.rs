@@ -303,3 +303,44 @@ fn deep_policies_are_errors_not_crashes() {
     let (code, out, err) = charter(dir.path(), &args);
     insta::assert_snapshot!("deep_conditions", format!("exit: {code}\n{out}{err}"));
 }
+
+/// Thousands of problems in one policy file: the first 200 in full, the rest counted (each
+/// snippet scans its file from the start: 20,000 took 8.6 s, 100,000 minutes).
+#[test]
+fn many_policy_problems_are_shown_up_to_a_limit() {
+    let dir = crate::support::TempDir::new("many-problems");
+    std::fs::write(
+        dir.path().join("broken.charter"),
+        "let x = )\n".repeat(5_000),
+    )
+    .expect("write");
+    let manifest = root().join("examples/changes/chg-1041-ok.yaml");
+    let args = ["check", "--policies", "."]
+        .map(String::from)
+        .into_iter()
+        .chain([manifest.display().to_string()])
+        .collect::<Vec<_>>();
+    let (code, out, err) = charter(dir.path(), &args);
+    assert_eq!(code, 2, "{err}");
+    let all = format!("{out}{err}");
+    assert_eq!(
+        all.matches("charter::syntax::").count(),
+        200,
+        "{}",
+        &all[all.len() - 400..]
+    );
+    assert!(
+        all.contains("... and 4800 more problems in the policy set, not shown"),
+        "{}",
+        &all[all.len() - 400..]
+    );
+    // The JSON report still has every one.
+    let json_args = ["check", "--format", "json", "--policies", "."]
+        .map(String::from)
+        .into_iter()
+        .chain([manifest.display().to_string()])
+        .collect::<Vec<_>>();
+    let (_, out, _) = charter(dir.path(), &json_args);
+    let v: serde_json::Value = serde_json::from_str(&out).expect("JSON report");
+    assert_eq!(v["diagnostics"].as_array().map(Vec::len), Some(5_000));
+}
