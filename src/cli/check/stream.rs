@@ -3,6 +3,8 @@
 //! and whenever `--report` files are written). Plus the progress bar.
 
 use std::io::{IsTerminal, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -172,66 +174,96 @@ fn needs_text(run: &ManifestRun) -> bool {
 
 /// Standard output for streamed results: buffered when it is a file or a pipe, written line by
 /// line on a terminal; once the reader has gone (`| head`), nothing more is written.
-struct Output<W: Write> {
-    out: std::io::BufWriter<W>,
+struct Output<W: Write + Send + 'static> {
+    shared: Arc<Mutex<Shared<W>>>,
     terminal: bool,
+    /// While the progress bar shows and standard output is the terminal too: the thread that
+    /// writes what is held every [`HOLD`], and the flag that stops it.
+    releaser: Option<(Arc<AtomicBool>, std::thread::JoinHandle<()>)>,
+}
+
+struct Shared<W: Write> {
+    out: std::io::BufWriter<W>,
     closed: bool,
-    /// While the progress bar shows on the terminal standard output also goes to: text held
-    /// for the next time the bar is moved out of the way.
+    /// Text waiting for the next time the bar is moved out of the way.
     held: String,
-    released: Instant,
+}
+
+impl<W: Write> Shared<W> {
+    /// Writes what is held, with the bar out of the way.
+    fn release(&mut self, bar: &ProgressBar) {
+        if self.held.is_empty() || self.closed {
+            return;
+        }
+        let (out, held) = (&mut self.out, &self.held);
+        let ok = bar.suspend(|| out.write_all(held.as_bytes()).and_then(|()| out.flush()));
+        self.closed |= ok.is_err();
+        self.held.clear();
+    }
 }
 
 /// How long standard output on a terminal is held while the progress bar shows. Moving the bar
 /// out of the way for each manifest redraws it each time: a run went ten times slower.
 const HOLD: Duration = Duration::from_millis(50);
 
-impl<W: Write> Output<W> {
+fn lock<W: Write>(shared: &Mutex<Shared<W>>) -> std::sync::MutexGuard<'_, Shared<W>> {
+    shared.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl<W: Write + Send + 'static> Output<W> {
     /// `terminal`: `out` is the terminal (the one the progress bar is on).
     fn new(out: W, terminal: bool) -> Output<W> {
         Output {
-            out: std::io::BufWriter::with_capacity(256 * 1024, out),
+            shared: Arc::new(Mutex::new(Shared {
+                out: std::io::BufWriter::with_capacity(256 * 1024, out),
+                closed: false,
+                held: String::new(),
+            })),
             terminal,
-            closed: false,
-            held: String::new(),
-            released: Instant::now(),
+            releaser: None,
         }
     }
 
-    /// Writes `s`; around the progress bar only when both are on the terminal.
+    /// Writes `s`; around the progress bar only when both are on the terminal, and then held
+    /// until the releasing thread next writes it (at most [`HOLD`] later, results or not).
     fn write(&mut self, s: &str, progress: &Progress) {
-        if self.closed {
+        let mut shared = lock(&self.shared);
+        if shared.closed {
             return;
         }
         if self.terminal && progress.shown {
-            self.held.push_str(s);
-            if self.released.elapsed() >= HOLD {
-                self.release(progress);
+            shared.held.push_str(s);
+            drop(shared);
+            if self.releaser.is_none() {
+                let stop = Arc::new(AtomicBool::new(false));
+                let (flag, shared, bar) = (stop.clone(), self.shared.clone(), progress.bar.clone());
+                let thread = std::thread::spawn(move || {
+                    while !flag.load(Ordering::Relaxed) {
+                        std::thread::park_timeout(HOLD);
+                        lock(&shared).release(&bar);
+                    }
+                });
+                self.releaser = Some((stop, thread));
             }
             return;
         }
-        let mut ok = self.out.write_all(s.as_bytes()).is_ok();
+        let mut ok = shared.out.write_all(s.as_bytes()).is_ok();
         if self.terminal {
-            ok &= self.out.flush().is_ok();
+            ok &= shared.out.flush().is_ok();
         }
-        self.closed = !ok;
-    }
-
-    /// Writes what is held, with the bar out of the way.
-    fn release(&mut self, progress: &Progress) {
-        let (out, held) = (&mut self.out, &self.held);
-        let ok = progress.suspend(|| out.write_all(held.as_bytes()).and_then(|()| out.flush()));
-        self.closed |= ok.is_err();
-        self.held.clear();
-        self.released = Instant::now();
+        shared.closed = !ok;
     }
 
     fn flush(&mut self, progress: &Progress) {
-        if !self.held.is_empty() && !self.closed {
-            self.release(progress);
+        if let Some((stop, thread)) = self.releaser.take() {
+            stop.store(true, Ordering::Relaxed);
+            thread.thread().unpark();
+            let _ = thread.join();
         }
-        if !self.closed {
-            self.closed = self.out.flush().is_err();
+        let mut shared = lock(&self.shared);
+        shared.release(&progress.bar);
+        if !shared.closed {
+            shared.closed = shared.out.flush().is_err();
         }
     }
 }
@@ -281,11 +313,6 @@ impl Progress {
         }
     }
 
-    /// Runs `f` (which prints) with the bar out of the way.
-    fn suspend<R>(&self, f: impl FnOnce() -> R) -> R {
-        if self.shown { self.bar.suspend(f) } else { f() }
-    }
-
     pub fn finish(&self) {
         if self.shown {
             self.bar.finish_and_clear();
@@ -298,33 +325,39 @@ mod tests {
     use super::{HOLD, Output, Progress};
 
     /// Standard output on the terminal the progress bar shows on is held, and written in order
-    /// at most every [`HOLD`] and at the end; anywhere else it goes straight out.
+    /// by the releasing thread (no later write needed) and at the end; anywhere else it goes
+    /// straight out.
     #[test]
     fn output_beside_the_progress_bar_is_held_then_written_in_order() {
         let mut progress = Progress::new(None, true);
         progress.shown = true; // drawn nowhere: its target is hidden
+        let written = |out: &Output<Vec<u8>>| super::lock(&out.shared).out.get_ref().clone();
         let mut out = Output::new(Vec::new(), true);
         out.write("a\n", &progress);
         out.write("b\n", &progress);
-        assert!(out.out.get_ref().is_empty(), "held while the bar shows");
-        out.released -= HOLD;
+        // Nothing else is written: the releasing thread writes what is held within HOLD.
+        let start = std::time::Instant::now();
+        while written(&out).is_empty() && start.elapsed() < 100 * HOLD {
+            std::thread::sleep(HOLD / 5);
+        }
+        assert_eq!(written(&out), b"a\nb\n");
         out.write("c\n", &progress);
-        assert_eq!(out.out.get_ref().as_slice(), b"a\nb\nc\n");
         out.write("d\n", &progress);
         out.flush(&progress);
-        assert_eq!(out.out.get_ref().as_slice(), b"a\nb\nc\nd\n");
+        assert_eq!(written(&out), b"a\nb\nc\nd\n");
 
         // Standard output elsewhere (a file, a pipe): never held, the bar left alone.
         let mut out = Output::new(Vec::new(), false);
         out.write("x\n", &progress);
-        assert!(out.held.is_empty());
+        assert!(super::lock(&out.shared).held.is_empty());
+        assert!(out.releaser.is_none());
         out.flush(&progress);
-        assert_eq!(out.out.get_ref().as_slice(), b"x\n");
+        assert_eq!(written(&out), b"x\n");
 
         // No bar shown: written (and flushed, on a terminal) at once.
         progress.shown = false;
         let mut out = Output::new(Vec::new(), true);
         out.write("y\n", &progress);
-        assert_eq!(out.out.get_ref().as_slice(), b"y\n");
+        assert_eq!(written(&out), b"y\n");
     }
 }
