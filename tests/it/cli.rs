@@ -226,6 +226,17 @@ fn empty_standard_input_is_an_error() {
     assert!(out.contains("standard input held no manifest"), "{out}");
 }
 
+/// `charter check [--format FORMAT] --policies . MANIFEST`, for a policy folder made by a test.
+fn check_here(format: Option<&str>, manifest: &std::path::Path) -> Vec<String> {
+    let mut args = vec!["check".to_string()];
+    if let Some(f) = format {
+        args.extend(["--format".to_string(), f.to_string()]);
+    }
+    args.extend(["--policies".to_string(), ".".to_string()]);
+    args.push(manifest.display().to_string());
+    args
+}
+
 /// However a policy nests (quantifiers, conditions, brackets in a message), too deep is an error
 /// at the place it gets too deep, never a stack overflow. Each of these crashed the parser or the
 /// lowering before `syntax::MAX_SCAN_DEPTH` and the per-item scan.
@@ -269,12 +280,7 @@ fn deep_policies_are_errors_not_crashes() {
     let manifest = root().join("examples/changes/chg-1041-ok.yaml");
     for (name, text) in cases {
         std::fs::write(dir.path().join("deep.charter"), text).expect("write");
-        let args = ["check", "--format", "json", "--policies", "."]
-            .map(String::from)
-            .into_iter()
-            .chain([manifest.display().to_string()])
-            .collect::<Vec<_>>();
-        let (code, out, err) = charter(dir.path(), &args);
+        let (code, out, err) = charter(dir.path(), &check_here(Some("json"), &manifest));
         assert_eq!(code, 2, "{name}: {err}");
         let v: serde_json::Value = serde_json::from_str(&out).expect("JSON report");
         let codes: Vec<&str> = v["diagnostics"]
@@ -295,12 +301,7 @@ fn deep_policies_are_errors_not_crashes() {
         " else false".repeat(5_000)
     );
     std::fs::write(dir.path().join("deep.charter"), text).expect("write");
-    let args = ["check", "--policies", "."]
-        .map(String::from)
-        .into_iter()
-        .chain([manifest.display().to_string()])
-        .collect::<Vec<_>>();
-    let (code, out, err) = charter(dir.path(), &args);
+    let (code, out, err) = charter(dir.path(), &check_here(None, &manifest));
     insta::assert_snapshot!("deep_conditions", format!("exit: {code}\n{out}{err}"));
 }
 
@@ -315,12 +316,7 @@ fn many_policy_problems_are_shown_up_to_a_limit() {
     )
     .expect("write");
     let manifest = root().join("examples/changes/chg-1041-ok.yaml");
-    let args = ["check", "--policies", "."]
-        .map(String::from)
-        .into_iter()
-        .chain([manifest.display().to_string()])
-        .collect::<Vec<_>>();
-    let (code, out, err) = charter(dir.path(), &args);
+    let (code, out, err) = charter(dir.path(), &check_here(None, &manifest));
     assert_eq!(code, 2, "{err}");
     let all = format!("{out}{err}");
     assert_eq!(
@@ -335,12 +331,7 @@ fn many_policy_problems_are_shown_up_to_a_limit() {
         &all[all.len() - 400..]
     );
     // The JSON report still has every one.
-    let json_args = ["check", "--format", "json", "--policies", "."]
-        .map(String::from)
-        .into_iter()
-        .chain([manifest.display().to_string()])
-        .collect::<Vec<_>>();
-    let (_, out, _) = charter(dir.path(), &json_args);
+    let (_, out, _) = charter(dir.path(), &check_here(Some("json"), &manifest));
     let v: serde_json::Value = serde_json::from_str(&out).expect("JSON report");
     assert_eq!(v["diagnostics"].as_array().map(Vec::len), Some(5_000));
 }
