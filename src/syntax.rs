@@ -54,13 +54,7 @@ pub fn parse(file: FileId, text: &str) -> Parsed {
             let starts = item_starts(text);
             for (i, &start) in starts.iter().enumerate() {
                 let end = starts.get(i + 1).copied().unwrap_or(text.len());
-                // The scan of the whole file may have lost its way in an item that does not
-                // parse (a string it took for a message); each item is scanned again.
-                if let Some(err) = lower::nesting_error(file, &text[start..end], start) {
-                    parsed.errors.push(err);
-                    continue;
-                }
-                match lower::parse_chunk(file, &text[start..end], start, end < text.len()) {
+                match scanned_chunk(file, &text[start..end], start, end < text.len()) {
                     Ok((items, errors)) => {
                         parsed.file.items.extend(items);
                         parsed.errors.extend(errors);
@@ -71,15 +65,23 @@ pub fn parse(file: FileId, text: &str) -> Parsed {
             if starts.is_empty() || starts[0] > 0 {
                 // Text before the first item: parse it for its error.
                 let end = starts.first().copied().unwrap_or(text.len());
-                if let Some(err) = lower::nesting_error(file, &text[..end], 0) {
-                    parsed.errors.insert(0, err);
-                } else if let Err(e) = lower::parse_chunk(file, &text[..end], 0, end < text.len()) {
+                if let Err(e) = scanned_chunk(file, &text[..end], 0, end < text.len()) {
                     parsed.errors.insert(0, *e);
                 }
             }
             parsed
         }
     }
+}
+
+/// One chunk of a file that did not parse as a whole, scanned for nesting again first: the scan
+/// of the whole file may have lost its way in an item that does not parse (a string it took for
+/// a message's).
+fn scanned_chunk(file: FileId, text: &str, base: usize, more_follows: bool) -> lower::ChunkResult {
+    if let Some(err) = lower::nesting_error(file, text, base) {
+        return Err(Box::new(err));
+    }
+    lower::parse_chunk(file, text, base, more_follows)
 }
 
 pub(crate) const ITEM_KEYWORDS: [&str; 6] =
