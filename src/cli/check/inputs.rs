@@ -37,7 +37,7 @@ impl Inputs {
     pub fn gather(args: &[PathBuf]) -> Inputs {
         // `charter check --format json changes > changes/report.json`: the shell has made the
         // report before Charter starts, and it is no manifest.
-        let output = Output::find();
+        let output = StdoutFile::find();
         let is_output = |p: &Path| output.as_ref().is_some_and(|o| o.is(p));
         // In a folder search, only where the file's name is known: no look at every file.
         let is_output_here =
@@ -142,13 +142,10 @@ fn file_inputs(path: &Path) -> Box<dyn Iterator<Item = Input> + Send> {
             let empty = format!("`{name}` holds no manifest (JSON Lines: one manifest per line)");
             Box::new(stream_inputs(Stream::new(reader), &name, &source, empty))
         }
-        Err(e) => {
-            let message = match e.kind() {
-                std::io::ErrorKind::NotFound => format!("manifest `{name}` does not exist"),
-                _ => format!("cannot read manifest `{name}`: {e}"),
-            };
-            Box::new(once(Input::Problem { name, message }))
-        }
+        Err(e) => Box::new(once(Input::Problem {
+            message: open_error(path, &e),
+            name,
+        })),
     }
 }
 
@@ -213,19 +210,19 @@ fn is_stream(p: &Path) -> bool {
 }
 
 /// The file standard output is redirected to, when it is one: never read as a manifest.
-struct Output {
+struct StdoutFile {
     /// Its name, when the system tells it (Linux): only paths with this name are looked at.
     name: Option<std::ffi::OsString>,
     id: (u64, u64),
 }
 
-impl Output {
-    fn find() -> Option<Output> {
+impl StdoutFile {
+    fn find() -> Option<StdoutFile> {
         let id = file_id(Path::new("/dev/stdout"))?;
         let name = std::fs::read_link("/proc/self/fd/1")
             .ok()
             .and_then(|p| p.file_name().map(|n| n.to_os_string()));
-        Some(Output { name, id })
+        Some(StdoutFile { name, id })
     }
 
     /// Whether `p` is this file (a look at the disk only for a path of the same name).
@@ -304,10 +301,7 @@ fn expand_glob(pattern: &Path, out: &mut Vec<Box<Path>>) {
 
 /// Reads a manifest file as UTF-8 text; the error is the message of a diagnostic.
 pub fn read_manifest(path: &Path) -> Result<String, String> {
-    let bytes = std::fs::read(path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => format!("manifest `{}` does not exist", display(path)),
-        _ => format!("cannot read manifest `{}`: {e}", display(path)),
-    })?;
+    let bytes = std::fs::read(path).map_err(|e| open_error(path, &e))?;
     String::from_utf8(bytes).map_err(|e| {
         let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
         let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;
@@ -317,6 +311,14 @@ pub fn read_manifest(path: &Path) -> Result<String, String> {
             display(path)
         )
     })
+}
+
+/// Why a manifest file (or a JSON Lines file) cannot be read.
+fn open_error(path: &Path, e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => format!("manifest `{}` does not exist", display(path)),
+        _ => format!("cannot read manifest `{}`: {e}", display(path)),
+    }
 }
 
 /// `<stdin>:N` or `path:N`, the name of the Nth document of a stream (without `format!`, which
