@@ -7,10 +7,10 @@
 
 pub mod fast;
 
-use compact_str::CompactString;
 use std::fmt;
 use std::sync::Arc;
 
+use compact_str::CompactString;
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::Spanned as YSpanned;
 

@@ -37,12 +37,6 @@ impl PartialEq for Text<'_> {
     }
 }
 
-impl From<Arc<str>> for Text<'_> {
-    fn from(s: Arc<str>) -> Self {
-        Text::Shared(s)
-    }
-}
-
 impl From<String> for Text<'_> {
     fn from(s: String) -> Self {
         Text::Shared(s.into())

@@ -173,7 +173,8 @@ fn needs_text(run: &ManifestRun) -> bool {
 }
 
 /// Standard output for streamed results: buffered when it is a file or a pipe, written line by
-/// line on a terminal; once the reader has gone (`| head`), nothing more is written.
+/// line on a terminal (every [`HOLD`] while the progress bar shows there too); once the reader
+/// has gone (`| head`), nothing more is written.
 struct Output<W: Write + Send + 'static> {
     shared: Arc<Mutex<Shared<W>>>,
     terminal: bool,
