@@ -330,6 +330,9 @@ fn many_policy_problems_are_shown_up_to_a_limit() {
         "{}",
         &all[all.len() - 400..]
     );
+    // What a person reads at the end: the last problem shown, the count, the closing line.
+    let last = all.rfind("charter::syntax::").expect("a problem is shown");
+    insta::assert_snapshot!("many_policy_problems_tail", &all[last..]);
     // The JSON report still has every one.
     let (_, out, _) = charter(dir.path(), &check_here(Some("json"), &manifest));
     let v: serde_json::Value = serde_json::from_str(&out).expect("JSON report");
