@@ -83,9 +83,13 @@ pub fn load_fast(file: FileId, text: &str, schema: &Schema) -> Loaded {
     }
 }
 
-/// Reads a YAML or JSON document into a raw tree with spans (no schema yet).
+/// Reads a YAML or JSON document into a raw tree with spans (no schema yet). Scalars are typed
+/// by the YAML 1.2 core schema: `yes`, `no`, `on`, `off`, `y` and `n` are strings, and the only
+/// booleans are `true`, `True`, `TRUE`, `false`, `False` and `FALSE`.
 pub fn parse(file: FileId, text: &str) -> Result<RawNode, Box<Diagnostic>> {
-    serde_saphyr::from_str::<YSpanned<Raw>>(text)
+    let mut options = serde_saphyr::Options::default();
+    options.strict_booleans = true;
+    serde_saphyr::from_str_with_options::<YSpanned<Raw>>(text, options)
         .map(|r| RawNode::from_spanned(r, file, text))
         .map_err(|e| Box::new(yaml_error(file, text, &e)))
 }
@@ -530,25 +534,15 @@ impl Validator<'_> {
                 None
             }
             (Ty::Bool, RawKind::Bool(b)) => self.node(NodeValue::Bool(*b), raw),
-            (Ty::Bool, RawKind::Str(s))
-                if matches!(
-                    s.to_lowercase().as_str(),
-                    "yes" | "no" | "on" | "off" | "true" | "false"
-                ) =>
-            {
-                self.mismatch(
-                    raw,
-                    path,
-                    "true or false",
-                    Some(format!(
-                        "write `{}` without quotes",
-                        if matches!(s.to_lowercase().as_str(), "yes" | "on" | "true") {
-                            "true"
-                        } else {
-                            "false"
-                        }
-                    )),
-                );
+            (Ty::Bool, RawKind::Str(s)) => {
+                let help = bool_word(s).map(|(b, quoted)| {
+                    if quoted {
+                        format!("write `{b}` without quotes")
+                    } else {
+                        format!("YAML 1.2 reads `{s}` as a string, not a boolean: write `{b}`")
+                    }
+                });
+                self.mismatch(raw, path, "true or false", help);
                 None
             }
             (Ty::Bool, _) => {
@@ -721,7 +715,7 @@ impl Validator<'_> {
                     }
                 }
             }
-            // YAML reads `on`, `off`, `yes`, `no` as booleans: an enum takes the word as written.
+            // An enum with a value `true` (or `True`) takes the word as written.
             (Ty::Enum(id), RawKind::Bool(_))
                 if raw
                     .source
@@ -898,6 +892,18 @@ impl Validator<'_> {
             span: raw.span,
             key_span: None,
         })
+    }
+}
+
+/// A string meant as a boolean: its value, and whether it is a YAML boolean in quotes (`"true"`)
+/// rather than a YAML 1.1 word (`yes`, `on`, `y`), which YAML 1.2 reads as a string.
+fn bool_word(s: &str) -> Option<(bool, bool)> {
+    match s.to_lowercase().as_str() {
+        "true" => Some((true, true)),
+        "false" => Some((false, true)),
+        "yes" | "y" | "on" => Some((true, false)),
+        "no" | "n" | "off" => Some((false, false)),
+        _ => None,
     }
 }
 

@@ -438,19 +438,11 @@ fn plain(value: Cow<'_, str>) -> Option<Scalar<'_>> {
         "" | "~" | "null" | "Null" | "NULL" => return Some(Scalar::Null),
         _ => {}
     }
-    for (word, b) in [
-        ("true", true),
-        ("yes", true),
-        ("y", true),
-        ("on", true),
-        ("false", false),
-        ("no", false),
-        ("n", false),
-        ("off", false),
-    ] {
-        if s.eq_ignore_ascii_case(word) {
-            return Some(Scalar::Bool(b));
-        }
+    // The YAML 1.2 core schema's booleans (`yes`, `on` and `y` are strings).
+    match s {
+        "true" | "True" | "TRUE" => return Some(Scalar::Bool(true)),
+        "false" | "False" | "FALSE" => return Some(Scalar::Bool(false)),
+        _ => {}
     }
     let bytes = s.as_bytes();
     match bytes[0] {
