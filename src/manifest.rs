@@ -756,15 +756,49 @@ impl Validator<'_> {
                 );
                 None
             }
-            (Ty::Map(elem, _), RawKind::Map(kvs)) => {
-                let mut out = Vec::with_capacity(kvs.len());
+            (Ty::Map(elem, ignore_case), RawKind::Map(kvs)) => {
+                let mut out: Vec<(Arc<str>, Node)> = Vec::with_capacity(kvs.len());
                 let mut ok = true;
-                for (k, ks, v) in kvs {
-                    match self.value(v, elem, &format!("{path}.{k}")) {
-                        Some(mut n) => {
-                            n.key_span = Some(*ks);
-                            out.push((Arc::from(k.as_str()), n));
+                // In a `map(ignore_case)`: each folded key, and the first entry that has it.
+                let mut first: std::collections::HashMap<String, usize> =
+                    std::collections::HashMap::new();
+                for (at, (k, ks, v)) in kvs.iter().enumerate() {
+                    let earlier = if *ignore_case {
+                        match first.entry(fold_key(k)) {
+                            std::collections::hash_map::Entry::Occupied(e) => Some(*e.get()),
+                            std::collections::hash_map::Entry::Vacant(e) => {
+                                e.insert(at);
+                                None
+                            }
                         }
+                    } else {
+                        None
+                    };
+                    if let Some(j) = earlier
+                        && !matches!(**elem, Ty::List(_))
+                    {
+                        self.case_collision(path, &kvs[j], (k, *ks));
+                        ok = false;
+                        continue;
+                    }
+                    match self.value(v, elem, &format!("{path}.{k}")) {
+                        Some(mut n) => match earlier {
+                            // A list under another spelling of a key already seen: its items
+                            // join that entry's, in document order.
+                            Some(j) => {
+                                let key = kvs[j].0.as_str();
+                                if let (Some((_, into)), NodeValue::List(items)) =
+                                    (out.iter_mut().find(|(o, _)| &**o == key), n.value)
+                                    && let NodeValue::List(into) = &mut into.value
+                                {
+                                    into.extend(items);
+                                }
+                            }
+                            None => {
+                                n.key_span = Some(*ks);
+                                out.push((Arc::from(k.as_str()), n));
+                            }
+                        },
                         None => ok = false,
                     }
                 }
@@ -789,6 +823,25 @@ impl Validator<'_> {
             }
             (Ty::Unknown, _) => None,
         }
+    }
+
+    /// Two keys of a `map(ignore_case)` that differ only in case: one key written twice.
+    fn case_collision(&mut self, path: &str, first: &(String, Span, RawNode), again: (&str, Span)) {
+        let (k1, ks1, _) = first;
+        let (k2, ks2) = again;
+        self.diags.push(
+            Diagnostic::error(
+                "charter::manifest::duplicate_key",
+                format!(
+                    "keys `{k1}` and `{k2}` of `{path}` are the same key: its keys ignore case"
+                ),
+            )
+            .with_label(*ks1, "first written here")
+            .with_label(ks2, "the same key, in other case")
+            .with_help(format!(
+                "each key may appear once in any case; keep one of `{k1}` and `{k2}`"
+            )),
+        );
     }
 
     fn record(
@@ -893,6 +946,12 @@ impl Validator<'_> {
             key_span: None,
         })
     }
+}
+
+/// How a `map(ignore_case)` compares keys, the same folding as a lookup in the evaluator
+/// (`eval::lookup`): two keys are one when their lowercase forms are equal.
+pub fn fold_key(k: &str) -> String {
+    k.to_lowercase()
 }
 
 /// A string meant as a boolean: its value, and whether it is a YAML boolean in quotes (`"true"`)

@@ -192,7 +192,7 @@ impl<'t, 's, E: Events<'t>> Builder<'t, 's, E> {
                 self.enter()?;
                 let value = match ty {
                     Ty::Record(id) => self.record(*id)?,
-                    Ty::Map(elem, _) => self.map(elem)?,
+                    Ty::Map(elem, ignore_case) => self.map(elem, *ignore_case)?,
                     _ => return None,
                 };
                 self.depth -= 1;
@@ -294,11 +294,21 @@ impl<'t, 's, E: Events<'t>> Builder<'t, 's, E> {
     }
 
     #[inline(never)]
-    fn map(&mut self, elem: &Ty) -> Option<NodeValue> {
+    fn map(&mut self, elem: &Ty, ignore_case: bool) -> Option<NodeValue> {
         let mut entries: Vec<(Arc<str>, Node)> = Vec::new();
+        // In a `map(ignore_case)`, the folded keys: keys that differ only in case are merged
+        // or refused, which the full route does.
+        let mut folded: Vec<String> = Vec::new();
         while let Some((k, key_span)) = self.key()? {
             if entries.iter().any(|(seen, _)| **seen == *k) {
                 return None;
+            }
+            if ignore_case {
+                let f = super::fold_key(&k);
+                if folded.contains(&f) {
+                    return None;
+                }
+                folded.push(f);
             }
             let ev = self.events.next()?;
             let n = self.value(ev, elem, &[], Some(key_span))?;
