@@ -416,7 +416,11 @@ impl<'a> Evaluator<'a> {
             match part {
                 TemplatePart::Text(s) => out.push_str(s),
                 TemplatePart::Expr(e) => match self.eval(e) {
-                    Ok(v) => out.push_str(&display(&v, self.schema)),
+                    // A value from the manifest cannot drive the terminal the message is shown on.
+                    Ok(v) => out.push_str(&crate::diag::escape_controls(
+                        &display(&v, self.schema),
+                        false,
+                    )),
                     Err(err) => {
                         let why = if err.code == ABSENT {
                             "absent".to_string()
