@@ -1301,8 +1301,11 @@ impl<'a> Evaluator<'a> {
         match v {
             Value::Str(s) => format!("\"{}\"", s.escape_debug()),
             Value::List(_) | Value::Nodes(..) if v.is_empty() => "empty".into(),
-            Value::List(_) | Value::Nodes(..) => format!("[{}]", display(v, self.schema)),
-            _ => display(v, self.schema),
+            Value::List(_) | Value::Nodes(..) => format!(
+                "[{}]",
+                crate::diag::escape_controls(&display(v, self.schema), false)
+            ),
+            _ => crate::diag::escape_controls(&display(v, self.schema), false).into_owned(),
         }
     }
 

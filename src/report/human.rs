@@ -232,7 +232,7 @@ fn render_plain(sources: &Sources, d: &Diagnostic) -> String {
             escape_controls(&loc.file, false),
             loc.line,
             loc.column,
-            escape_controls(&l.text, true),
+            escape_controls(&l.text, false),
             escape_controls(&excerpt, false)
         ));
     }
@@ -291,7 +291,7 @@ impl Report {
                     labeled(
                         &shown,
                         l.span,
-                        &escape_controls(&l.text, true),
+                        &escape_controls(&l.text, false),
                         f.text.len(),
                     )
                 })
