@@ -117,7 +117,10 @@ pub fn render_manifest(run: &Run<'_>, m: &ManifestRun, style: Style) -> String {
             }
         }
     };
-    out.push_str(&format!("{decision:<5} {} ({detail})\n", m.name));
+    out.push_str(&format!(
+        "{decision:<5} {} ({detail})\n",
+        escape_controls(&m.name, false)
+    ));
     for d in &m.diagnostics {
         if !style.quiet || diagnostic_fails(run, d) {
             out.push_str(&render_diagnostic(run.sources, d, style));
