@@ -89,3 +89,58 @@ pub fn did_you_mean<'a>(
 pub fn suggest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
     did_you_mean(name, candidates).map(|c| format!("did you mean `{c}`?"))
 }
+
+/// Whether `c` must not reach a terminal or a CI log as it is: C0 controls, DEL, C1 controls
+/// (`\u{1b}[2J` clears a screen) and the bidirectional overrides and isolates, which can make
+/// text read in another order than it is.
+pub fn is_unsafe_char(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// `s` with every [`is_unsafe_char`] written as `\u{1b}`, so text from a manifest cannot drive
+/// the terminal it is printed on. `keep_lines` keeps `\n` (and a `\r` before it) and `\t`, for a
+/// text of several lines (a message, a file); a single value escapes them too.
+pub fn escape_controls(s: &str, keep_lines: bool) -> Cow<'_, str> {
+    let kept = |s: &str, i: usize, c: char| {
+        keep_lines
+            && (c == '\n' || c == '\t' || (c == '\r' && s.as_bytes().get(i + 1) == Some(&b'\n')))
+    };
+    if !s
+        .char_indices()
+        .any(|(i, c)| is_unsafe_char(c) && !kept(s, i, c))
+    {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 16);
+    for (i, c) in s.char_indices() {
+        if is_unsafe_char(c) && !kept(s, i, c) {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod escape_tests {
+    use super::escape_controls;
+
+    #[test]
+    fn controls_and_bidi_overrides_are_escaped() {
+        assert_eq!(escape_controls("a\u{1b}[2Jb", true), "a\\u{1b}[2Jb");
+        assert_eq!(
+            escape_controls("x\u{7f}\u{85}\u{202e}\u{2066}", true),
+            "x\\u{7f}\\u{85}\\u{202e}\\u{2066}"
+        );
+        assert_eq!(
+            escape_controls("a\nb\tc\r\nd\re", true),
+            "a\nb\tc\r\nd\\u{d}e"
+        );
+        assert_eq!(
+            escape_controls("a\nb\tc\r\n", false),
+            "a\\u{a}b\\u{9}c\\u{d}\\u{a}"
+        );
+        assert_eq!(escape_controls("café ٣\u{a0}", false), "café ٣\u{a0}");
+    }
+}

@@ -416,7 +416,11 @@ impl<'a> Evaluator<'a> {
             match part {
                 TemplatePart::Text(s) => out.push_str(s),
                 TemplatePart::Expr(e) => match self.eval(e) {
-                    Ok(v) => out.push_str(&display(&v, self.schema)),
+                    // A value from the manifest cannot drive the terminal the message is shown on.
+                    Ok(v) => out.push_str(&crate::diag::escape_controls(
+                        &display(&v, self.schema),
+                        false,
+                    )),
                     Err(err) => {
                         let why = if err.code == ABSENT {
                             "absent".to_string()
@@ -1297,8 +1301,11 @@ impl<'a> Evaluator<'a> {
         match v {
             Value::Str(s) => format!("\"{}\"", s.escape_debug()),
             Value::List(_) | Value::Nodes(..) if v.is_empty() => "empty".into(),
-            Value::List(_) | Value::Nodes(..) => format!("[{}]", display(v, self.schema)),
-            _ => display(v, self.schema),
+            Value::List(_) | Value::Nodes(..) => format!(
+                "[{}]",
+                crate::diag::escape_controls(&display(v, self.schema), false)
+            ),
+            _ => crate::diag::escape_controls(&display(v, self.schema), false).into_owned(),
         }
     }
 

@@ -599,6 +599,11 @@ impl<'a> Printer<'a> {
                         && !matches!(x.node, ExprKind::Quant(..) | ExprKind::If(..)));
                 concat(vec![text("not "), self.expr_paren(x, P_NOT, cx, !bare)])
             }
+            // `- -x` as written: parentheses around each inner minus would add a bracket level per
+            // `-`, and a long run (`a - - - … b`) would then nest too deeply to parse again.
+            ExprKind::Unary(UnOp::Neg, x) if matches!(x.node, ExprKind::Unary(UnOp::Neg, _)) => {
+                concat(vec![text("- "), self.bare(x, cx)])
+            }
             ExprKind::Unary(UnOp::Neg, x) => concat(vec![text("-"), self.expr(x, P_POSTFIX, cx)]),
             ExprKind::Field(x, name) => concat(vec![
                 self.expr(x, P_POSTFIX, op),

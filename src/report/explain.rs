@@ -43,7 +43,8 @@ pub fn render(e: &Explanation<'_>) -> String {
         out.push('\n');
         out.push_str(&render_policy(e.sources, e.program, t));
     }
-    out
+    // Values and messages from the manifest cannot drive the terminal (lines are ours).
+    crate::diag::escape_controls(&out, true).into_owned()
 }
 
 /// One policy's trace: its outcome, message, hint, `when` and `require` trees.

@@ -100,8 +100,8 @@ fn command(
     format!("::{name} {}::{}\n", props.join(","), data(message))
 }
 
-/// Escapes a command's message: `%`, CR and LF; other control characters (but tab) would
-/// garble the log, and become U+FFFD.
+/// Escapes a command's message: `%`, CR and LF; other control characters (but tab) and the
+/// bidirectional overrides would garble the log or hide text, and are written `\u{1b}`.
 fn data(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
@@ -110,7 +110,7 @@ fn data(s: &str) -> String {
             '\r' => out.push_str("%0D"),
             '\n' => out.push_str("%0A"),
             '\t' => out.push(c),
-            c if c.is_control() => out.push('\u{fffd}'),
+            c if crate::diag::is_unsafe_char(c) => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
             c => out.push(c),
         }
     }

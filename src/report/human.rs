@@ -9,7 +9,7 @@ use super::{
     ManifestRun, Run, Tally, count_outcomes, diagnostic_fails, is_failure, manifest_decision,
     manifest_fails, plural, result_diagnostic, result_fails, summary, summary_of, tally,
 };
-use crate::diag::{Diagnostic, Level};
+use crate::diag::{Diagnostic, Level, escape_controls};
 use crate::eval::Outcome;
 use crate::source::{Sources, Span};
 
@@ -117,7 +117,10 @@ pub fn render_manifest(run: &Run<'_>, m: &ManifestRun, style: Style) -> String {
             }
         }
     };
-    out.push_str(&format!("{decision:<5} {} ({detail})\n", m.name));
+    out.push_str(&format!(
+        "{decision:<5} {} ({detail})\n",
+        escape_controls(&m.name, false)
+    ));
     for d in &m.diagnostics {
         if !style.quiet || diagnostic_fails(run, d) {
             out.push_str(&render_diagnostic(run.sources, d, style));
@@ -208,7 +211,11 @@ fn render_plain(sources: &Sources, d: &Diagnostic) -> String {
         Level::Warning => "⚠",
         Level::Advice => "☞",
     };
-    let mut out = format!("{}\n\n  {mark} {}\n", d.code, d.message);
+    let mut out = format!(
+        "{}\n\n  {mark} {}\n",
+        d.code,
+        escape_controls(&d.message, true)
+    );
     for l in &d.labels {
         let loc = super::locate(sources, l.span);
         let text = &sources.get(l.span.file).text;
@@ -225,11 +232,15 @@ fn render_plain(sources: &Sources, d: &Diagnostic) -> String {
         let excerpt: String = text[from..to].replace('\n', " ");
         out.push_str(&format!(
             "   --> {}:{}:{}: {}\n       …{}…\n",
-            loc.file, loc.line, loc.column, l.text, excerpt
+            escape_controls(&loc.file, false),
+            loc.line,
+            loc.column,
+            escape_controls(&l.text, false),
+            escape_controls(&excerpt, false)
         ));
     }
     if let Some(h) = &d.help {
-        out.push_str(&format!("  help: {h}\n"));
+        out.push_str(&format!("  help: {}\n", escape_controls(h, true)));
     }
     out
 }
@@ -259,29 +270,43 @@ impl Report {
             }
         }
         let mut main = Report {
-            message: d.message.clone(),
+            message: escape_controls(&d.message, true).into_owned(),
             code: Some(d.code.to_string()),
             severity,
-            help: d.help.clone(),
+            help: d
+                .help
+                .as_deref()
+                .map(|h| escape_controls(h, true).into_owned()),
             source: None,
             labels: Vec::new(),
             related: Vec::new(),
         };
         for (i, file) in files.iter().enumerate() {
             let f = sources.get(*file);
+            // The snippet shows the file with its control characters escaped; label offsets
+            // move by what the escapes add before them.
+            let shown = Shown::new(&f.text);
             let labels: Vec<LabeledSpan> = d
                 .labels
                 .iter()
                 .filter(|l| l.span.file == *file)
-                .map(|l| labeled(l.span, &l.text, f.text.len()))
+                .map(|l| {
+                    labeled(
+                        &shown,
+                        l.span,
+                        &escape_controls(&l.text, false),
+                        f.text.len(),
+                    )
+                })
                 .collect();
-            let source = Some(NamedSource::new(f.name.clone(), f.text.to_string()));
+            let name = escape_controls(&f.name, false).into_owned();
+            let source = Some(NamedSource::new(name.clone(), shown.text));
             if i == 0 {
                 main.source = source;
                 main.labels = labels;
             } else {
                 main.related.push(Report {
-                    message: format!("in {}", f.name),
+                    message: format!("in {name}"),
                     code: None,
                     severity: miette::Severity::Advice,
                     help: None,
@@ -295,10 +320,47 @@ impl Report {
     }
 }
 
-fn labeled(span: Span, text: &str, len: usize) -> LabeledSpan {
+fn labeled(shown: &Shown, span: Span, text: &str, len: usize) -> LabeledSpan {
     let start = (span.start as usize).min(len);
     let end = (span.end as usize).min(len).max(start);
+    let (start, end) = (shown.offset(start), shown.offset(end));
     LabeledSpan::new_with_span(Some(text.to_string()), SourceSpan::from(start..end))
+}
+
+/// A file as a snippet shows it: control characters escaped (`\u{1b}`), with the offset in the
+/// shown text of every offset in the file.
+struct Shown {
+    text: String,
+    /// `(offset in the file just past an escaped character, bytes added up to there)`, in order.
+    moves: Vec<(usize, usize)>,
+}
+
+impl Shown {
+    fn new(file: &str) -> Shown {
+        let text = escape_controls(file, true);
+        let mut moves = Vec::new();
+        if let std::borrow::Cow::Owned(_) = text {
+            let mut added = 0;
+            for (i, c) in file.char_indices() {
+                let kept = c == '\n'
+                    || c == '\t'
+                    || (c == '\r' && file.as_bytes().get(i + 1) == Some(&b'\n'));
+                if crate::diag::is_unsafe_char(c) && !kept {
+                    added += format!("\\u{{{:x}}}", c as u32).len() - c.len_utf8();
+                    moves.push((i + c.len_utf8(), added));
+                }
+            }
+        }
+        Shown {
+            text: text.into_owned(),
+            moves,
+        }
+    }
+
+    fn offset(&self, at: usize) -> usize {
+        let n = self.moves.partition_point(|&(end, _)| end <= at);
+        at + n.checked_sub(1).map_or(0, |i| self.moves[i].1)
+    }
 }
 
 impl fmt::Display for Report {

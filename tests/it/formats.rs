@@ -311,7 +311,8 @@ fn junit_escapes_what_xml_cannot_hold() {
         .expect("a failure");
     assert_eq!(
         failure.attribute("message"),
-        Some("title <b>\"A & B\"</b>\ttab\nline\u{fffd}bell: 50%, done")
+        // The value is interpolated into the message with its control characters escaped.
+        Some(r#"title <b>"A & B"</b>\u{9}tab\u{a}line\u{7}bell: 50%, done"#)
     );
     let (_, gh, _) = run_in(
         &dir,
