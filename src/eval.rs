@@ -1076,7 +1076,7 @@ impl<'a> Evaluator<'a> {
         if !matches!(operand.kind, ExprKind::Local(s, _) if s == slot) {
             return None;
         }
-        let Value::Nodes(nodes, Ty::Str) = xs else {
+        let Value::Nodes(nodes, Ty::Str | Ty::Path | Ty::Identity) = xs else {
             return None;
         };
         // The general route takes two steps and two levels an element (the body, the variable).
@@ -1276,6 +1276,14 @@ impl<'a> Evaluator<'a> {
                     .map(|p| Value::Str(p.into()))
                     .collect(),
             )),
+            Builtin::Identity => match &vals[0] {
+                Value::Str(t) => Value::Str(crate::identity::fold(t).into()),
+                list => Value::List(Rc::new(
+                    list.elements()
+                        .map(|x| Value::Str(crate::identity::fold(&s(&x)).into()))
+                        .collect(),
+                )),
+            },
             Builtin::Nfc => {
                 use unicode_normalization::UnicodeNormalization;
                 Value::Str(s(&vals[0]).nfc().collect::<String>().into())

@@ -112,6 +112,43 @@ impl Glob {
     }
 }
 
+/// Why a manifest path is not in its one normal spelling: what is wrong, and the normal spelling
+/// (`None` when there is none, e.g. a path that leaves the repository).
+pub fn path_problem(path: &str) -> Option<(&'static str, Option<String>)> {
+    let why = if path.is_empty() {
+        return Some(("the path is empty", None));
+    } else if path.chars().any(char::is_control) {
+        "it contains a control character"
+    } else if path.contains('\\') {
+        "it contains a backslash; paths are separated by `/`"
+    } else if path.starts_with('/') {
+        "it starts with `/`; paths are relative to the repository root"
+    } else if path.ends_with('/') {
+        "it ends with `/`; a path names a file"
+    } else if path.split('/').any(str::is_empty) {
+        "it has an empty segment (`//`)"
+    } else if path.split('/').any(|s| s == "." || s == "..") {
+        "it has a `.` or `..` segment"
+    } else {
+        return None;
+    };
+    let mut out: Vec<&str> = Vec::new();
+    let cleaned: String = path.chars().filter(|c| !c.is_control()).collect();
+    let cleaned = cleaned.replace('\\', "/");
+    for seg in cleaned.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                if out.pop().is_none() {
+                    return Some((why, None));
+                }
+            }
+            s => out.push(s),
+        }
+    }
+    Some((why, (!out.is_empty()).then(|| out.join("/"))))
+}
+
 #[cfg(test)]
 mod tests {
     use super::Glob;
