@@ -112,6 +112,18 @@ impl Glob {
     }
 }
 
+/// Whether a backslash is anything but `charter manifest`'s `\\xNN` for a byte that is not UTF-8
+/// (`80` to `FF`: never `/` or `.`, so the escape cannot hide a folder).
+fn stray_backslash(path: &str) -> bool {
+    let b = path.as_bytes();
+    b.iter().enumerate().any(|(i, &c)| {
+        c == b'\\'
+            && !(b.get(i + 1) == Some(&b'x')
+                && b.get(i + 2).is_some_and(|d| matches!(d, b'8'..=b'9' | b'A'..=b'F'))
+                && b.get(i + 3).is_some_and(|d| matches!(d, b'0'..=b'9' | b'A'..=b'F')))
+    })
+}
+
 /// Why a manifest path is not in its one normal spelling: what is wrong, and the normal spelling
 /// (`None` when there is none, e.g. a path that leaves the repository).
 pub fn path_problem(path: &str) -> Option<(&'static str, Option<String>)> {
@@ -119,7 +131,7 @@ pub fn path_problem(path: &str) -> Option<(&'static str, Option<String>)> {
         return Some(("the path is empty", None));
     } else if path.chars().any(char::is_control) {
         "it contains a control character"
-    } else if path.contains('\\') {
+    } else if stray_backslash(path) {
         "it contains a backslash; paths are separated by `/`"
     } else if path.starts_with('/') {
         "it starts with `/`; paths are relative to the repository root"
@@ -134,7 +146,11 @@ pub fn path_problem(path: &str) -> Option<(&'static str, Option<String>)> {
     };
     let mut out: Vec<&str> = Vec::new();
     let cleaned: String = path.chars().filter(|c| !c.is_control()).collect();
-    let cleaned = cleaned.replace('\\', "/");
+    let cleaned = if stray_backslash(&cleaned) {
+        cleaned.replace('\\', "/")
+    } else {
+        cleaned
+    };
     for seg in cleaned.split('/') {
         match seg {
             "" | "." => {}

@@ -598,7 +598,12 @@ impl Validator<'_> {
                     self.diags.push(
                         Diagnostic::error(
                             "charter::manifest::path",
-                            format!("`{path}` is not a path in its normal spelling: `{}`", s.escape_debug()),
+                            format!(
+                                "`{path}` is not a path in its normal spelling: `{}`",
+                                s.chars()
+                                    .map(|c| if c.is_control() { c.escape_default().to_string() } else { c.to_string() })
+                                    .collect::<String>()
+                            ),
                         )
                         .with_label(raw.span, why)
                         .with_help(help),
