@@ -1974,7 +1974,7 @@ mod tests {
     #[test]
     fn quantified_matches_take_the_shortcut_with_the_same_outcomes_and_steps() {
         let policies = r#"
-manifest change { files: [string], labels: [string] }
+manifest change { files: [path], labels: [string] }
 policy any_glob { require any f in change.files: f matches "src/auth/**" }
 policy all_glob { require all f in change.files: f matches "src/**" }
 policy any_regex { require any f in change.files: f =~ "^docs/" }

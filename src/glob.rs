@@ -167,7 +167,26 @@ pub fn path_problem(path: &str) -> Option<(&'static str, Option<String>)> {
 
 #[cfg(test)]
 mod tests {
-    use super::Glob;
+    use super::{Glob, path_problem};
+
+    #[test]
+    fn paths_have_one_spelling() {
+        let normal = |p: &str| path_problem(p).map(|(_, n)| n);
+        assert_eq!(normal("src/auth/x.rs"), None);
+        assert_eq!(normal(".github/CODEOWNERS"), None);
+        assert_eq!(normal("src/x/../auth/x.rs"), Some(Some("src/auth/x.rs".into())));
+        assert_eq!(normal("src//auth/x.rs"), Some(Some("src/auth/x.rs".into())));
+        assert_eq!(normal("./src/auth/x.rs"), Some(Some("src/auth/x.rs".into())));
+        assert_eq!(normal("/src/auth/x.rs"), Some(Some("src/auth/x.rs".into())));
+        assert_eq!(normal("src/auth/"), Some(Some("src/auth".into())));
+        assert_eq!(normal("src\\auth\\x.rs"), Some(Some("src/auth/x.rs".into())));
+        assert_eq!(normal("src/auth/x\u{7}.rs"), Some(Some("src/auth/x.rs".into())));
+        assert_eq!(normal("../x.rs"), Some(None));
+        assert_eq!(normal(""), Some(None));
+        // `charter manifest`'s spelling of a byte that is not UTF-8; never an ASCII byte.
+        assert_eq!(normal("caf\\xE9.txt"), None);
+        assert_eq!(normal("src\\x2Fauth"), Some(Some("src/x2Fauth".into())));
+    }
 
     /// The literal-prefix shortcuts (the prefix test before the matchers, and the prefix alone for
     /// a literal folder) never change an answer.

@@ -11,6 +11,11 @@ pub fn fold(s: &str) -> String {
     nfc.to_lowercase()
 }
 
+/// Whether two logins or names are the same identity by `fold`.
+pub fn same(a: &str, b: &str) -> bool {
+    a == b || fold(a) == fold(b)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -20,5 +25,7 @@ mod tests {
         assert_eq!(fold("Dana"), "dana");
         assert_eq!(fold("Ren\u{65}\u{301}e"), fold("Ren\u{e9}e"));
         assert_eq!(fold("REN\u{c9}E"), "ren\u{e9}e");
+        assert!(same("Dana", "dana"));
+        assert!(!same("dana", "dan"));
     }
 }
