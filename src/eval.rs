@@ -2006,4 +2006,31 @@ policy nested { require any l in change.labels: any f in change.files: f matches
             }
         }
     }
+
+    /// An identity is compared by `identity::fold` whatever it meets: another identity, a
+    /// literal, a string read from the manifest, a list of strings.
+    #[test]
+    fn identities_compare_by_one_rule() {
+        let policies = "
+manifest change { author: identity, reviewers: [identity], title: string, names: [string] }
+policy literal { require change.author == \"DANA\" and \"Dana\" != change.reviewers[0] }
+policy literal_list { require change.author in [\"Bob\", \"DANA\"] }
+policy string_field { require change.author == change.title }
+policy string_list { require change.author in change.names }
+policy string_in_identities { require change.title in change.reviewers }
+policy distinct_folds { require count(distinct(change.reviewers)) == 3 }
+policy contains_folds { require contains(change.reviewers, \"BOB\") }
+policy function { require identity(change.title) == \"dana\" }
+";
+        let manifest = "author: dana\nreviewers: [Ren\u{e9}, RENE\u{301}, bob, Dana]\ntitle: DANA\nnames: [Dana]\n";
+        let mut sources = Sources::new();
+        let p = sources.add("p.charter", policies);
+        let set = crate::compile(&sources, &[p]);
+        let program = set.program.expect("the policies check");
+        let m = sources.add("m.yaml", manifest);
+        let loaded = manifest::load(m, manifest, &program.schema);
+        let manifest = loaded.manifest.expect("the manifest loads");
+        let got = outcomes(&program, &manifest, &sources, 10_000, false);
+        assert_eq!(got, vec![Outcome::Pass; 8]);
+    }
 }

@@ -1192,7 +1192,13 @@ impl<'c, 'a> ExprChecker<'c, 'a> {
             );
             return Self::bad(span);
         };
-        let args: Vec<Expr> = args.iter().map(|a| self.expr(a, None)).collect();
+        let mut args: Vec<Expr> = args.iter().map(|a| self.expr(a, None)).collect();
+        if f == Builtin::Contains && args.len() == 2 {
+            let b = args.pop().expect("two arguments");
+            let a = args.pop().expect("two arguments");
+            let (a, b) = meet_identity(a, b);
+            args = vec![a, b];
+        }
         let ty = self.signature(f, &args, name, span);
         Self::mk(ExprKind::Call(f, args), ty, span)
     }
