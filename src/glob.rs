@@ -119,8 +119,10 @@ fn stray_backslash(path: &str) -> bool {
     b.iter().enumerate().any(|(i, &c)| {
         c == b'\\'
             && !(b.get(i + 1) == Some(&b'x')
-                && b.get(i + 2).is_some_and(|d| matches!(d, b'8'..=b'9' | b'A'..=b'F'))
-                && b.get(i + 3).is_some_and(|d| matches!(d, b'0'..=b'9' | b'A'..=b'F')))
+                && b.get(i + 2)
+                    .is_some_and(|d| matches!(d, b'8'..=b'9' | b'A'..=b'F'))
+                && b.get(i + 3)
+                    .is_some_and(|d| matches!(d, b'0'..=b'9' | b'A'..=b'F')))
     })
 }
 
@@ -174,13 +176,25 @@ mod tests {
         let normal = |p: &str| path_problem(p).map(|(_, n)| n);
         assert_eq!(normal("src/auth/x.rs"), None);
         assert_eq!(normal(".github/CODEOWNERS"), None);
-        assert_eq!(normal("src/x/../auth/x.rs"), Some(Some("src/auth/x.rs".into())));
+        assert_eq!(
+            normal("src/x/../auth/x.rs"),
+            Some(Some("src/auth/x.rs".into()))
+        );
         assert_eq!(normal("src//auth/x.rs"), Some(Some("src/auth/x.rs".into())));
-        assert_eq!(normal("./src/auth/x.rs"), Some(Some("src/auth/x.rs".into())));
+        assert_eq!(
+            normal("./src/auth/x.rs"),
+            Some(Some("src/auth/x.rs".into()))
+        );
         assert_eq!(normal("/src/auth/x.rs"), Some(Some("src/auth/x.rs".into())));
         assert_eq!(normal("src/auth/"), Some(Some("src/auth".into())));
-        assert_eq!(normal("src\\auth\\x.rs"), Some(Some("src/auth/x.rs".into())));
-        assert_eq!(normal("src/auth/x\u{7}.rs"), Some(Some("src/auth/x.rs".into())));
+        assert_eq!(
+            normal("src\\auth\\x.rs"),
+            Some(Some("src/auth/x.rs".into()))
+        );
+        assert_eq!(
+            normal("src/auth/x\u{7}.rs"),
+            Some(Some("src/auth/x.rs".into()))
+        );
         assert_eq!(normal("../x.rs"), Some(None));
         assert_eq!(normal(""), Some(None));
         // `charter manifest`'s spelling of a byte that is not UTF-8; never an ASCII byte.

@@ -601,7 +601,11 @@ impl Validator<'_> {
                             format!(
                                 "`{path}` is not a path in its normal spelling: `{}`",
                                 s.chars()
-                                    .map(|c| if c.is_control() { c.escape_default().to_string() } else { c.to_string() })
+                                    .map(|c| if c.is_control() {
+                                        c.escape_default().to_string()
+                                    } else {
+                                        c.to_string()
+                                    })
                                     .collect::<String>()
                             ),
                         )

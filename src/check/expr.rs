@@ -46,8 +46,16 @@ fn fold_identity(e: Expr) -> Expr {
         },
         kind => {
             let span = e.span;
-            let inner = Expr { kind, ty: e.ty, span };
-            Expr { kind: ExprKind::Call(Builtin::Identity, vec![inner]), ty, span }
+            let inner = Expr {
+                kind,
+                ty: e.ty,
+                span,
+            };
+            Expr {
+                kind: ExprKind::Call(Builtin::Identity, vec![inner]),
+                ty,
+                span,
+            }
         }
     }
 }
@@ -1380,9 +1388,7 @@ impl<'c, 'a> ExprChecker<'c, 'a> {
                 Ty::List(Box::new(Ty::Str))
             }
             Nfc => {
-                if self.arity(f, args, 1, "nfc(text)", span)
-                    && !stringy(&args[0].ty)
-                {
+                if self.arity(f, args, 1, "nfc(text)", span) && !stringy(&args[0].ty) {
                     self.wrong_arg(f, &args[0], "a string");
                 }
                 Ty::Str

@@ -75,10 +75,12 @@ impl People {
     }
 
     fn find(&self, p: &Person) -> Option<&(String, Entry)> {
-        self.by_login.get(&crate::identity::fold(&p.login)).or_else(|| {
-            let email = p.email.as_deref()?.to_lowercase();
-            self.by_login.get(self.by_email.get(&email)?)
-        })
+        self.by_login
+            .get(&crate::identity::fold(&p.login))
+            .or_else(|| {
+                let email = p.email.as_deref()?.to_lowercase();
+                self.by_login.get(self.by_email.get(&email)?)
+            })
     }
 
     /// Fills in a person; returns false when the file does not list them.
