@@ -18,11 +18,13 @@ pub struct Checked {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-const PRIMITIVES: [&str; 8] = [
+const PRIMITIVES: [&str; 10] = [
     "bool",
     "int",
     "float",
     "string",
+    "path",
+    "identity",
     "timestamp",
     "duration",
     "date",
@@ -443,6 +445,8 @@ impl<'a> Checker<'a> {
                 "int" => Ty::Int,
                 "float" => Ty::Float,
                 "string" => Ty::Str,
+                "path" => Ty::Path,
+                "identity" => Ty::Identity,
                 "timestamp" => Ty::Timestamp,
                 "duration" => Ty::Duration,
                 "date" => Ty::Date,

@@ -1080,7 +1080,7 @@ impl<'a> Evaluator<'a> {
         if !matches!(operand.kind, ExprKind::Local(s, _) if s == slot) {
             return None;
         }
-        let Value::Nodes(nodes, Ty::Str) = xs else {
+        let Value::Nodes(nodes, Ty::Str | Ty::Path | Ty::Identity) = xs else {
             return None;
         };
         // The general route takes two steps and two levels an element (the body, the variable).
@@ -1280,6 +1280,14 @@ impl<'a> Evaluator<'a> {
                     .map(|p| Value::Str(p.into()))
                     .collect(),
             )),
+            Builtin::Identity => match &vals[0] {
+                Value::Str(t) => Value::Str(crate::identity::fold(t).into()),
+                list => Value::List(Rc::new(
+                    list.elements()
+                        .map(|x| Value::Str(crate::identity::fold(&s(&x)).into()))
+                        .collect(),
+                )),
+            },
             Builtin::Nfc => {
                 use unicode_normalization::UnicodeNormalization;
                 Value::Str(s(&vals[0]).nfc().collect::<String>().into())
@@ -1973,7 +1981,7 @@ mod tests {
     #[test]
     fn quantified_matches_take_the_shortcut_with_the_same_outcomes_and_steps() {
         let policies = r#"
-manifest change { files: [string], labels: [string] }
+manifest change { files: [path], labels: [string] }
 policy any_glob { require any f in change.files: f matches "src/auth/**" }
 policy all_glob { require all f in change.files: f matches "src/**" }
 policy any_regex { require any f in change.files: f =~ "^docs/" }
@@ -2004,5 +2012,32 @@ policy nested { require any l in change.labels: any f in change.files: f matches
                 );
             }
         }
+    }
+
+    /// An identity is compared by `identity::fold` whatever it meets: another identity, a
+    /// literal, a string read from the manifest, a list of strings.
+    #[test]
+    fn identities_compare_by_one_rule() {
+        let policies = "
+manifest change { author: identity, reviewers: [identity], title: string, names: [string] }
+policy literal { require change.author == \"DANA\" and \"Dana\" != change.reviewers[0] }
+policy literal_list { require change.author in [\"Bob\", \"DANA\"] }
+policy string_field { require change.author == change.title }
+policy string_list { require change.author in change.names }
+policy string_in_identities { require change.title in change.reviewers }
+policy distinct_folds { require count(distinct(change.reviewers)) == 3 }
+policy contains_folds { require contains(change.reviewers, \"BOB\") }
+policy function { require identity(change.title) == \"dana\" }
+";
+        let manifest = "author: dana\nreviewers: [Ren\u{e9}, RENE\u{301}, bob, Dana]\ntitle: DANA\nnames: [Dana]\n";
+        let mut sources = Sources::new();
+        let p = sources.add("p.charter", policies);
+        let set = crate::compile(&sources, &[p]);
+        let program = set.program.expect("the policies check");
+        let m = sources.add("m.yaml", manifest);
+        let loaded = manifest::load(m, manifest, &program.schema);
+        let manifest = loaded.manifest.expect("the manifest loads");
+        let got = outcomes(&program, &manifest, &sources, 10_000, false);
+        assert_eq!(got, vec![Outcome::Pass; 8]);
     }
 }

@@ -112,9 +112,95 @@ impl Glob {
     }
 }
 
+/// Whether a backslash is anything but `charter manifest`'s `\\xNN` for a byte that is not UTF-8
+/// (`80` to `FF`: never `/` or `.`, so the escape cannot hide a folder).
+fn stray_backslash(path: &str) -> bool {
+    let b = path.as_bytes();
+    b.iter().enumerate().any(|(i, &c)| {
+        c == b'\\'
+            && !(b.get(i + 1) == Some(&b'x')
+                && b.get(i + 2)
+                    .is_some_and(|d| matches!(d, b'8'..=b'9' | b'A'..=b'F'))
+                && b.get(i + 3)
+                    .is_some_and(|d| matches!(d, b'0'..=b'9' | b'A'..=b'F')))
+    })
+}
+
+/// Why a manifest path is not in its one normal spelling: what is wrong, and the normal spelling
+/// (`None` when there is none, e.g. a path that leaves the repository).
+pub fn path_problem(path: &str) -> Option<(&'static str, Option<String>)> {
+    let why = if path.is_empty() {
+        return Some(("the path is empty", None));
+    } else if path.chars().any(char::is_control) {
+        "it contains a control character"
+    } else if stray_backslash(path) {
+        "it contains a backslash; paths are separated by `/`"
+    } else if path.starts_with('/') {
+        "it starts with `/`; paths are relative to the repository root"
+    } else if path.ends_with('/') {
+        "it ends with `/`; a path names a file"
+    } else if path.split('/').any(str::is_empty) {
+        "it has an empty segment (`//`)"
+    } else if path.split('/').any(|s| s == "." || s == "..") {
+        "it has a `.` or `..` segment"
+    } else {
+        return None;
+    };
+    let mut out: Vec<&str> = Vec::new();
+    let cleaned: String = path.chars().filter(|c| !c.is_control()).collect();
+    let cleaned = if stray_backslash(&cleaned) {
+        cleaned.replace('\\', "/")
+    } else {
+        cleaned
+    };
+    for seg in cleaned.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                if out.pop().is_none() {
+                    return Some((why, None));
+                }
+            }
+            s => out.push(s),
+        }
+    }
+    Some((why, (!out.is_empty()).then(|| out.join("/"))))
+}
+
 #[cfg(test)]
 mod tests {
-    use super::Glob;
+    use super::{Glob, path_problem};
+
+    #[test]
+    fn paths_have_one_spelling() {
+        let normal = |p: &str| path_problem(p).map(|(_, n)| n);
+        assert_eq!(normal("src/auth/x.rs"), None);
+        assert_eq!(normal(".github/CODEOWNERS"), None);
+        assert_eq!(
+            normal("src/x/../auth/x.rs"),
+            Some(Some("src/auth/x.rs".into()))
+        );
+        assert_eq!(normal("src//auth/x.rs"), Some(Some("src/auth/x.rs".into())));
+        assert_eq!(
+            normal("./src/auth/x.rs"),
+            Some(Some("src/auth/x.rs".into()))
+        );
+        assert_eq!(normal("/src/auth/x.rs"), Some(Some("src/auth/x.rs".into())));
+        assert_eq!(normal("src/auth/"), Some(Some("src/auth".into())));
+        assert_eq!(
+            normal("src\\auth\\x.rs"),
+            Some(Some("src/auth/x.rs".into()))
+        );
+        assert_eq!(
+            normal("src/auth/x\u{7}.rs"),
+            Some(Some("src/auth/x.rs".into()))
+        );
+        assert_eq!(normal("../x.rs"), Some(None));
+        assert_eq!(normal(""), Some(None));
+        // `charter manifest`'s spelling of a byte that is not UTF-8; never an ASCII byte.
+        assert_eq!(normal("caf\\xE9.txt"), None);
+        assert_eq!(normal("src\\x2Fauth"), Some(Some("src/x2Fauth".into())));
+    }
 
     /// The literal-prefix shortcuts (the prefix test before the matchers, and the prefix alone for
     /// a literal folder) never change an answer.

@@ -15,6 +15,7 @@ pub mod eval;
 pub mod facts;
 pub mod fmt;
 pub mod glob;
+pub mod identity;
 pub mod lsp;
 pub mod manifest;
 pub mod re;

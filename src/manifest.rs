@@ -579,12 +579,45 @@ impl Validator<'_> {
                 None
             }
             (Ty::Str, RawKind::Str(s)) => self.node(NodeValue::Str(s.as_str().into()), raw),
-            (Ty::Str, RawKind::Int(_) | RawKind::Float(_) | RawKind::Bool(_)) => {
+            (Ty::Identity, RawKind::Str(s)) => {
+                self.node(NodeValue::Str(crate::identity::fold(s).into()), raw)
+            }
+            (Ty::Path, RawKind::Str(s)) => match crate::glob::path_problem(s) {
+                None => self.node(NodeValue::Str(s.as_str().into()), raw),
+                Some((why, normal)) => {
+                    let help = match normal {
+                        Some(n) => format!("write `{n}`"),
+                        None => "write the path relative to the repository root, with `/` between folders".into(),
+                    };
+                    self.diags.push(
+                        Diagnostic::error(
+                            "charter::manifest::path",
+                            format!(
+                                "`{path}` is not a path in its normal spelling: `{}`",
+                                s.chars()
+                                    .map(|c| if c.is_control() {
+                                        c.escape_default().to_string()
+                                    } else {
+                                        c.to_string()
+                                    })
+                                    .collect::<String>()
+                            ),
+                        )
+                        .with_label(raw.span, why)
+                        .with_help(help),
+                    );
+                    None
+                }
+            },
+            (
+                Ty::Str | Ty::Path | Ty::Identity,
+                RawKind::Int(_) | RawKind::Float(_) | RawKind::Bool(_),
+            ) => {
                 let text = raw.source.as_deref().unwrap_or("");
                 self.mismatch(raw, path, "a string", Some(format!("quote it: \"{text}\"")));
                 None
             }
-            (Ty::Str, _) => {
+            (Ty::Str | Ty::Path | Ty::Identity, _) => {
                 self.mismatch(raw, path, "a string", None);
                 None
             }

@@ -21,11 +21,66 @@ fn boxed(e: Expr) -> Box<Expr> {
     Box::new(e)
 }
 
+/// A string, or a path or identity read as one.
+fn stringy(t: &Ty) -> bool {
+    matches!(t, Ty::Str | Ty::Path | Ty::Identity | Ty::Unknown)
+}
+
+/// `e`, a string or a list of strings, folded as identities (`crate::identity::fold`): at check
+/// time for a literal, else when evaluated.
+fn fold_identity(e: Expr) -> Expr {
+    let ty = match &e.ty {
+        Ty::List(_) => Ty::List(Box::new(Ty::Identity)),
+        _ => Ty::Identity,
+    };
+    match e.kind {
+        ExprKind::Const(Const::Str(s)) => Expr {
+            kind: ExprKind::Const(Const::Str(crate::identity::fold(&s).into())),
+            ty,
+            span: e.span,
+        },
+        ExprKind::List(xs) if e.ty == Ty::List(Box::new(Ty::Str)) => Expr {
+            kind: ExprKind::List(xs.into_iter().map(fold_identity).collect()),
+            ty,
+            span: e.span,
+        },
+        kind => {
+            let span = e.span;
+            let inner = Expr {
+                kind,
+                ty: e.ty,
+                span,
+            };
+            Expr {
+                kind: ExprKind::Call(Builtin::Identity, vec![inner]),
+                ty,
+                span,
+            }
+        }
+    }
+}
+
+/// Where an identity meets a string (`author.name == "Dana"`, `r.name in names`), the string side
+/// is folded, so the comparison follows the identity rule.
+fn meet_identity(a: Expr, b: Expr) -> (Expr, Expr) {
+    let elem = |t: &Ty| match t {
+        Ty::List(x) => (**x).clone(),
+        t => t.clone(),
+    };
+    match (elem(&a.ty), elem(&b.ty)) {
+        (Ty::Identity, Ty::Str) => (a, fold_identity(b)),
+        (Ty::Str, Ty::Identity) => (fold_identity(a), b),
+        _ => (a, b),
+    }
+}
+
 /// The common type of two values that may meet (list elements, comparison operands).
 pub(super) fn unify(a: &Ty, b: &Ty) -> Option<Ty> {
     match (a, b) {
         (Ty::Unknown, t) | (t, Ty::Unknown) => Some(t.clone()),
         (Ty::Int, Ty::Float) | (Ty::Float, Ty::Int) => Some(Ty::Float),
+        // A path or an identity is a string where strings are read; mixed, they are strings.
+        (Ty::Path | Ty::Identity, Ty::Str) | (Ty::Str, Ty::Path | Ty::Identity) => Some(Ty::Str),
         (Ty::List(x), Ty::List(y)) => unify(x, y).map(|t| Ty::List(Box::new(t))),
         (Ty::Map(x, a), Ty::Map(y, b)) => unify(x, y).map(|t| Ty::Map(Box::new(t), *a || *b)),
         (x, y) if x == y => Some(x.clone()),
@@ -261,6 +316,8 @@ impl<'c, 'a> ExprChecker<'c, 'a> {
             Ty::Int
             | Ty::Float
             | Ty::Str
+            | Ty::Path
+            | Ty::Identity
             | Ty::Timestamp
             | Ty::Duration
             | Ty::Date
@@ -337,7 +394,7 @@ impl<'c, 'a> ExprChecker<'c, 'a> {
             Ty::Map(v, _) => {
                 let v = (**v).clone();
                 let k = self.expr(key, None);
-                if !matches!(k.ty, Ty::Str | Ty::Enum(_) | Ty::Unknown) {
+                if !(stringy(&k.ty) || matches!(k.ty, Ty::Enum(_))) {
                     let found = self.show(&k.ty);
                     self.error(
                         Diagnostic::error(
@@ -851,11 +908,12 @@ impl<'c, 'a> ExprChecker<'c, 'a> {
                     let b = self.expr(r, Some(&Ty::List(Box::new(a.ty.clone()))));
                     (a, b)
                 };
+                let (a, b) = meet_identity(a, b);
                 match &b.ty {
                     Ty::List(elem) if unify(elem, &a.ty).is_some() => {}
-                    Ty::Map(..) if matches!(a.ty, Ty::Str | Ty::Enum(_) | Ty::Unknown) => {}
+                    Ty::Map(..) if stringy(&a.ty) || matches!(a.ty, Ty::Enum(_)) => {}
                     Ty::Unknown => {}
-                    Ty::Str if matches!(a.ty, Ty::Str) => {
+                    t if stringy(t) && stringy(&a.ty) => {
                         self.error(
                             Diagnostic::error(
                                 "charter::check::in_string",
@@ -881,7 +939,21 @@ impl<'c, 'a> ExprChecker<'c, 'a> {
                 Self::mk(ExprKind::In(boxed(a), boxed(b)), Ty::Bool, span)
             }
             BinOp::Matches => {
-                let a = self.expect(l, &Ty::Str, "`matches` tests a path against a glob pattern");
+                let a = self.expr(l, None);
+                if !matches!(a.ty, Ty::Path | Ty::Unknown) {
+                    let found = self.show(&a.ty);
+                    let mut d = Diagnostic::error(
+                        "charter::check::type_mismatch",
+                        format!("`matches` tests a path, found a {found}"),
+                    )
+                    .with_label(a.span, format!("this is a {found}"));
+                    d = d.with_help(if a.ty == Ty::Str {
+                        "declare the field as `path` (`files: [path]`): a manifest path is then refused unless it is in its one normal spelling, so `src//auth/x.rs` cannot slip past `src/auth/**`".to_string()
+                    } else {
+                        "`matches` tests a path against a glob pattern".to_string()
+                    });
+                    self.error(d);
+                }
                 let A::Str(pattern) = &r.node else {
                     let _ = self.expr(r, None);
                     self.error(
@@ -988,6 +1060,7 @@ impl<'c, 'a> ExprChecker<'c, 'a> {
             let b = self.expr(r, Some(&a.ty));
             (a, b)
         };
+        let (a, b) = meet_identity(a, b);
         let cmp = match op {
             BinOp::Eq => CmpOp::Eq,
             BinOp::Ne => CmpOp::Ne,
@@ -1059,7 +1132,7 @@ impl<'c, 'a> ExprChecker<'c, 'a> {
             (BinOp::Div, Int | Float, Int | Float) => Some(Float),
             (_, Int, Int) => Some(Int),
             (_, Int | Float, Int | Float) => Some(Float),
-            (BinOp::Add, Str, Str) => Some(Str),
+            (BinOp::Add, a, b) if stringy(a) && stringy(b) => Some(Str),
             (BinOp::Add, List(x), List(y)) => unify(x, y).map(|t| List(Box::new(t))),
             (BinOp::Add | BinOp::Sub, Duration, Duration) => Some(Duration),
             (BinOp::Add | BinOp::Sub, Timestamp, Duration) => Some(Timestamp),
@@ -1127,7 +1200,13 @@ impl<'c, 'a> ExprChecker<'c, 'a> {
             );
             return Self::bad(span);
         };
-        let args: Vec<Expr> = args.iter().map(|a| self.expr(a, None)).collect();
+        let mut args: Vec<Expr> = args.iter().map(|a| self.expr(a, None)).collect();
+        if f == Builtin::Contains && args.len() == 2 {
+            let b = args.pop().expect("two arguments");
+            let a = args.pop().expect("two arguments");
+            let (a, b) = meet_identity(a, b);
+            args = vec![a, b];
+        }
         let ty = self.signature(f, &args, name, span);
         Self::mk(ExprKind::Call(f, args), ty, span)
     }
@@ -1175,7 +1254,8 @@ impl<'c, 'a> ExprChecker<'c, 'a> {
                     return Ty::Int;
                 }
                 match &args[0].ty {
-                    Ty::List(_) | Ty::Map(..) | Ty::Str | Ty::Unknown => Ty::Int,
+                    Ty::List(_) | Ty::Map(..) => Ty::Int,
+                    t if stringy(t) => Ty::Int,
                     _ => {
                         self.wrong_arg(f, &args[0], "a list");
                         Ty::Int
@@ -1232,7 +1312,7 @@ impl<'c, 'a> ExprChecker<'c, 'a> {
             }
             Lower | Upper | Trim => {
                 if self.arity(f, args, 1, &format!("{}(text)", f.name()), span)
-                    && !matches!(args[0].ty, Ty::Str | Ty::Unknown)
+                    && !stringy(&args[0].ty)
                 {
                     self.wrong_arg(f, &args[0], "a string");
                 }
@@ -1241,7 +1321,7 @@ impl<'c, 'a> ExprChecker<'c, 'a> {
             StartsWith | EndsWith => {
                 if self.arity(f, args, 2, &format!("{}(text, part)", f.name()), span) {
                     for a in args {
-                        if !matches!(a.ty, Ty::Str | Ty::Unknown) {
+                        if !stringy(&a.ty) {
                             self.wrong_arg(f, a, "strings");
                         }
                     }
@@ -1257,7 +1337,8 @@ impl<'c, 'a> ExprChecker<'c, 'a> {
                     span,
                 ) {
                     match (&args[0].ty, &args[1].ty) {
-                        (Ty::Str, Ty::Str) | (Ty::Unknown, _) | (_, Ty::Unknown) => {}
+                        (Ty::Unknown, _) | (_, Ty::Unknown) => {}
+                        (x, y) if stringy(x) && stringy(y) => {}
                         (Ty::List(e), t) if unify(e, t).is_some() => {}
                         _ => {
                             self.wrong_arg(
@@ -1299,7 +1380,7 @@ impl<'c, 'a> ExprChecker<'c, 'a> {
             Split => {
                 if self.arity(f, args, 2, "split(text, separator)", span) {
                     for a in args {
-                        if !matches!(a.ty, Ty::Str | Ty::Unknown) {
+                        if !stringy(&a.ty) {
                             self.wrong_arg(f, a, "strings");
                         }
                     }
@@ -1307,12 +1388,16 @@ impl<'c, 'a> ExprChecker<'c, 'a> {
                 Ty::List(Box::new(Ty::Str))
             }
             Nfc => {
-                if self.arity(f, args, 1, "nfc(text)", span)
-                    && !matches!(args[0].ty, Ty::Str | Ty::Unknown)
-                {
+                if self.arity(f, args, 1, "nfc(text)", span) && !stringy(&args[0].ty) {
                     self.wrong_arg(f, &args[0], "a string");
                 }
                 Ty::Str
+            }
+            Identity => {
+                if self.arity(f, args, 1, "identity(text)", span) && !stringy(&args[0].ty) {
+                    self.wrong_arg(f, &args[0], "a string");
+                }
+                Ty::Identity
             }
             Abs => {
                 if !self.arity(f, args, 1, "abs(number)", span) {

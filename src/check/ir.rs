@@ -16,6 +16,13 @@ pub enum Ty {
     Int,
     Float,
     Str,
+    /// A repository-relative path (`src/auth/x.rs`): a string whose manifest spelling is the
+    /// normal one (no `.`, `..` or empty segment, no leading `/`, no backslash). What `matches`
+    /// tests.
+    Path,
+    /// A login or a name: a string folded by `crate::identity::fold` when read, so `Dana`,
+    /// `dana` and another Unicode normal form of the same name are one value.
+    Identity,
     Timestamp,
     Duration,
     /// A calendar date (`2026-12-24`).
@@ -126,6 +133,8 @@ impl Schema {
             Ty::Int => "int".into(),
             Ty::Float => "float".into(),
             Ty::Str => "string".into(),
+            Ty::Path => "path".into(),
+            Ty::Identity => "identity".into(),
             Ty::Timestamp => "timestamp".into(),
             Ty::Duration => "duration".into(),
             Ty::Date => "date".into(),
@@ -254,10 +263,11 @@ pub enum Builtin {
     Nfc,
     String,
     Split,
+    Identity,
 }
 
 impl Builtin {
-    pub const ALL: [(&'static str, Builtin); 19] = [
+    pub const ALL: [(&'static str, Builtin); 20] = [
         ("count", Builtin::Count),
         ("sum", Builtin::Sum),
         ("min", Builtin::Min),
@@ -277,6 +287,7 @@ impl Builtin {
         ("nfc", Builtin::Nfc),
         ("string", Builtin::String),
         ("split", Builtin::Split),
+        ("identity", Builtin::Identity),
     ];
 
     pub fn name(self) -> &'static str {

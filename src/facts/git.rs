@@ -737,7 +737,7 @@ fn trailer(change: &mut Change, ev: &mut Evidence, known: &Known, key: &str, val
         let reviewers = change.reviewers.get_or_insert_with(Vec::new);
         if !reviewers
             .iter()
-            .any(|r| r.person.login.eq_ignore_ascii_case(&person.login))
+            .any(|r| crate::identity::same(&r.person.login, &person.login))
         {
             reviewers.push(Reviewer {
                 person,
@@ -762,7 +762,7 @@ fn trailer(change: &mut Change, ev: &mut Evidence, known: &Known, key: &str, val
 }
 
 fn add_person(list: &mut Vec<Person>, author: &Person, p: Person) {
-    let same = |q: &Person| q.login.eq_ignore_ascii_case(&p.login);
+    let same = |q: &Person| crate::identity::same(&q.login, &p.login);
     if !same(author) && !list.iter().any(same) {
         list.push(p);
     }

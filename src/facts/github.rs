@@ -195,7 +195,7 @@ pub fn reviewers(text: &str) -> Result<Vec<Reviewer>, String> {
         let at = r.submitted_at.clone();
         let i = match out
             .iter()
-            .position(|x| x.person.login.eq_ignore_ascii_case(&u.login))
+            .position(|x| crate::identity::same(&x.person.login, &u.login))
         {
             Some(i) => i,
             None => {
@@ -254,13 +254,13 @@ pub fn with_commits(pr: Change, git: Change) -> Change {
     out.co_authors = git
         .co_authors
         .into_iter()
-        .filter(|p| !p.login.eq_ignore_ascii_case(&out.author.login))
+        .filter(|p| !crate::identity::same(&p.login, &out.author.login))
         .collect();
     if let Some(reviewers) = &mut out.reviewers {
         for r in git.reviewers.unwrap_or_default() {
             if !reviewers
                 .iter()
-                .any(|x| x.person.login.eq_ignore_ascii_case(&r.person.login))
+                .any(|x| crate::identity::same(&x.person.login, &r.person.login))
             {
                 reviewers.push(r);
             }

@@ -51,7 +51,7 @@ impl People {
             })?;
         let mut people = People::default();
         for (login, entry) in entries.unwrap_or_default() {
-            let key = login.trim().to_lowercase();
+            let key = crate::identity::fold(login.trim());
             let entry = entry.unwrap_or_default();
             for e in &entry.emails {
                 people.by_email.insert(e.trim().to_lowercase(), key.clone());
@@ -75,10 +75,12 @@ impl People {
     }
 
     fn find(&self, p: &Person) -> Option<&(String, Entry)> {
-        self.by_login.get(&p.login.to_lowercase()).or_else(|| {
-            let email = p.email.as_deref()?.to_lowercase();
-            self.by_login.get(self.by_email.get(&email)?)
-        })
+        self.by_login
+            .get(&crate::identity::fold(&p.login))
+            .or_else(|| {
+                let email = p.email.as_deref()?.to_lowercase();
+                self.by_login.get(self.by_email.get(&email)?)
+            })
     }
 
     /// Fills in a person; returns false when the file does not list them.

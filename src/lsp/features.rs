@@ -19,11 +19,13 @@ const KEYWORDS: [&str; 32] = [
     "matches", "map", "max_by", "min_by", "distinct", "by", "if", "then", "else", "true", "false",
 ];
 
-const PRIMITIVES: [&str; 8] = [
+const PRIMITIVES: [&str; 10] = [
     "bool",
     "int",
     "float",
     "string",
+    "path",
+    "identity",
     "timestamp",
     "duration",
     "date",

@@ -335,6 +335,12 @@ impl<'t, 's, E: Events<'t>> Builder<'t, 's, E> {
             (Ty::Float, Scalar::Float(f)) if in_bounds(f) => NodeValue::Float(f),
             (Ty::Float, Scalar::Int(i)) if in_bounds(i as f64) => NodeValue::Float(i as f64),
             (Ty::Str, Scalar::Str(s)) => NodeValue::Str(CompactString::from(&*s)),
+            (Ty::Path, Scalar::Str(s)) if crate::glob::path_problem(&s).is_none() => {
+                NodeValue::Str(CompactString::from(&*s))
+            }
+            (Ty::Identity, Scalar::Str(s)) => {
+                NodeValue::Str(CompactString::from(crate::identity::fold(&s)))
+            }
             (Ty::Enum(id), Scalar::Str(s)) => {
                 // An unlisted value is a warning or an error: full route.
                 let i = self.schema.enumeration(*id).lookup(&s)?;
