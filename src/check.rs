@@ -117,15 +117,11 @@ fn articles(s: &str) -> String {
 }
 
 /// A parameterised definition checked at several call sites reports a mistake in its body once.
+/// Linear: a set of 200,000 definitions has as many diagnostics.
 fn dedup(diags: &mut Vec<Diagnostic>) {
-    let mut seen: Vec<Diagnostic> = Vec::new();
-    diags.retain(|d| {
-        if seen.contains(d) {
-            return false;
-        }
-        seen.push(d.clone());
-        true
-    });
+    let mut seen: std::collections::HashSet<Diagnostic> =
+        std::collections::HashSet::with_capacity(diags.len());
+    diags.retain(|d| seen.insert(d.clone()));
 }
 
 fn unknown_expr(span: Span) -> Expr {
