@@ -16,6 +16,7 @@ pub mod facts;
 pub mod fmt;
 pub mod glob;
 pub mod identity;
+pub mod literal;
 pub mod lsp;
 pub mod manifest;
 pub mod re;

@@ -641,18 +641,16 @@ impl Validator<'_> {
                 );
                 None
             }
-            (Ty::Duration, RawKind::Str(s)) => match crate::syntax::parse_duration(s.trim()) {
-                Some(d)
-                    if !s.trim().is_empty() && s.trim().ends_with(['w', 'd', 'h', 'm', 's']) =>
-                {
-                    self.node(NodeValue::Duration(d), raw)
-                }
-                _ => {
-                    self.mismatch(
-                        raw,
-                        path,
-                        "a duration",
-                        Some("write durations like 48h, 30m, 7d or 1h30m".into()),
+            (Ty::Duration, RawKind::Str(s)) => match crate::literal::duration(s) {
+                Ok(d) => self.node(NodeValue::Duration(d), raw),
+                Err(why) => {
+                    self.diags.push(
+                        Diagnostic::error(
+                            "charter::manifest::duration",
+                            format!("`{path}` is not a valid duration: {why}"),
+                        )
+                        .with_label(raw.span, "expected a duration such as `1h30m`")
+                        .with_help("write each unit once, largest first, with a number before it: 48h, 30m, 7d, 1h30m"),
                     );
                     None
                 }
@@ -999,12 +997,7 @@ fn bool_word(s: &str) -> Option<(bool, bool)> {
     }
 }
 
-/// RFC 3339 with a required offset.
+/// RFC 3339 with a required offset (see [`crate::literal::timestamp`]).
 pub fn parse_timestamp(s: &str) -> Result<jiff::Timestamp, String> {
-    let s = s.trim();
-    match s.parse::<jiff::Timestamp>() {
-        Ok(t) => Ok(t),
-        Err(_) if s.parse::<jiff::civil::DateTime>().is_ok() => Err("it has no UTC offset".into()),
-        Err(_) => Err("expected an RFC 3339 timestamp".into()),
-    }
+    crate::literal::timestamp(s)
 }

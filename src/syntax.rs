@@ -9,7 +9,6 @@
 pub mod ast;
 mod lower;
 
-pub use lower::parse_duration;
 
 use crate::diag::Diagnostic;
 use crate::source::FileId;

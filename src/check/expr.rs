@@ -579,7 +579,7 @@ impl<'c, 'a> ExprChecker<'c, 'a> {
             );
             return Self::bad(span);
         }
-        match s.parse::<jiff::Timestamp>() {
+        match crate::literal::timestamp(s) {
             Ok(t) => Self::mk(ExprKind::Const(Const::Timestamp(t)), Ty::Timestamp, span),
             Err(e) => {
                 self.error(

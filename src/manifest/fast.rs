@@ -348,11 +348,7 @@ impl<'t, 's, E: Events<'t>> Builder<'t, 's, E> {
             }
             (Ty::Timestamp, Scalar::Str(s)) => NodeValue::Timestamp(parse_timestamp(&s).ok()?),
             (Ty::Duration, Scalar::Str(s)) => {
-                let t = s.trim();
-                if t.is_empty() || !t.ends_with(['w', 'd', 'h', 'm', 's']) {
-                    return None;
-                }
-                NodeValue::Duration(crate::syntax::parse_duration(t)?)
+                NodeValue::Duration(crate::literal::duration(&s).ok()?)
             }
             (Ty::Date, Scalar::Str(s)) => NodeValue::Date(s.trim().parse().ok()?),
             (Ty::Time, Scalar::Str(s)) => NodeValue::Time(s.trim().parse().ok()?),

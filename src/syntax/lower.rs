@@ -1023,15 +1023,16 @@ impl Lower {
                 }
             },
             Rule::float => ExprKind::Float(p.as_str().parse().unwrap_or(0.0)),
-            Rule::duration => match parse_duration(p.as_str()) {
-                Some(secs) => ExprKind::Duration(secs),
-                None => {
+            Rule::duration => match crate::literal::duration(p.as_str()) {
+                Ok(secs) => ExprKind::Duration(secs),
+                Err(why) => {
                     self.errors.push(
                         Diagnostic::error(
-                            "charter::syntax::duration_overflow",
-                            "duration literal is too large",
+                            "charter::syntax::bad_duration",
+                            format!("`{}` is not a duration: {why}", p.as_str()),
                         )
-                        .with_label(span, "does not fit in 64-bit seconds"),
+                        .with_label(span, "not a duration")
+                        .with_help("write each unit once, largest first, with a number before it: `1h30m`, `2w`, `90s`"),
                     );
                     ExprKind::Duration(0)
                 }
@@ -1115,29 +1116,6 @@ fn depth_exceeds(e: &Expr, limit: usize) -> bool {
         ExprKind::Braces(kvs) => kvs.iter().any(|(_, v)| depth_exceeds(v, l)),
         _ => false,
     }
-}
-
-/// `1h30m` -> 5400 seconds.
-pub fn parse_duration(s: &str) -> Option<i64> {
-    let mut total: i64 = 0;
-    let mut num: i64 = 0;
-    for c in s.chars() {
-        if let Some(d) = c.to_digit(10) {
-            num = num.checked_mul(10)?.checked_add(i64::from(d))?;
-        } else {
-            let unit = match c {
-                'w' => 7 * 86_400,
-                'd' => 86_400,
-                'h' => 3_600,
-                'm' => 60,
-                's' => 1,
-                _ => return None,
-            };
-            total = total.checked_add(num.checked_mul(unit)?)?;
-            num = 0;
-        }
-    }
-    Some(total)
 }
 
 fn unescape(s: &str) -> String {
