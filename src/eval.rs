@@ -1114,6 +1114,17 @@ impl<'a> Evaluator<'a> {
     fn arith(&self, op: ArithOp, x: Value<'a>, y: Value<'a>, e: &Expr) -> R<'a> {
         use Value::*;
         let ov = || self.overflow(e);
+        let out_of_time = || {
+            self.err(
+                "charter::eval::timestamp_range",
+                e.span,
+                format!(
+                    "`{}` is outside the range of timestamps (years -9999 to 9999)",
+                    self.src(e)
+                ),
+                Some("a manifest time or duration is far from what this policy expects".into()),
+            )
+        };
         Ok(match (op, x, y) {
             (ArithOp::Div, a, b) if matches!(a, Int(_) | Float(_)) => {
                 let (a, b) = (as_f64(&a), as_f64(&b));
@@ -1162,11 +1173,11 @@ impl<'a> Evaluator<'a> {
             (ArithOp::Add, Timestamp(t), Duration(d))
             | (ArithOp::Add, Duration(d), Timestamp(t)) => Timestamp(
                 t.checked_add(jiff::SignedDuration::from_secs(d))
-                    .map_err(|_| ov())?,
+                    .map_err(|_| out_of_time())?,
             ),
             (ArithOp::Sub, Timestamp(t), Duration(d)) => Timestamp(
                 t.checked_sub(jiff::SignedDuration::from_secs(d))
-                    .map_err(|_| ov())?,
+                    .map_err(|_| out_of_time())?,
             ),
             (op, a, b) => panic!("checker let {op:?} on {a:?} and {b:?} through"),
         })

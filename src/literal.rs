@@ -70,8 +70,13 @@ pub fn duration(s: &str) -> Result<i64, String> {
 /// A timestamp in RFC 3339 exactly (see the module's documentation).
 pub fn timestamp(s: &str) -> Result<jiff::Timestamp, String> {
     rfc3339_shape(s)?;
-    s.parse::<jiff::Timestamp>()
-        .map_err(|e| format!("it is not a date and time that exists ({e})"))
+    s.parse::<jiff::Timestamp>().map_err(|e| {
+        if e.to_string().contains("timestamp seconds") {
+            "it is outside the range of timestamps (years -9999 to 9999, in UTC)".to_string()
+        } else {
+            "it is not a date and time that exists (check the day of the month)".to_string()
+        }
+    })
 }
 
 /// Checks the characters of an RFC 3339 date-time; the error says what was expected where.

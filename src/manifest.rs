@@ -89,6 +89,8 @@ pub fn load_fast(file: FileId, text: &str, schema: &Schema) -> Loaded {
 pub fn parse(file: FileId, text: &str) -> Result<RawNode, Box<Diagnostic>> {
     let mut options = serde_saphyr::Options::default();
     options.strict_booleans = true;
+    // `.inf`, `.nan` and `1e400` reach validation, which names the field they are in.
+    options.non_finite_float_policy = serde_saphyr::NonFiniteFloatPolicy::PassThrough;
     serde_saphyr::from_str_with_options::<YSpanned<Raw>>(text, options)
         .map(|r| RawNode::from_spanned(r, file, text))
         .map_err(|e| Box::new(yaml_error(file, text, &e)))
@@ -416,7 +418,10 @@ impl RawNode {
                     .collect(),
             ),
         };
-        let source = matches!(kind, RawKind::Bool(_) | RawKind::Int(_) | RawKind::Float(_))
+        let source = matches!(
+            kind,
+            RawKind::Bool(_) | RawKind::Int(_) | RawKind::Float(_) | RawKind::TooBig
+        )
             .then(|| text.get(span.range()).unwrap_or("").trim().into());
         RawNode { kind, span, source }
     }
@@ -524,6 +529,37 @@ impl Validator<'_> {
     fn value(&mut self, raw: &RawNode, ty: &Ty, path: &str) -> Option<Node> {
         let _ = self.file;
         match (ty, &raw.kind) {
+            (_, RawKind::TooBig) if has_leading_zero(raw.source.as_deref().unwrap_or("")) => {
+                let src = raw.source.as_deref().unwrap_or("");
+                let digits = src.trim_start_matches(['-', '+']).trim_start_matches('0');
+                let sign = if src.starts_with('-') { "-" } else { "" };
+                let n = if digits.is_empty() { "0" } else { digits };
+                self.diags.push(
+                    Diagnostic::error(
+                        "charter::manifest::leading_zero",
+                        format!("`{path}` is `{src}`: leading zeros are not allowed in a number"),
+                    )
+                    .with_label(raw.span, "a number with a leading zero")
+                    .with_help(format!(
+                        "write `{sign}{n}`, or quote it (\"{src}\") if it is text such as a code"
+                    )),
+                );
+                None
+            }
+            (_, RawKind::Float(f)) if !f.is_finite() => {
+                let src = raw.source.as_deref().unwrap_or("");
+                self.diags.push(
+                    Diagnostic::error(
+                        "charter::manifest::not_finite",
+                        format!("`{path}` is `{src}`, which is not a finite number"),
+                    )
+                    .with_label(raw.span, "infinite or not a number")
+                    .with_help(format!(
+                        "write a number within 64-bit floating point, or quote it (\"{src}\") if it is text"
+                    )),
+                );
+                None
+            }
             (_, RawKind::TooBig) => {
                 self.mismatch(
                     raw,
@@ -995,6 +1031,12 @@ fn bool_word(s: &str) -> Option<(bool, bool)> {
         "no" | "n" | "off" => Some((false, false)),
         _ => None,
     }
+}
+
+/// Whether a number is written with a leading zero (`017`, `-007`; not `0` or `0.5`).
+fn has_leading_zero(src: &str) -> bool {
+    let b = src.trim_start_matches(['-', '+']).as_bytes();
+    b.len() > 1 && b[0] == b'0' && b[1].is_ascii_digit()
 }
 
 /// RFC 3339 with a required offset (see [`crate::literal::timestamp`]).
