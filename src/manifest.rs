@@ -102,7 +102,8 @@ pub fn validate(file: FileId, raw: &RawNode, schema: &Schema) -> Loaded {
         let d = Diagnostic::error("charter::manifest::empty", "the manifest is empty")
             .with_label(
                 Span {
-                    end: raw.span.start + 1,
+                    // A caret on the first character, inside the text (an empty text has none).
+                    end: (raw.span.start + 1).min(raw.span.end.max(raw.span.start)),
                     ..raw.span
                 },
                 "no document here",
@@ -422,7 +423,7 @@ impl RawNode {
             kind,
             RawKind::Bool(_) | RawKind::Int(_) | RawKind::Float(_) | RawKind::TooBig
         )
-            .then(|| text.get(span.range()).unwrap_or("").trim().into());
+        .then(|| text.get(span.range()).unwrap_or("").trim().into());
         RawNode { kind, span, source }
     }
 

@@ -9,7 +9,7 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    stacker::grow(256 << 20, || {
+    {
         let parsed = charter::syntax::parse(FileId(0), text);
         if !parsed.errors.is_empty() {
             return;
@@ -19,12 +19,16 @@ fuzz_target!(|data: &[u8]| {
             Err(d) => panic!("a file that parses does not format: {d:?}"),
         };
         let again = charter::syntax::parse(FileId(0), &once);
-        assert!(again.errors.is_empty(), "formatted output does not parse: {:?}", again.errors);
+        assert!(
+            again.errors.is_empty(),
+            "formatted output does not parse: {:?}",
+            again.errors
+        );
         assert!(
             charter::fmt::same_shape(&parsed.file, &again.file),
             "formatting changed the tree"
         );
         let twice = charter::fmt::format(FileId(0), &once).expect("formatted output formats");
         assert_eq!(once, twice, "formatting is not idempotent");
-    });
+    }
 });

@@ -14,9 +14,18 @@ pub struct Shipped {
 pub fn load() -> Shipped {
     let mut sources = Sources::new();
     let files = [
-        sources.add("schema.charter", include_str!("../../policies/schema.charter")),
-        sources.add("reviews.charter", include_str!("../../policies/reviews.charter")),
-        sources.add("rollout.charter", include_str!("../../policies/rollout.charter")),
+        sources.add(
+            "schema.charter",
+            include_str!("../../policies/schema.charter"),
+        ),
+        sources.add(
+            "reviews.charter",
+            include_str!("../../policies/reviews.charter"),
+        ),
+        sources.add(
+            "rollout.charter",
+            include_str!("../../policies/rollout.charter"),
+        ),
     ];
     let program = charter::compile(&sources, &files)
         .program

@@ -24,7 +24,11 @@ fuzz_target!(|data: &[u8]| {
     }
     let got: Vec<String> = docs
         .into_iter()
-        .map(|d| d.expect("a stream of JSON objects reads").trim().to_string())
+        .map(|d| {
+            d.expect("a stream of JSON objects reads")
+                .trim()
+                .to_string()
+        })
         .collect();
     let want: Vec<String> = lines.iter().map(|l| l.trim().to_string()).collect();
     assert_eq!(got, want, "the stream split JSON Lines differently");

@@ -6,6 +6,7 @@ mod cli;
 mod fast;
 mod fmt;
 mod formats;
+mod fuzz_regressions;
 mod init;
 mod lsp;
 mod manifest_git;

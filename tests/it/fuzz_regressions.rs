@@ -1,0 +1,40 @@
+//! Inputs the fuzzers of `fuzz/` found, kept here so that CI (stable Rust, no fuzzer) holds them:
+//! each test names the target that found it and what went wrong.
+
+use charter::manifest;
+use charter::source::Sources;
+
+/// The shipped policy set, compiled as the `manifest` fuzz target compiles it.
+fn shipped() -> (Sources, charter::check::ir::Program) {
+    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("policies");
+    let mut sources = Sources::new();
+    let mut files = Vec::new();
+    for name in ["schema.charter", "reviews.charter", "rollout.charter"] {
+        let text = std::fs::read_to_string(root.join(name)).expect("a shipped policy file");
+        files.push(sources.add(name, text));
+    }
+    let program = charter::compile(&sources, &files)
+        .program
+        .expect("the shipped policy set compiles");
+    (sources, program)
+}
+
+/// `manifest`: an empty manifest's "the manifest is empty" label ended one byte past the text.
+#[test]
+fn every_manifest_label_lies_inside_the_manifest() {
+    let (mut sources, program) = shipped();
+    for text in ["", "\n", "# only a comment\n", "~", "null"] {
+        let file = sources.add("fuzz.yaml", text);
+        let loaded = manifest::load(file, text, &program.schema);
+        assert!(!loaded.diagnostics.is_empty(), "{text:?} is not a manifest");
+        for d in &loaded.diagnostics {
+            for l in d.labels.iter().filter(|l| l.span.file == file) {
+                assert!(
+                    l.span.range().end <= text.len(),
+                    "{text:?}: label {:?} ends past the text",
+                    l.span
+                );
+            }
+        }
+    }
+}
