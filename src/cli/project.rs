@@ -15,6 +15,8 @@ pub struct Project {
     pub dir: PathBuf,
     /// The output format named in charter.toml, if any.
     pub format: Option<Format>,
+    /// The evaluation options charter.toml sets (`[limits]`); the rest are defaults.
+    pub options: crate::eval::Options,
 }
 
 /// Loads the policy set. The error is a message for standard error (the run exits 2).
@@ -49,6 +51,13 @@ pub fn load(policies: Option<&Path>, config_file: Option<&Path>) -> Result<Proje
         set,
         dir,
         format: cfg.format,
+        options: crate::eval::Options {
+            memory_budget: cfg
+                .limits
+                .eval_memory
+                .unwrap_or(crate::eval::DEFAULT_MEMORY_BUDGET),
+            ..crate::eval::Options::default()
+        },
     })
 }
 

@@ -96,8 +96,42 @@ fn config_reports_every_unknown_key() {
       charter.toml:1:1: unknown key `polices`; did you mean `policies`?
       charter.toml:5:1: unknown key `ai_tool`; did you mean `ai_tools`?
       charter.toml:7:1: unknown key `colour`
-      help: charter.toml accepts `policies = "dir"`, `format = "human"` (or json, jsonl, sarif, junit, github) and a `[manifest]` table (`people`, `ai_tools`, `ai_emails`, `ai_logins`)
+      help: charter.toml accepts `policies = "dir"`, `format = "human"` (or json, jsonl, sarif, junit, github), a `[manifest]` table (`people`, `ai_tools`, `ai_emails`, `ai_logins`) and a `[limits]` table (`eval_memory = "64MiB"`)
     "#);
+}
+
+/// `[limits] eval_memory` sets the memory budget of evaluation (a size or a number of bytes);
+/// a policy that builds more is an error naming the budget, and a size that is not one is a
+/// clear error.
+#[test]
+fn config_sets_the_memory_budget() {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("config_eval_memory");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("policies")).expect("temp dir");
+    std::fs::write(
+        dir.join("policies/p.charter"),
+        "manifest change { id: string }\nlet twice = change.id + change.id\npolicy p { require count(twice) > 0 }\n",
+    )
+    .expect("policy");
+    std::fs::write(dir.join("m.yaml"), format!("id: {}\n", "x".repeat(600))).expect("manifest");
+    let run = |toml: &str| {
+        std::fs::write(dir.join("charter.toml"), toml).expect("charter.toml");
+        charter(&dir, &["check".into(), "m.yaml".into()])
+    };
+    let (code, out, _) = run("[limits]\neval_memory = \"1KiB\"\n");
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("evaluation built more than 1 KiB of values (the memory budget; raise `limits.eval_memory` in charter.toml)"),
+        "{out}"
+    );
+    let (code, out, _) = run("[limits]\neval_memory = 2048\n");
+    assert_eq!(code, 0, "{out}");
+    let (code, _, err) = run("[limits]\neval_memory = \"lots\"\n");
+    assert_eq!(code, 2);
+    assert!(err.contains("`lots` is not a size"), "{err}");
+    let (code, _, err) = run("[limits]\neval_memroy = 1\n");
+    assert_eq!(code, 2);
+    assert!(err.contains("did you mean `eval_memory`"), "{err}");
 }
 
 #[test]
