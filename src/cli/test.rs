@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use super::project::{self, display, walk};
+use super::project::{self, display};
 use super::{Color, Exit};
 use crate::diag::Diagnostic;
 use crate::eval::{self, Decision};
@@ -80,16 +80,17 @@ pub fn run(args: &Args) -> Exit {
         }
         return Exit::BadInput;
     };
-    let mut files: Vec<PathBuf> = Vec::new();
-    walk(
-        &dir,
-        &mut |p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.ends_with(".test.yaml") || n.ends_with(".test.yml"))
-        },
-        &mut files,
-    );
+    let files = match project::policy_files(&dir, &mut |p| {
+        p.file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.ends_with(".test.yaml") || n.ends_with(".test.yml"))
+    }) {
+        Ok(f) => f,
+        Err(msg) => {
+            eprintln!("error: {msg}");
+            return Exit::BadInput;
+        }
+    };
     if files.is_empty() {
         eprintln!(
             "error: no test files under `{}`\n  help: tests are `*.test.yaml` files in the policy folder; see README.md, \"Testing policies\"",
