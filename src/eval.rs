@@ -21,6 +21,9 @@ use value::{Text, Value, compare, display, element_name, equal};
 pub struct Options {
     /// Evaluation steps allowed per policy.
     pub step_budget: u64,
+    /// Bytes of new values (strings, lists, maps, records) a policy may build: a running count
+    /// of what each operation allocates, charged before it allocates.
+    pub memory_budget: u64,
     /// The value of `now`.
     pub now: jiff::Timestamp,
     /// Record which clauses and quantifier bodies were evaluated (`Decision::covered`).
@@ -31,9 +34,24 @@ impl Default for Options {
     fn default() -> Self {
         Options {
             step_budget: 10_000_000,
+            memory_budget: DEFAULT_MEMORY_BUDGET,
             now: jiff::Timestamp::UNIX_EPOCH,
             coverage: false,
         }
+    }
+}
+
+/// The default [`Options::memory_budget`]: 64 MiB per policy and manifest.
+pub const DEFAULT_MEMORY_BUDGET: u64 = 64 << 20;
+
+/// A byte count as the memory budget is written: `64 MiB`, `512 KiB`, `1000 bytes`.
+pub fn format_bytes(n: u64) -> String {
+    match n {
+        n if n >= 1 << 30 && n % (1 << 30) == 0 => format!("{} GiB", n >> 30),
+        n if n >= 1 << 20 && n % (1 << 20) == 0 => format!("{} MiB", n >> 20),
+        n if n >= 1 << 10 && n % (1 << 10) == 0 => format!("{} KiB", n >> 10),
+        1 => "1 byte".into(),
+        n => format!("{n} bytes"),
     }
 }
 
@@ -193,6 +211,9 @@ const ABSENT: &str = "charter::eval::absent";
 
 const MAX_DEPTH: usize = 2_000;
 
+/// What one element of a built list costs the memory budget.
+const VALUE_SIZE: usize = std::mem::size_of::<Value>();
+
 struct Evaluator<'a> {
     program: &'a Program,
     schema: &'a Schema,
@@ -207,6 +228,9 @@ struct Evaluator<'a> {
     reads: Vec<&'a Node>,
     steps: u64,
     budget: u64,
+    /// Bytes of values built since the count was last reset (with `steps`).
+    built: u64,
+    memory_budget: u64,
     depth: usize,
     /// Inside how many `has(...)` or left sides of `??` evaluation is (see [`Self::absent`]).
     probing: u32,
@@ -263,6 +287,7 @@ pub fn explain(
     let mut requires = Vec::new();
     if let Some(w) = &p.when {
         ev.steps = 0;
+        ev.built = 0;
         let _ = ev.eval_traced(w);
         when = ev
             .trace
@@ -273,6 +298,7 @@ pub fn explain(
     if result.outcome != Outcome::Skip {
         for r in &p.requires {
             ev.steps = 0;
+            ev.built = 0;
             let _ = ev.eval_traced(r);
             if let Some(node) = ev
                 .trace
@@ -306,6 +332,8 @@ impl<'a> Evaluator<'a> {
             reads: Vec::new(),
             steps: 0,
             budget: options.step_budget,
+            built: 0,
+            memory_budget: options.memory_budget,
             depth: 0,
             probing: 0,
             trace: None,
@@ -319,6 +347,7 @@ impl<'a> Evaluator<'a> {
     fn policy(&mut self, index: usize) -> PolicyResult {
         let p = &self.program.policies[index];
         self.steps = 0;
+        self.built = 0;
         let mut result = PolicyResult::new(index, Outcome::Pass);
         if let Some(when) = &p.when {
             if let Some(c) = self.coverage.as_mut() {
@@ -358,6 +387,7 @@ impl<'a> Evaluator<'a> {
         let when_reads = self.reads.len();
         for req in failed {
             self.steps = 0;
+            self.built = 0;
             let _ = self.eval(req);
             let note = self.why_false(req);
             result.clauses.push(note);
@@ -453,6 +483,29 @@ impl<'a> Evaluator<'a> {
             help,
             manifest_span: None,
         })
+    }
+
+    /// Counts `bytes` of a value about to be built against the memory budget (before it is
+    /// built, so a runaway policy stops with an error instead of exhausting memory).
+    fn charge(&mut self, bytes: usize, span: Span) -> Result<(), Box<EvalError>> {
+        self.built = self.built.saturating_add(bytes as u64);
+        if self.built <= self.memory_budget {
+            return Ok(());
+        }
+        Err(self.err(
+            "charter::eval::memory",
+            span,
+            format!(
+                "evaluation built more than {} of values (the memory budget; raise `limits.eval_memory` in charter.toml)",
+                format_bytes(self.memory_budget)
+            ),
+            Some("the policy builds ever larger strings or lists for this manifest; compare or filter values instead of concatenating them".into()),
+        ))
+    }
+
+    /// [`Self::charge`] for `n` list elements.
+    fn charge_elements(&mut self, n: usize, span: Span) -> Result<(), Box<EvalError>> {
+        self.charge(n.saturating_mul(VALUE_SIZE), span)
     }
 
     fn bool(&mut self, e: &'a Expr) -> Result<bool, Box<EvalError>> {
@@ -602,6 +655,7 @@ impl<'a> Evaluator<'a> {
                 Const::Enum(t, i) => Value::Enum(*t, *i),
             },
             ExprKind::List(xs) => {
+                self.charge_elements(xs.len(), e.span)?;
                 let mut out = Vec::with_capacity(xs.len());
                 for x in xs {
                     out.push(self.eval(x)?);
@@ -718,6 +772,7 @@ impl<'a> Evaluator<'a> {
                 body,
             } => {
                 let m = self.eval(coll)?;
+                self.charge_elements(m.len(), e.span)?;
                 let mut result = !*any;
                 for (k, v) in self.entries(&m) {
                     if let Some(c) = self.coverage.as_mut() {
@@ -741,6 +796,7 @@ impl<'a> Evaluator<'a> {
                 body,
             } => {
                 let xs = self.eval(coll)?;
+                self.charge_elements(xs.len(), e.span)?;
                 let mut out = Vec::with_capacity(xs.len());
                 for x in xs.elements() {
                     let v = self.eval_elem(*slot, var, x, body);
@@ -796,6 +852,7 @@ impl<'a> Evaluator<'a> {
                     let k = self.eval_elem(*slot, var, x.clone(), key);
                     let k = k?;
                     if !keys.iter().any(|y| equal(&k, y)) {
+                        self.charge_elements(2, e.span)?;
                         keys.push(k);
                         out.push(x);
                     }
@@ -803,6 +860,11 @@ impl<'a> Evaluator<'a> {
                 Value::List(Rc::new(out))
             }
             ExprKind::MapLit(kvs) => {
+                self.charge(
+                    kvs.len()
+                        .saturating_mul(std::mem::size_of::<(std::sync::Arc<str>, Value)>()),
+                    e.span,
+                )?;
                 let mut out = Vec::with_capacity(kvs.len());
                 for (k, v) in kvs {
                     out.push((k.clone(), self.eval(v)?));
@@ -810,6 +872,7 @@ impl<'a> Evaluator<'a> {
                 Value::MapLit(Rc::new(out))
             }
             ExprKind::RecordLit(id, vs) => {
+                self.charge_elements(vs.len(), e.span)?;
                 let mut out = Vec::with_capacity(vs.len());
                 for v in vs {
                     out.push(self.eval(v)?);
@@ -875,6 +938,17 @@ impl<'a> Evaluator<'a> {
             }
             ExprKind::Arith(op, a, b) => {
                 let (x, y) = (self.eval(a)?, self.eval(b)?);
+                match (op, &x, &y) {
+                    (ArithOp::Add, Value::Str(p), Value::Str(q)) => {
+                        self.charge(p.len().saturating_add(q.len()), e.span)?
+                    }
+                    (
+                        ArithOp::Add,
+                        p @ (Value::List(_) | Value::Nodes(..)),
+                        q @ (Value::List(_) | Value::Nodes(..)),
+                    ) => self.charge_elements(p.len().saturating_add(q.len()), e.span)?,
+                    _ => {}
+                }
                 self.arith(*op, x, y, e)?
             }
             ExprKind::In(a, b) => {
@@ -926,6 +1000,7 @@ impl<'a> Evaluator<'a> {
                         .eval_elem(*slot, var, x.clone(), body)
                         .map(|v| v.as_bool());
                     if b? {
+                        self.charge_elements(1, e.span)?;
                         out.push(x);
                     }
                 }
@@ -1192,6 +1267,20 @@ impl<'a> Evaluator<'a> {
             Value::Str(s) => s.clone(),
             other => panic!("checker let a non-string {other:?} through"),
         };
+        // What the new value costs the memory budget, charged before it is built.
+        let cost = match f {
+            // Case mapping and normalization may grow a string up to three times.
+            Builtin::Lower | Builtin::Upper | Builtin::Nfc => s(&vals[0]).len().saturating_mul(3),
+            Builtin::Trim => s(&vals[0]).len(),
+            Builtin::Keys | Builtin::Values => vals[0].len().saturating_mul(VALUE_SIZE),
+            Builtin::Split => {
+                let (text, sep) = (s(&vals[0]), s(&vals[1]));
+                let pieces = text.split(&*sep).count();
+                text.len().saturating_add(pieces.saturating_mul(VALUE_SIZE))
+            }
+            _ => 0,
+        };
+        self.charge(cost, e.span)?;
         Ok(match f {
             Builtin::Count => Value::Int(vals[0].len() as i64),
             Builtin::Sum => {
@@ -1207,6 +1296,7 @@ impl<'a> Evaluator<'a> {
             }
             Builtin::Min | Builtin::Max => {
                 let items: Vec<Value<'a>> = if vals.len() == 1 {
+                    self.charge_elements(vals[0].len(), e.span)?;
                     vals[0].elements().collect()
                 } else {
                     vals
@@ -1242,6 +1332,7 @@ impl<'a> Evaluator<'a> {
                 let mut out: Vec<Value<'a>> = Vec::new();
                 for x in vals[0].elements() {
                     if !out.iter().any(|y| equal(&x, y)) {
+                        self.charge_elements(1, e.span)?;
                         out.push(x);
                     }
                 }
@@ -1284,7 +1375,11 @@ impl<'a> Evaluator<'a> {
             Builtin::Values => Value::List(Rc::new(
                 self.entries(&vals[0]).into_iter().map(|(_, v)| v).collect(),
             )),
-            Builtin::String => Value::Str(display(&vals[0], self.schema).into()),
+            Builtin::String => {
+                let text = display(&vals[0], self.schema);
+                self.charge(text.len(), e.span)?;
+                Value::Str(text.into())
+            }
             Builtin::Split => Value::List(Rc::new(
                 s(&vals[0])
                     .split(&*s(&vals[1]))
@@ -1984,6 +2079,65 @@ mod tests {
         assert_eq!(outcomes(4), [Outcome::Pass, Outcome::Error]);
         assert_eq!(outcomes(6), [Outcome::Pass, Outcome::Error]);
         assert_eq!(outcomes(7), [Outcome::Pass, Outcome::Pass]);
+    }
+
+    /// Every way of building a value proportional to its input counts against the memory
+    /// budget: each policy below builds about 10 KB from a 1 KB string, so a 4 KiB budget stops
+    /// each one with the budget's error and a 1 MiB budget lets each pass; a policy that builds
+    /// nothing passes at any budget, and the count starts again for each policy.
+    #[test]
+    fn memory_budget_stops_every_growing_value() {
+        let policies = r#"
+manifest change { id: string, ids: [string] }
+let big = change.id + change.id + change.id + change.id + change.id + change.id + change.id + change.id + change.id + change.id
+policy concat { require count(big) > 0 }
+policy lists { require count(change.ids + change.ids + change.ids + change.ids + change.ids) > 0 }
+policy split { require count(split(big, "")) > 0 }
+policy lower { require count(lower(big)) > 0 }
+policy mapped { require count(change.ids map i: [i, i, i, i]) > 0 }
+policy filtered { require count(change.ids where i: true) > 0 }
+policy small { require count(change.id) > 0 }
+"#;
+        let mut sources = Sources::new();
+        let p = sources.add("p.charter", policies);
+        let set = crate::compile(&sources, &[p]);
+        assert!(set.diagnostics.is_empty(), "{:?}", set.diagnostics);
+        let program = set.program.expect("the policies check");
+        let ids: Vec<String> = (0..200).map(|i| format!("id{i}")).collect();
+        let text = format!("id: {}\nids: [{}]", "x".repeat(1000), ids.join(", "));
+        let m = sources.add("m.yaml", text.clone());
+        let manifest = manifest::load(m, &text, &program.schema)
+            .manifest
+            .expect("the manifest loads");
+        let run = |memory_budget| {
+            let options = Options {
+                memory_budget,
+                ..Options::default()
+            };
+            evaluate(&program, &manifest, &sources, options).results
+        };
+        let tight = run(4 << 10);
+        for r in &tight[..6] {
+            assert_eq!(r.outcome, Outcome::Error, "{:?}", r.message);
+            let e = r.error.as_ref().expect("an error");
+            assert_eq!(e.code, "charter::eval::memory");
+            assert!(
+                e.message.contains("more than 4 KiB of values")
+                    && e.message.contains("limits.eval_memory"),
+                "{}",
+                e.message
+            );
+        }
+        assert_eq!(tight[6].outcome, Outcome::Pass);
+        assert!(run(1 << 20).iter().all(|r| r.outcome == Outcome::Pass));
+    }
+
+    #[test]
+    fn byte_counts_read_as_written() {
+        assert_eq!(super::format_bytes(64 << 20), "64 MiB");
+        assert_eq!(super::format_bytes(3 << 10), "3 KiB");
+        assert_eq!(super::format_bytes(1 << 30), "1 GiB");
+        assert_eq!(super::format_bytes(1000), "1000 bytes");
     }
 
     /// `any`/`all` over a list of strings with `matches` or `=~` takes a shortcut unless a

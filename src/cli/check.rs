@@ -72,7 +72,7 @@ pub fn run(args: &Args) -> Exit {
     let now = args.now.unwrap_or_else(jiff::Timestamp::now);
     let options = eval::Options {
         now,
-        ..eval::Options::default()
+        ..project.options
     };
     let style = report::human::Style {
         color: args.color.enabled(),

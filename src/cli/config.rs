@@ -18,6 +18,67 @@ pub struct Config {
     /// Settings of `charter manifest`.
     #[serde(default)]
     pub manifest: ManifestConfig,
+    /// `[limits]`: resource budgets of evaluation.
+    #[serde(default)]
+    pub limits: LimitsConfig,
+}
+
+/// `[limits]`: how much a policy may do for one manifest.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimitsConfig {
+    /// Bytes of values one policy may build for one manifest: an integer of bytes or a string
+    /// such as `"64MiB"` (`B`, `KiB`, `MiB`, `GiB`; `KB`, `MB`, `GB` are the same powers of two).
+    #[serde(default, deserialize_with = "bytes")]
+    pub eval_memory: Option<u64>,
+}
+
+fn bytes<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Raw {
+        Int(u64),
+        Text(String),
+    }
+    let n = match Raw::deserialize(d)? {
+        Raw::Int(n) => n,
+        Raw::Text(t) => parse_bytes(&t).map_err(serde::de::Error::custom)?,
+    };
+    if n == 0 {
+        return Err(serde::de::Error::custom(
+            "the memory budget must be more than 0 bytes",
+        ));
+    }
+    Ok(Some(n))
+}
+
+/// `"64MiB"`, `"64 MiB"`, `"512KiB"`, `"1000"` -> bytes.
+pub fn parse_bytes(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (digits, unit) = (&t[..split], t[split..].trim());
+    let shift = match unit.to_ascii_lowercase().as_str() {
+        "" | "b" => 0,
+        "k" | "kb" | "kib" => 10,
+        "m" | "mb" | "mib" => 20,
+        "g" | "gb" | "gib" => 30,
+        _ => u32::MAX,
+    };
+    let n: u64 = digits
+        .parse()
+        .map_err(|_| String::new())
+        .and_then(|n| {
+            if shift == u32::MAX {
+                Err(String::new())
+            } else {
+                Ok(n)
+            }
+        })
+        .map_err(|_| {
+            format!("`{text}` is not a size; write e.g. \"64MiB\", \"512KiB\" or a number of bytes")
+        })?;
+    n.checked_mul(1u64 << shift)
+        .ok_or_else(|| format!("`{text}` is too large"))
 }
 
 /// `[manifest]`: how `charter manifest` reads people and AI tools.
@@ -60,9 +121,10 @@ pub fn discover(explicit: Option<&Path>) -> Result<Config, String> {
 }
 
 /// The keys `charter.toml` knows, at the top and in `[manifest]`.
-const KEYS: [&str; 3] = ["policies", "format", "manifest"];
+const KEYS: [&str; 4] = ["policies", "format", "manifest", "limits"];
 const MANIFEST_KEYS: [&str; 4] = ["people", "ai_tools", "ai_emails", "ai_logins"];
-const HELP: &str = "charter.toml accepts `policies = \"dir\"`, `format = \"human\"` (or json, jsonl, sarif, junit, github) and a `[manifest]` table (`people`, `ai_tools`, `ai_emails`, `ai_logins`)";
+const LIMITS_KEYS: [&str; 1] = ["eval_memory"];
+const HELP: &str = "charter.toml accepts `policies = \"dir\"`, `format = \"human\"` (or json, jsonl, sarif, junit, github), a `[manifest]` table (`people`, `ai_tools`, `ai_emails`, `ai_logins`) and a `[limits]` table (`eval_memory = \"64MiB\"`)";
 
 pub fn load(path: &Path) -> Result<Config, String> {
     let text = std::fs::read_to_string(path)
@@ -151,11 +213,17 @@ fn unknown_keys(text: &str) -> Vec<(String, usize, &'static [&'static str])> {
     #[derive(Deserialize)]
     struct Outer {
         manifest: Option<Keys>,
+        limits: Option<Keys>,
     }
-    if let Ok(Outer { manifest: Some(m) }) = toml::from_str::<Outer>(text) {
-        for key in m.keys() {
-            if !MANIFEST_KEYS.contains(&key.get_ref().as_str()) {
-                out.push((key.get_ref().clone(), key.span().start, &MANIFEST_KEYS[..]));
+    if let Ok(outer) = toml::from_str::<Outer>(text) {
+        for (table, known) in [
+            (outer.manifest, &MANIFEST_KEYS[..]),
+            (outer.limits, &LIMITS_KEYS[..]),
+        ] {
+            for key in table.iter().flat_map(|t| t.keys()) {
+                if !known.contains(&key.get_ref().as_str()) {
+                    out.push((key.get_ref().clone(), key.span().start, known));
+                }
             }
         }
     }

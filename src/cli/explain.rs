@@ -50,6 +50,7 @@ pub fn run(args: &Args) -> Exit {
         width: super::terminal_width(),
         quiet: false,
     };
+    let base = project.options;
     let (mut sources, set) = (project.sources, project.set);
     let Some(program) = &set.program else {
         for d in &set.diagnostics {
@@ -91,10 +92,7 @@ pub fn run(args: &Args) -> Exit {
         return Exit::BadInput;
     };
     let now = args.now.unwrap_or_else(jiff::Timestamp::now);
-    let options = eval::Options {
-        now,
-        ..eval::Options::default()
-    };
+    let options = eval::Options { now, ..base };
     let traces = selected
         .iter()
         .map(|&i| eval::explain(program, &manifest, &sources, options, i))

@@ -15,6 +15,8 @@ pub struct Project {
     pub dir: PathBuf,
     /// The output format named in charter.toml, if any.
     pub format: Option<Format>,
+    /// The evaluation options charter.toml sets (`[limits]`); the rest are defaults.
+    pub options: crate::eval::Options,
 }
 
 /// Loads the policy set. The error is a message for standard error (the run exits 2).
@@ -49,6 +51,13 @@ pub fn load(policies: Option<&Path>, config_file: Option<&Path>) -> Result<Proje
         set,
         dir,
         format: cfg.format,
+        options: crate::eval::Options {
+            memory_budget: cfg
+                .limits
+                .eval_memory
+                .unwrap_or(crate::eval::DEFAULT_MEMORY_BUDGET),
+            ..crate::eval::Options::default()
+        },
     })
 }
 
@@ -65,7 +74,12 @@ pub fn display_name(p: &Path) -> Cow<'_, str> {
     }
 }
 
-/// Every `.charter` file under `dir`, sorted.
+/// Folders below a policy folder that discovery enters (`policies/a/b/...`).
+pub const MAX_POLICY_DEPTH: usize = 64;
+/// Files of one kind (`.charter` files, test files) one policy set may hold.
+pub const MAX_POLICY_FILES: usize = 10_000;
+
+/// Every `.charter` file under `dir`, sorted: [`policy_files`] with the set's not-found errors.
 pub(crate) fn charter_files(dir: &Path) -> Result<Vec<PathBuf>, String> {
     if !dir.is_dir() {
         return Err(if dir.exists() {
@@ -80,15 +94,10 @@ pub(crate) fn charter_files(dir: &Path) -> Result<Vec<PathBuf>, String> {
             )
         });
     }
-    let mut files: Vec<PathBuf> = Vec::new();
-    walk(
-        dir,
-        &mut |p| {
-            p.extension()
-                .is_some_and(|e| e.eq_ignore_ascii_case("charter"))
-        },
-        &mut files,
-    );
+    let files = policy_files(dir, &mut |p| {
+        p.extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("charter"))
+    })?;
     if files.is_empty() {
         return Err(format!(
             "no .charter files in `{}`\n  help: a policy set is a folder of .charter files",
@@ -98,8 +107,82 @@ pub(crate) fn charter_files(dir: &Path) -> Result<Vec<PathBuf>, String> {
     Ok(files)
 }
 
-/// The files under `dir` that `keep` accepts, recursively, in sorted order.
+/// The one discovery of a policy set's files (`.charter` files for check, fmt, test, explain and
+/// the language server; test files for `charter test`): the files under `dir` that `keep`
+/// accepts, sorted. Symbolic links below `dir` are not followed: one that points inside the
+/// set names a file read through its real path anyway, and one that points outside is not part
+/// of the set (so a link loop such as `a/up -> ..` costs nothing, and each file is read once).
+/// More than [`MAX_POLICY_DEPTH`] folders deep or more than [`MAX_POLICY_FILES`] files is an
+/// error.
+pub fn policy_files(
+    dir: &Path,
+    keep: &mut dyn FnMut(&Path) -> bool,
+) -> Result<Vec<PathBuf>, String> {
+    fn visit(
+        dir: &Path,
+        depth: usize,
+        keep: &mut dyn FnMut(&Path) -> bool,
+        out: &mut Vec<PathBuf>,
+    ) -> Result<(), String> {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return Ok(());
+        };
+        let mut names: Vec<(std::ffi::OsString, bool)> = entries
+            .filter_map(|e| {
+                let e = e.ok()?;
+                let kind = e.file_type().ok()?;
+                // `file_type` does not follow links: a link is neither a folder nor a file here.
+                (kind.is_dir() || kind.is_file()).then(|| (e.file_name(), kind.is_dir()))
+            })
+            .collect();
+        names.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        for (name, is_dir) in names {
+            let p = dir.join(name);
+            if is_dir {
+                if depth >= MAX_POLICY_DEPTH {
+                    return Err(format!(
+                        "`{}` is more than {MAX_POLICY_DEPTH} folders deep in the policy folder\n  help: a policy set is a folder of .charter files; keep it shallower",
+                        display(&p)
+                    ));
+                }
+                visit(&p, depth + 1, keep, out)?;
+            } else if keep(&p) {
+                if out.len() >= MAX_POLICY_FILES {
+                    return Err(format!(
+                        "the policy folder holds more than {MAX_POLICY_FILES} files like `{}`\n  help: is --policies (or `policies` in charter.toml) the policy folder and not the repository?",
+                        display(&p)
+                    ));
+                }
+                out.push(p);
+            }
+        }
+        Ok(())
+    }
+    let mut out = Vec::new();
+    visit(dir, 0, keep, &mut out)?;
+    Ok(out)
+}
+
+/// Folders below a manifest folder that [`walk`] enters; deeper ones are not read.
+pub const MAX_WALK_DEPTH: usize = 64;
+
+/// The files under `dir` that `keep` accepts, recursively, in sorted order. Links are followed,
+/// but each real folder is read once (so a link loop ends) and no deeper than [`MAX_WALK_DEPTH`].
 pub fn walk<P: From<PathBuf>>(dir: &Path, keep: &mut dyn FnMut(&Path) -> bool, out: &mut Vec<P>) {
+    let mut seen = std::collections::HashSet::new();
+    if let Ok(real) = std::fs::canonicalize(dir) {
+        seen.insert(real);
+    }
+    walk_in(dir, 0, &mut seen, keep, out);
+}
+
+fn walk_in<P: From<PathBuf>>(
+    dir: &Path,
+    depth: usize,
+    seen: &mut std::collections::HashSet<PathBuf>,
+    keep: &mut dyn FnMut(&Path) -> bool,
+    out: &mut Vec<P>,
+) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
@@ -118,7 +201,10 @@ pub fn walk<P: From<PathBuf>>(dir: &Path, keep: &mut dyn FnMut(&Path) -> bool, o
     for (name, is_dir) in names {
         let p = dir.join(name);
         if is_dir {
-            walk(&p, keep, out);
+            let first = std::fs::canonicalize(&p).is_ok_and(|real| seen.insert(real));
+            if first && depth < MAX_WALK_DEPTH {
+                walk_in(&p, depth + 1, seen, keep, out);
+            }
         } else if keep(&p) {
             out.push(P::from(p));
         }

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use super::project::{self, display, walk};
+use super::project::{self, display};
 use super::{Color, Exit};
 use crate::diag::Diagnostic;
 use crate::eval::{self, Decision};
@@ -72,6 +72,7 @@ pub fn run(args: &Args) -> Exit {
         width: super::terminal_width(),
         quiet: false,
     };
+    let base = project.options;
     let (mut sources, set, dir) = (project.sources, project.set, project.dir);
     let Some(program) = &set.program else {
         for d in &set.diagnostics {
@@ -79,16 +80,17 @@ pub fn run(args: &Args) -> Exit {
         }
         return Exit::BadInput;
     };
-    let mut files: Vec<PathBuf> = Vec::new();
-    walk(
-        &dir,
-        &mut |p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.ends_with(".test.yaml") || n.ends_with(".test.yml"))
-        },
-        &mut files,
-    );
+    let files = match project::policy_files(&dir, &mut |p| {
+        p.file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.ends_with(".test.yaml") || n.ends_with(".test.yml"))
+    }) {
+        Ok(f) => f,
+        Err(msg) => {
+            eprintln!("error: {msg}");
+            return Exit::BadInput;
+        }
+    };
     if files.is_empty() {
         eprintln!(
             "error: no test files under `{}`\n  help: tests are `*.test.yaml` files in the policy folder; see README.md, \"Testing policies\"",
@@ -180,7 +182,7 @@ pub fn run(args: &Args) -> Exit {
         );
         return Exit::BadInput;
     }
-    let decisions = evaluate_all(program, &sources, &prepared, args.coverage);
+    let decisions = evaluate_all(program, &sources, &prepared, args.coverage, base);
     let runs: Vec<CaseRun> = prepared
         .iter()
         .zip(&decisions)
@@ -191,7 +193,7 @@ pub fn run(args: &Args) -> Exit {
                 .unwrap_or_default();
             let details = match (d, &p.manifest) {
                 (Some(d), Some(m)) if !problems.is_empty() => {
-                    failure_details(program, &sources, m, &p.case, d, style)
+                    failure_details(program, &sources, m, &p.case, d, style, base)
                 }
                 _ => String::new(),
             };
@@ -261,13 +263,14 @@ fn evaluate_all(
     sources: &Sources,
     prepared: &[Prepared],
     coverage: bool,
+    base: eval::Options,
 ) -> Vec<Option<Decision>> {
     let clock = jiff::Timestamp::now();
     let one = |p: &Prepared| {
         let options = eval::Options {
             now: p.case.now.unwrap_or(clock),
             coverage,
-            ..eval::Options::default()
+            ..base
         };
         p.manifest
             .as_ref()
@@ -300,11 +303,12 @@ fn failure_details(
     case: &TestCase,
     decision: &Decision,
     style: Style,
+    base: eval::Options,
 ) -> String {
     let mut out = String::new();
     let options = eval::Options {
         now: case.now.unwrap_or_else(jiff::Timestamp::now),
-        ..eval::Options::default()
+        ..base
     };
     for policy in testing::policies_involved(case, decision) {
         let r = &decision.results[policy];

@@ -96,8 +96,42 @@ fn config_reports_every_unknown_key() {
       charter.toml:1:1: unknown key `polices`; did you mean `policies`?
       charter.toml:5:1: unknown key `ai_tool`; did you mean `ai_tools`?
       charter.toml:7:1: unknown key `colour`
-      help: charter.toml accepts `policies = "dir"`, `format = "human"` (or json, jsonl, sarif, junit, github) and a `[manifest]` table (`people`, `ai_tools`, `ai_emails`, `ai_logins`)
+      help: charter.toml accepts `policies = "dir"`, `format = "human"` (or json, jsonl, sarif, junit, github), a `[manifest]` table (`people`, `ai_tools`, `ai_emails`, `ai_logins`) and a `[limits]` table (`eval_memory = "64MiB"`)
     "#);
+}
+
+/// `[limits] eval_memory` sets the memory budget of evaluation (a size or a number of bytes);
+/// a policy that builds more is an error naming the budget, and a size that is not one is a
+/// clear error.
+#[test]
+fn config_sets_the_memory_budget() {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("config_eval_memory");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("policies")).expect("temp dir");
+    std::fs::write(
+        dir.join("policies/p.charter"),
+        "manifest change { id: string }\nlet twice = change.id + change.id\npolicy p { require count(twice) > 0 }\n",
+    )
+    .expect("policy");
+    std::fs::write(dir.join("m.yaml"), format!("id: {}\n", "x".repeat(600))).expect("manifest");
+    let run = |toml: &str| {
+        std::fs::write(dir.join("charter.toml"), toml).expect("charter.toml");
+        charter(&dir, &["check".into(), "m.yaml".into()])
+    };
+    let (code, out, _) = run("[limits]\neval_memory = \"1KiB\"\n");
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("evaluation built more than 1 KiB of values (the memory budget; raise `limits.eval_memory` in charter.toml)"),
+        "{out}"
+    );
+    let (code, out, _) = run("[limits]\neval_memory = 2048\n");
+    assert_eq!(code, 0, "{out}");
+    let (code, _, err) = run("[limits]\neval_memory = \"lots\"\n");
+    assert_eq!(code, 2);
+    assert!(err.contains("`lots` is not a size"), "{err}");
+    let (code, _, err) = run("[limits]\neval_memroy = 1\n");
+    assert_eq!(code, 2);
+    assert!(err.contains("did you mean `eval_memory`"), "{err}");
 }
 
 #[test]
@@ -337,4 +371,75 @@ fn many_policy_problems_are_shown_up_to_a_limit() {
     let (_, out, _) = charter(dir.path(), &check_here(Some("json"), &manifest));
     let v: serde_json::Value = serde_json::from_str(&out).expect("JSON report");
     assert_eq!(v["diagnostics"].as_array().map(Vec::len), Some(5_000));
+}
+
+/// A policy folder with link loops (`a/up1 -> ..`, `a/up2 -> ..`) and links out of the set:
+/// every subcommand reads each real file once (no duplicate definitions, no hang) and follows
+/// no link out of the folder (the broken file behind them is never read).
+#[cfg(unix)]
+#[test]
+fn policy_discovery_follows_no_links() {
+    use std::os::unix::fs::symlink;
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("policy_links");
+    let _ = std::fs::remove_dir_all(&dir);
+    let policies = dir.join("policies");
+    std::fs::create_dir_all(policies.join("a")).expect("temp dir");
+    std::fs::create_dir_all(dir.join("elsewhere")).expect("temp dir");
+    std::fs::write(
+        policies.join("p.charter"),
+        "manifest change {\n  n: int\n}\n\npolicy small {\n  require change.n < 10\n}\n",
+    )
+    .expect("policy");
+    std::fs::write(
+        policies.join("a/q.charter"),
+        "policy positive {\n  require change.n > 0\n}\n",
+    )
+    .expect("policy");
+    std::fs::write(
+        dir.join("elsewhere/bad.charter"),
+        "policy {{{ not charter\n",
+    )
+    .expect("bad");
+    symlink("..", policies.join("a/up1")).expect("link");
+    symlink("..", policies.join("a/up2")).expect("link");
+    symlink("../elsewhere", policies.join("out")).expect("link");
+    symlink("../elsewhere/bad.charter", policies.join("bad.charter")).expect("link");
+    symlink("p.charter", policies.join("again.charter")).expect("link");
+    std::fs::write(dir.join("m.yaml"), "n: 3\n").expect("manifest");
+
+    let (code, out, err) = charter(&dir, &["check".into(), "m.yaml".into()]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("(2 policies)"), "{out}");
+    let (code, out, err) = charter(&dir, &["fmt".into(), "--check".into()]);
+    assert_eq!(code, 0, "{out}{err}");
+    let (code, out, err) = charter(
+        &dir,
+        &[
+            "explain".into(),
+            "m.yaml".into(),
+            "--policy".into(),
+            "positive".into(),
+        ],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+}
+
+/// More folders than a policy set may nest is a clear error, not a walk of every level.
+#[test]
+fn policy_discovery_bounds_the_depth() {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("policy_depth");
+    let _ = std::fs::remove_dir_all(&dir);
+    let mut deep = dir.join("policies");
+    for _ in 0..70 {
+        deep.push("d");
+    }
+    std::fs::create_dir_all(&deep).expect("temp dir");
+    std::fs::write(deep.join("p.charter"), "manifest change { n: int }\n").expect("policy");
+    std::fs::write(dir.join("m.yaml"), "n: 3\n").expect("manifest");
+    let (code, out, err) = charter(&dir, &["check".into(), "m.yaml".into()]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(
+        err.contains("is more than 64 folders deep in the policy folder"),
+        "{err}"
+    );
 }
