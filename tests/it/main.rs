@@ -11,6 +11,7 @@ mod init;
 mod lsp;
 mod manifest_git;
 mod manifest_github;
+mod order;
 mod outcomes;
 mod recipes;
 mod support;
