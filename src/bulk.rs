@@ -577,6 +577,16 @@ impl<R: BufRead> Iterator for Stream<R> {
         }
         match self.next_doc() {
             Ok(doc) => doc.map(Ok),
+            // In JSON Lines, a line that is not UTF-8 is that document's problem: what was
+            // gathered is dropped and the stream goes on at the next line. (A YAML document has
+            // no such boundary in sight, so there the stream ends.)
+            Err(e @ StreamError::NotUtf8 { .. })
+                if matches!(self.kind, None | Some(Kind::Json)) =>
+            {
+                self.doc.clear();
+                self.json = JsonState::default();
+                Some(Err(e))
+            }
             Err(e) => {
                 self.failed = true;
                 Some(Err(e))
@@ -728,13 +738,22 @@ mod tests {
     }
 
     #[test]
-    fn bytes_that_are_not_utf8_end_the_stream() {
+    fn a_json_line_that_is_not_utf8_is_that_documents_problem() {
         let bytes: &[u8] = b"{\"a\": 1}\n{\"b\": \"\xff\"}\n{\"c\": 3}\n";
         let docs: Vec<Result<String, super::StreamError>> = Stream::new(bytes).collect();
-        assert_eq!(docs.len(), 2);
+        assert_eq!(docs.len(), 3);
         assert_eq!(
             docs[1].as_ref().map_err(|e| e.message("standard input")),
             Err("standard input is not UTF-8 text: invalid byte at line 2, column 8".to_string())
         );
+        assert_eq!(docs[2].as_deref().ok(), Some("{\"c\": 3}"));
+        // The first line too, before the stream knows it is JSON.
+        let docs: Vec<_> = Stream::new(&b"\xff\n{\"c\": 3}\n"[..]).collect();
+        assert_eq!(docs.len(), 2);
+        assert!(docs[0].is_err() && docs[1].is_ok());
+        // A YAML stream has no line boundary between documents in sight: it ends there.
+        let docs: Vec<_> = Stream::new(&b"a: 1\n---\nb: \xff\n---\nc: 3\n"[..]).collect();
+        assert_eq!(docs.len(), 2);
+        assert!(docs[1].is_err());
     }
 }

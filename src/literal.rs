@@ -96,7 +96,9 @@ fn rfc3339_shape(s: &str) -> Result<(), String> {
     }
     match b.get(10) {
         Some(b'T' | b't') => {}
-        None => return Err("it has no time of day: write `T` and `HH:MM:SS` after the date".into()),
+        None => {
+            return Err("it has no time of day: write `T` and `HH:MM:SS` after the date".into());
+        }
         Some(_) => return Err("expected `T` between the date and the time".into()),
     }
     if !(digits(11, 2) && b.get(13) == Some(&b':') && digits(14, 2)) {
@@ -158,7 +160,10 @@ mod tests {
             assert!(duration(bad).is_err(), "{bad:?} was accepted");
         }
         assert_eq!(duration("h"), Err("`h` has no number before it".into()));
-        assert_eq!(duration("1h1h"), Err("the unit `h` is written twice".into()));
+        assert_eq!(
+            duration("1h1h"),
+            Err("the unit `h` is written twice".into())
+        );
         assert!(duration("99999999999999999999s").is_err());
         assert!(duration("9999999999999999w").is_err());
     }
@@ -168,8 +173,14 @@ mod tests {
         let t = |s: &str| timestamp(s).map(|t| t.to_string());
         assert_eq!(t("2026-12-20T17:00:00Z"), Ok("2026-12-20T17:00:00Z".into()));
         assert_eq!(t("2026-12-20t17:00:00z"), Ok("2026-12-20T17:00:00Z".into()));
-        assert_eq!(t("2026-12-20T18:00:00+01:00"), Ok("2026-12-20T17:00:00Z".into()));
-        assert_eq!(t("2026-12-20T17:00:00.25-00:30"), Ok("2026-12-20T17:30:00.25Z".into()));
+        assert_eq!(
+            t("2026-12-20T18:00:00+01:00"),
+            Ok("2026-12-20T17:00:00Z".into())
+        );
+        assert_eq!(
+            t("2026-12-20T17:00:00.25-00:30"),
+            Ok("2026-12-20T17:30:00.25Z".into())
+        );
         assert_eq!(t("2026-12-20T17:00:00+23:59").map(|_| ()), Ok(()));
         for bad in [
             "2026-12-20T17:00:00+25:00",

@@ -9,7 +9,6 @@
 pub mod ast;
 mod lower;
 
-
 use crate::diag::Diagnostic;
 use crate::source::FileId;
 use ast::PolicyFile;

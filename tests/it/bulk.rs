@@ -379,3 +379,44 @@ fn the_output_file_is_not_read_back() {
     assert_eq!(paths, ["changes/a.yaml"]);
     assert_eq!(status.code(), Some(0));
 }
+
+/// A line of a JSON Lines stream that is not UTF-8 is that document's problem, named `path:N`;
+/// the lines after it are still checked (a named file and standard input alike).
+#[test]
+fn a_line_that_is_not_utf8_does_not_end_the_stream() {
+    let dir = TempDir::new("jsonl-not-utf8");
+    let (_, line) = allowed_example();
+    let mut bytes = Vec::new();
+    for i in 1..=5 {
+        if i == 3 {
+            bytes.extend_from_slice(b"{\"id\": \"caf\xe9\"}\n");
+        } else {
+            bytes.extend_from_slice(line.as_bytes());
+            bytes.push(b'\n');
+        }
+    }
+    std::fs::write(dir.path().join("history.jsonl"), &bytes).expect("a file");
+    let (code, out, _) = check_in(dir.path(), &["history.jsonl"]);
+    assert_eq!(code, 2, "{out}");
+    insta::assert_snapshot!("bulk_json_lines_line_not_utf8", out);
+    let (_, jsonl, _) = check_in(dir.path(), &["--format", "jsonl", "history.jsonl"]);
+    assert_eq!(
+        paths_of(&jsonl),
+        [
+            "history.jsonl:1",
+            "history.jsonl:2",
+            "history.jsonl:3",
+            "history.jsonl:4",
+            "history.jsonl:5"
+        ]
+    );
+    let policies = root().join("policies").display().to_string();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_charter"))
+        .args(["check", "--policies", &policies, "--format", "jsonl", "-"])
+        .stdin(std::fs::File::open(dir.path().join("history.jsonl")).expect("the file"))
+        .output()
+        .expect("charter runs");
+    let names = paths_of(&String::from_utf8_lossy(&out.stdout));
+    assert_eq!(names.len(), 5, "{names:?}");
+    assert_eq!(names[4], "<stdin>:5");
+}

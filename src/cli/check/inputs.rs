@@ -9,7 +9,7 @@ use std::io::BufReader;
 use std::iter::once;
 use std::path::{Path, PathBuf};
 
-use crate::bulk::Stream;
+use crate::bulk::{self, Stream};
 use crate::cli::project::{display, display_name, walk};
 
 /// One manifest to check.
@@ -172,10 +172,15 @@ fn stream_inputs<R: std::io::BufRead + Send>(
                     text,
                 })
             }
-            Some((_, Err(e))) => {
+            Some((i, Err(e))) => {
                 seen = true;
+                // A line that is not UTF-8 is one document's problem; a read error the stream's.
+                let name = match e {
+                    bulk::StreamError::NotUtf8 { .. } => doc_name(&name, i + 1),
+                    bulk::StreamError::Read(_) => name.clone(),
+                };
                 Some(Input::Problem {
-                    name: name.clone(),
+                    name,
                     message: e.message(&source),
                 })
             }
