@@ -2,20 +2,16 @@
 //! full route returns the same values and spans and no diagnostic.
 #![no_main]
 
-use std::sync::LazyLock;
-
 use charter::manifest;
 use libfuzzer_sys::fuzz_target;
 
 mod shipped;
 
-static SET: LazyLock<shipped::Shipped> = LazyLock::new(shipped::load);
-
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    let set = &*SET;
+    let set = &*shipped::SET;
     {
         let schema = &set.program.schema;
         let Some(quick) = manifest::fast::load(set.manifest, text, schema) else {

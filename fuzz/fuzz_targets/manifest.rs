@@ -2,19 +2,15 @@
 //! diagnostic inside the manifest's text.
 #![no_main]
 
-use std::sync::LazyLock;
-
 use libfuzzer_sys::fuzz_target;
 
 mod shipped;
-
-static SET: LazyLock<shipped::Shipped> = LazyLock::new(shipped::load);
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    let set = &*SET;
+    let set = &*shipped::SET;
     {
         let checker = charter::bulk::Checker {
             program: &set.program,

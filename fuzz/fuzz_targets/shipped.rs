@@ -1,5 +1,7 @@
 //! The shipped policy set (`policies/`), compiled once for the manifest targets.
 
+use std::sync::LazyLock;
+
 use charter::check::ir::Program;
 use charter::source::{FileId, Sources};
 
@@ -11,7 +13,7 @@ pub struct Shipped {
     pub manifest: FileId,
 }
 
-pub fn load() -> Shipped {
+fn load() -> Shipped {
     let mut sources = Sources::new();
     let files = [
         sources.add(
@@ -37,3 +39,6 @@ pub fn load() -> Shipped {
         manifest,
     }
 }
+
+/// The set, compiled on first use and shared by every input.
+pub static SET: LazyLock<Shipped> = LazyLock::new(load);
