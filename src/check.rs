@@ -685,6 +685,8 @@ impl<'a> Checker<'a> {
             requires: Vec::new(),
             message: None,
             help: None,
+            override_when: None,
+            override_message: None,
             span: p.span,
         };
         let mut seen: HashMap<&'static str, Span> = HashMap::new();
@@ -693,6 +695,8 @@ impl<'a> Checker<'a> {
                 Clause::Severity(s) => ("severity", s.span),
                 Clause::When(e) => ("when", e.span),
                 Clause::Require(_) => ("require", Span::default()),
+                Clause::Override(e) => ("override when", e.span),
+                Clause::OverrideMessage(t) => ("override message", t.span),
                 Clause::Message(t) => ("message", t.span),
                 Clause::Help(t) => ("help", t.span),
             };
@@ -700,6 +704,8 @@ impl<'a> Checker<'a> {
                 if let Some(&first) = seen.get(kw) {
                     let help = if kw == "when" {
                         "combine the conditions with `and`"
+                    } else if kw == "override when" {
+                        "combine the ways past the rule with `or`"
                     } else {
                         "keep one of them"
                     };
@@ -723,11 +729,28 @@ impl<'a> Checker<'a> {
                 }
                 Clause::When(e) => policy.when = Some(self.condition(e, "when")),
                 Clause::Require(e) => policy.requires.push(self.condition(e, "require")),
+                Clause::Override(e) => {
+                    policy.override_when = Some(self.condition(e, "override when"))
+                }
+                Clause::OverrideMessage(t) => policy.override_message = Some(self.template(t)),
                 Clause::Message(t) => policy.message = Some(self.template(t)),
                 Clause::Help(t) => policy.help = Some(self.template(t)),
             }
         }
         let _ = severity;
+        if let (Some(&span), None) = (seen.get("override message"), &policy.override_when) {
+            self.error(
+                Diagnostic::error(
+                    "charter::check::override_message_alone",
+                    format!(
+                        "policy `{}` has an `override message` but no `override when`",
+                        p.name.node
+                    ),
+                )
+                .with_label(span, "this message is never shown")
+                .with_help("say when the policy may be overridden, e.g. `override when has(change.break_glass)`, or remove the message"),
+            );
+        }
         if policy.requires.is_empty() {
             self.error(
                 Diagnostic::error(

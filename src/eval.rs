@@ -28,6 +28,8 @@ pub struct Options {
     pub now: jiff::Timestamp,
     /// Record which clauses and quantifier bodies were evaluated (`Decision::covered`).
     pub coverage: bool,
+    /// A failure whose `override when` holds stays `fail` (`--deny-overrides`).
+    pub deny_overrides: bool,
 }
 
 impl Default for Options {
@@ -37,6 +39,7 @@ impl Default for Options {
             memory_budget: DEFAULT_MEMORY_BUDGET,
             now: jiff::Timestamp::UNIX_EPOCH,
             coverage: false,
+            deny_overrides: false,
         }
     }
 }
@@ -79,6 +82,9 @@ pub enum Outcome {
     /// The `when` condition was false.
     Skip,
     Error,
+    /// A `require` failed and the policy's `override when` held (break-glass): allowed, and
+    /// reported with the override's evidence. Never counts as `pass`.
+    Overridden,
 }
 
 impl Outcome {
@@ -88,6 +94,7 @@ impl Outcome {
             Outcome::Fail => "fail",
             Outcome::Skip => "skip",
             Outcome::Error => "error",
+            Outcome::Overridden => "overridden",
         }
     }
 }
@@ -116,6 +123,18 @@ pub struct PolicyResult {
     pub error: Option<EvalError>,
     /// What would change the outcome, computed from the evaluation (common shapes only).
     pub remediation: Option<String>,
+    /// The override that made a failure `overridden`.
+    pub overridden: Option<Override>,
+}
+
+/// A break-glass override that held: what it says and the manifest values that made it hold.
+#[derive(Clone, Debug)]
+pub struct Override {
+    /// The `override message`, or a sentence naming the clause.
+    pub message: String,
+    /// The `override when` condition.
+    pub span: Span,
+    pub evidence: Vec<Evidence>,
 }
 
 impl PolicyResult {
@@ -130,6 +149,7 @@ impl PolicyResult {
             evidence: Vec::new(),
             error: None,
             remediation: None,
+            overridden: None,
         }
     }
 }
@@ -174,6 +194,7 @@ pub fn evaluate(
 ) -> Decision {
     let mut ev = Evaluator::new(program, &manifest.root, sources, options);
     ev.coverage = options.coverage.then(Vec::new);
+    ev.deny_overrides = options.deny_overrides;
     let results: Vec<PolicyResult> = (0..program.policies.len()).map(|i| ev.policy(i)).collect();
     let verdict = results
         .iter()
@@ -242,6 +263,7 @@ struct Evaluator<'a> {
     /// The manifest node the last field access read (for trace locations).
     last_read: Option<Span>,
     coverage: Option<Vec<Span>>,
+    deny_overrides: bool,
     /// The manifest's paths, built for the first failing policy and kept for the others.
     paths: Option<ManifestPaths<'a>>,
 }
@@ -340,6 +362,7 @@ impl<'a> Evaluator<'a> {
             expanded: Vec::new(),
             last_read: None,
             coverage: None,
+            deny_overrides: options.deny_overrides,
             paths: None,
         }
     }
@@ -395,8 +418,66 @@ impl<'a> Evaluator<'a> {
                 result.remediation = self.remediation(req);
             }
         }
+        // A way past the rule: evaluated (still recording) only for a failure.
+        let failure_reads = self.reads.len();
+        let held = p.override_when.as_ref().map(|ov| {
+            if let Some(c) = self.coverage.as_mut() {
+                c.push(ov.span);
+            }
+            self.steps = 0;
+            self.built = 0;
+            (ov, self.eval(ov))
+        });
         self.recording = false;
+        let applies = matches!(&held, Some((_, Ok(v))) if v.as_bool()) && !self.deny_overrides;
+        // An override that applies has its own evidence; one that does not is part of the
+        // failure's (the values that kept it from applying).
+        let override_reads = if applies {
+            self.reads.split_off(failure_reads)
+        } else {
+            Vec::new()
+        };
         result.evidence = self.evidence(when_reads);
+        match held {
+            Some((ov, _)) if applies => {
+                self.reads = override_reads;
+                let evidence = self.evidence(0);
+                let message = match &p.override_message {
+                    Some(t) => self.template(t),
+                    None => format!(
+                        "policy `{}` failed and was overridden: `{}` holds",
+                        p.name,
+                        self.src(ov)
+                    ),
+                };
+                result.outcome = Outcome::Overridden;
+                result.overridden = Some(Override {
+                    message,
+                    span: ov.span,
+                    evidence,
+                });
+            }
+            Some((ov, Ok(v))) if v.as_bool() => result.clauses.push(Note {
+                span: ov.span,
+                text:
+                    "the override holds, but overrides are refused in this run (--deny-overrides)"
+                        .into(),
+            }),
+            Some((ov, Ok(_))) => {
+                let mut note = self.why_false(ov);
+                note.text = ["the override does not apply: ", &note.text].concat();
+                result.clauses.push(note);
+            }
+            Some((_, Err(e))) => result.clauses.push(Note {
+                span: e.span,
+                text: [
+                    "the override could not be evaluated, so it does not apply: ",
+                    &e.message,
+                ]
+                .concat(),
+            }),
+            None => {}
+        }
         result.message = Some(match &p.message {
             Some(t) => self.template(t),
             None => match p

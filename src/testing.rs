@@ -456,11 +456,10 @@ pub fn coverage(program: &Program, decisions: &[&Decision]) -> Vec<PolicyCoverag
                 decisions.iter().map(|d| d.results[i].outcome).collect();
             outcomes_seen.sort_by_key(|o| o.as_str());
             outcomes_seen.dedup();
-            let clause_spans: Vec<Span> =
-                p.when.iter().chain(&p.requires).map(|e| e.span).collect();
+            let clause_spans: Vec<Span> = p.conditions().map(|e| e.span).collect();
             let mut bodies = Vec::new();
             let mut seen_defs = Vec::new();
-            for e in p.when.iter().chain(&p.requires) {
+            for e in p.conditions() {
                 collect_bodies(e, program, &mut bodies, &mut seen_defs);
             }
             bodies.sort();

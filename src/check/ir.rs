@@ -176,7 +176,29 @@ pub struct Policy {
     pub requires: Vec<Expr>,
     pub message: Option<Template>,
     pub help: Option<Template>,
+    /// `override when`: a failure for which this holds is `overridden` (break-glass). A policy
+    /// without one cannot be overridden.
+    pub override_when: Option<Expr>,
+    pub override_message: Option<Template>,
     pub span: Span,
+}
+
+impl Policy {
+    /// Every condition, in evaluation order: `when`, each `require`, `override when`.
+    pub fn conditions(&self) -> impl Iterator<Item = &Expr> {
+        self.when
+            .iter()
+            .chain(&self.requires)
+            .chain(&self.override_when)
+    }
+
+    /// Every text: `message`, `help`, `override message`.
+    pub fn templates(&self) -> impl Iterator<Item = &Template> {
+        self.message
+            .iter()
+            .chain(&self.help)
+            .chain(&self.override_message)
+    }
 }
 
 #[derive(Clone, Debug)]

@@ -36,6 +36,10 @@ pub struct Args {
     /// manifest field, an unused definition).
     #[arg(long)]
     pub deny_warnings: bool,
+    /// Overridden failures fail too: a policy whose `override when` holds stays `fail` (for a
+    /// pipeline that must not accept break-glass changes; `[overrides] deny` in charter.toml).
+    #[arg(long)]
+    pub deny_overrides: bool,
     /// Print only what fails the run: no allowed manifests, no advice, no summary line.
     #[arg(long, short = 'q')]
     pub quiet: bool,
@@ -72,6 +76,7 @@ pub fn run(args: &Args) -> Exit {
     let now = args.now.unwrap_or_else(jiff::Timestamp::now);
     let options = eval::Options {
         now,
+        deny_overrides: project.options.deny_overrides || args.deny_overrides,
         ..project.options
     };
     let style = report::human::Style {

@@ -21,6 +21,25 @@ pub struct Config {
     /// `[limits]`: resource budgets of evaluation.
     #[serde(default)]
     pub limits: LimitsConfig,
+    /// `[overrides]`: how break-glass overrides may be used.
+    #[serde(default)]
+    pub overrides: OverridesConfig,
+}
+
+/// `[overrides]`: who may get past a rule.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OverridesConfig {
+    /// A failure whose override holds still fails (what `--deny-overrides` does for one run).
+    #[serde(default)]
+    pub deny: bool,
+    /// Policies that may never be overridden: a policy set that gives one an `override when`
+    /// is refused.
+    #[serde(default)]
+    pub never: Vec<toml::Spanned<String>>,
+    /// Where each of `never` is written (`charter.toml:3:10`), filled by [`load`].
+    #[serde(skip)]
+    pub never_at: Vec<String>,
 }
 
 /// `[limits]`: how much a policy may do for one manifest.
@@ -121,10 +140,11 @@ pub fn discover(explicit: Option<&Path>) -> Result<Config, String> {
 }
 
 /// The keys `charter.toml` knows, at the top and in `[manifest]`.
-const KEYS: [&str; 4] = ["policies", "format", "manifest", "limits"];
+const KEYS: [&str; 5] = ["policies", "format", "manifest", "limits", "overrides"];
+const OVERRIDES_KEYS: [&str; 2] = ["deny", "never"];
 const MANIFEST_KEYS: [&str; 4] = ["people", "ai_tools", "ai_emails", "ai_logins"];
 const LIMITS_KEYS: [&str; 1] = ["eval_memory"];
-const HELP: &str = "charter.toml accepts `policies = \"dir\"`, `format = \"human\"` (or json, jsonl, sarif, junit, github), a `[manifest]` table (`people`, `ai_tools`, `ai_emails`, `ai_logins`) and a `[limits]` table (`eval_memory = \"64MiB\"`)";
+const HELP: &str = "charter.toml accepts `policies = \"dir\"`, `format = \"human\"` (or json, jsonl, sarif, junit, github), a `[manifest]` table (`people`, `ai_tools`, `ai_emails`, `ai_logins`), a `[limits]` table (`eval_memory = \"64MiB\"`) and an `[overrides]` table (`deny = true`, `never = [\"policy\"]`)";
 
 pub fn load(path: &Path) -> Result<Config, String> {
     let text = std::fs::read_to_string(path)
@@ -162,6 +182,9 @@ pub fn load(path: &Path) -> Result<Config, String> {
             e.message()
         )
     })?;
+    config.overrides.never_at = (config.overrides.never.iter())
+        .map(|n| format!("{}{}", path.display(), position(&text, n.span().start)))
+        .collect();
     let base = path.parent().unwrap_or(Path::new("."));
     config.policies = config.policies.map(|p| {
         if p.is_absolute() {
@@ -214,11 +237,13 @@ fn unknown_keys(text: &str) -> Vec<(String, usize, &'static [&'static str])> {
     struct Outer {
         manifest: Option<Keys>,
         limits: Option<Keys>,
+        overrides: Option<Keys>,
     }
     if let Ok(outer) = toml::from_str::<Outer>(text) {
         for (table, known) in [
             (outer.manifest, &MANIFEST_KEYS[..]),
             (outer.limits, &LIMITS_KEYS[..]),
+            (outer.overrides, &OVERRIDES_KEYS[..]),
         ] {
             for key in table.iter().flat_map(|t| t.keys()) {
                 if !known.contains(&key.get_ref().as_str()) {

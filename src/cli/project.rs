@@ -45,7 +45,8 @@ pub fn load(policies: Option<&Path>, config_file: Option<&Path>) -> Result<Proje
     if !errors.is_empty() {
         return Err(errors.join("\nerror: "));
     }
-    let set = crate::compile(&sources, &ids);
+    let mut set = crate::compile(&sources, &ids);
+    never_overridden(&mut set, &cfg.overrides)?;
     Ok(Project {
         sources,
         set,
@@ -56,9 +57,58 @@ pub fn load(policies: Option<&Path>, config_file: Option<&Path>) -> Result<Proje
                 .limits
                 .eval_memory
                 .unwrap_or(crate::eval::DEFAULT_MEMORY_BUDGET),
+            deny_overrides: cfg.overrides.deny,
             ..crate::eval::Options::default()
         },
     })
+}
+
+/// `[overrides] never`: each name is a policy of the set (else an error with a did-you-mean),
+/// and none of them has an `override when` (else an error at that clause, and nothing is
+/// evaluated).
+fn never_overridden(
+    set: &mut crate::PolicySet,
+    cfg: &config::OverridesConfig,
+) -> Result<(), String> {
+    let Some(program) = &set.program else {
+        return Ok(());
+    };
+    let mut unknown = Vec::new();
+    let mut forbidden = Vec::new();
+    for (name, at) in cfg.never.iter().zip(&cfg.never_at) {
+        let name = name.get_ref();
+        match program.policies.iter().find(|p| &p.name == name) {
+            None => {
+                let hint =
+                    crate::diag::suggest(name, program.policies.iter().map(|p| p.name.as_str()))
+                        .map(|s| format!("; {s}"))
+                        .unwrap_or_default();
+                unknown.push(format!(
+                    "{at}: `[overrides] never` names `{name}`, which is not a policy of the set{hint}"
+                ));
+            }
+            Some(p) => {
+                if let Some(ov) = &p.override_when {
+                    forbidden.push(
+                        crate::diag::Diagnostic::error(
+                            "charter::check::override_forbidden",
+                            format!("policy `{name}` may never be overridden ({at}), but it has an `override when` clause"),
+                        )
+                        .with_label(ov.span, "this override is not allowed")
+                        .with_help("remove the `override when` clause, or take the policy out of `[overrides] never` in charter.toml"),
+                    );
+                }
+            }
+        }
+    }
+    if !unknown.is_empty() {
+        return Err(unknown.join("\nerror: "));
+    }
+    if !forbidden.is_empty() {
+        set.diagnostics.extend(forbidden);
+        set.program = None;
+    }
+    Ok(())
 }
 
 /// A path as the user gave it, without a leading `./`.

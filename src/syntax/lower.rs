@@ -524,6 +524,8 @@ fn rule_name(r: Rule) -> Option<&'static str> {
         Rule::require_clause => "`require`",
         Rule::message_clause => "`message`",
         Rule::help_clause => "`help`",
+        Rule::override_clause => "`override when`",
+        Rule::override_message_clause => "`override message`",
         Rule::severity_level => "`deny`, `warn` or `info`",
         Rule::expr
         | Rule::body
@@ -585,6 +587,7 @@ fn rule_name(r: Rule) -> Option<&'static str> {
         Rule::kw_require => "`require`",
         Rule::kw_message => "`message`",
         Rule::kw_help => "`help`",
+        Rule::kw_override => "`override`",
         _ => return None,
     })
 }
@@ -827,6 +830,9 @@ impl Lower {
         let rule = p.as_rule();
         let mut inner = p.into_inner();
         let _kw = inner.next();
+        if matches!(rule, Rule::override_clause | Rule::override_message_clause) {
+            let _when_or_message = inner.next();
+        }
         let body = inner.next().expect("grammar: clause body");
         match rule {
             Rule::severity_clause => {
@@ -840,6 +846,8 @@ impl Lower {
             }
             Rule::when_clause => Clause::When(self.expr(body)),
             Rule::require_clause => Clause::Require(self.expr(body)),
+            Rule::override_clause => Clause::Override(self.expr(body)),
+            Rule::override_message_clause => Clause::OverrideMessage(self.template(body)),
             Rule::message_clause => Clause::Message(self.template(body)),
             Rule::help_clause => Clause::Help(self.template(body)),
             r => panic!("grammar: unexpected clause rule {r:?}"),

@@ -144,12 +144,32 @@ pub fn cross_check(json: &Value, sarif: &Value, junit: &Junit) -> Result<(), Str
         .flat_map(|m| m["results"].as_array().into_iter().flatten())
         .filter(|r| r["outcome"] == "fail" || r["outcome"] == "error")
         .collect();
+    // An overridden failure is a SARIF note, and a passed JUnit case.
+    let overridden = json["manifests"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|m| m["results"].as_array().into_iter().flatten())
+        .filter(|r| r["outcome"] == "overridden")
+        .count();
+    let sarif_notes = sarif["runs"][0]["results"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|r| r["properties"]["outcome"] == "overridden" && r["level"] == "note")
+        .count();
+    if sarif_notes != overridden {
+        return Err(format!(
+            "JSON has {overridden} overridden results, SARIF {sarif_notes} notes for them"
+        ));
+    }
     let sarif_policy_results = sarif["runs"][0]["results"]
         .as_array()
         .into_iter()
         .flatten()
         .filter(|r| r["properties"]["policy"].is_string())
-        .count();
+        .count()
+        - sarif_notes;
     if sarif_policy_results != results.len() {
         return Err(format!(
             "JSON has {} failed or errored results, SARIF {sarif_policy_results}",
