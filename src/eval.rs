@@ -289,6 +289,8 @@ pub struct PolicyTrace {
     pub result: PolicyResult,
     pub when: Option<TraceNode>,
     pub requires: Vec<TraceNode>,
+    /// The `override when` tree, when a `require` failed and the policy has one.
+    pub override_when: Option<TraceNode>,
 }
 
 /// Evaluates one policy and records every step (for `charter explain` and failing tests).
@@ -332,10 +334,22 @@ pub fn explain(
             }
         }
     }
+    let mut override_when = None;
+    if let (Some(ov), Outcome::Fail | Outcome::Overridden) = (&p.override_when, result.outcome) {
+        ev.steps = 0;
+        ev.built = 0;
+        let _ = ev.eval_traced(ov);
+        override_when = ev
+            .trace
+            .as_mut()
+            .and_then(|t| t.last_mut())
+            .and_then(Vec::pop);
+    }
     PolicyTrace {
         result,
         when,
         requires,
+        override_when,
     }
 }
 

@@ -156,7 +156,7 @@ fn config_names_the_format() {
     assert!(out.starts_with("<?xml"), "{out}");
     // The command line wins over the file.
     let (_, out, _) = charter(&dir, &["check".into(), "--format=github".into()]);
-    assert_eq!(out, "policy set ok: 5 policies, no manifests given\n");
+    assert_eq!(out, "policy set ok: 6 policies, no manifests given\n");
     config("xml");
     let (code, _, err) = charter(&dir, &["check".into()]);
     assert_eq!(code, 2);

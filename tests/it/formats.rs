@@ -279,14 +279,14 @@ fn junit_counts_the_right_failures() {
     let (code, out, _) = run_in(&root(), &["check", "--format", "junit", "examples/changes"]);
     assert_eq!(code, 1);
     let counts = check_junit(&out).unwrap_or_else(|e| panic!("{e}\n{out}"));
-    // 3 manifests x 5 policies; CHG-1042 fails 4, CHG-1043 fails 1; 5 `when`s are false.
+    // 3 manifests x 6 policies; CHG-1042 fails 4, CHG-1043 fails 1; 8 `when`s are false.
     assert_eq!(
         counts,
         Junit {
-            tests: 15,
+            tests: 18,
             failures: 5,
             errors: 0,
-            skipped: 5
+            skipped: 8
         }
     );
     let doc = roxmltree::Document::parse(&out).expect("XML");
