@@ -778,7 +778,10 @@ impl<'a> Checker<'a> {
             self.error(
                 Diagnostic::error(
                     "charter::check::not_bool",
-                    format!("a `{kw}` condition must be true or false, but this is a {found}"),
+                    format!(
+                        "{} `{kw}` condition must be true or false, but this is a {found}",
+                        if kw.starts_with('o') { "an" } else { "a" }
+                    ),
                 )
                 .with_label(e.span, format!("this is a {found}"))
                 .with_help(help),

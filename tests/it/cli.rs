@@ -443,3 +443,52 @@ fn policy_discovery_bounds_the_depth() {
         "{err}"
     );
 }
+
+/// An override that holds allows the change; `--deny-overrides` and `[overrides] deny` keep the
+/// failure a failure; `[overrides] never` refuses a policy set that gives such a policy an
+/// `override when`, and names a policy it does not know with a did-you-mean.
+#[test]
+fn overrides_can_be_refused() {
+    let case = root().join("tests/cases/eval_override_break_glass");
+    let manifest = case.join("a_valid.yaml").display().to_string();
+    let policies = case.display().to_string();
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("overrides_config");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let check = |extra: &[&str]| {
+        let mut args: Vec<String> = vec!["check".into(), "-p".into(), policies.clone()];
+        args.extend(extra.iter().map(|s| s.to_string()));
+        args.push(manifest.clone());
+        charter(&dir, &args)
+    };
+    let (code, out, _) = check(&[]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("1 manifest passed only by override"), "{out}");
+
+    let (code, out, _) = check(&["--deny-overrides"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("the override holds, but overrides are refused in this run"),
+        "{out}"
+    );
+
+    let config = dir.join("charter.toml");
+    let with_config = |toml: &str| {
+        std::fs::write(&config, toml).expect("charter.toml");
+        check(&["--config", "charter.toml"])
+    };
+    let (code, out, _) = with_config("[overrides]\ndeny = true\n");
+    assert_eq!(code, 1, "{out}");
+
+    let (code, _, err) = with_config("[overrides]\nnever = [\"approved\", \"year_end_freez\"]\n");
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains(":2:22: `[overrides] never` names `year_end_freez`, which is not a policy of the set; did you mean `year_end_freeze`?"),
+        "{err}"
+    );
+
+    let (code, out, err) = with_config("[overrides]\nnever = [\"year_end_freeze\"]\n");
+    assert_eq!(code, 2, "{out}{err}");
+    let shown = out.replace(&format!("{}/", case.display()), "");
+    insta::assert_snapshot!("override_forbidden", shown);
+}
