@@ -4,6 +4,7 @@
 
 mod expr;
 pub mod ir;
+pub mod waivers;
 
 use std::collections::HashMap;
 
@@ -42,7 +43,13 @@ const WEEKDAYS: [&str; 7] = [
 ];
 
 pub fn check(files: &[&ast::PolicyFile]) -> Checked {
-    let (program, diagnostics) = analyze(files);
+    check_with_waivers(files, &[])
+}
+
+/// [`check`], with the waivers of a waiver file checked against the policy set: each names a
+/// policy of the set, and its condition types like a clause.
+pub fn check_with_waivers(files: &[&ast::PolicyFile], waivers: &[waivers::WaiverDecl]) -> Checked {
+    let (program, diagnostics) = analyze_with_waivers(files, waivers);
     let has_errors = diagnostics
         .iter()
         .any(|d| d.level == crate::diag::Level::Error);
@@ -56,6 +63,13 @@ pub fn check(files: &[&ast::PolicyFile]) -> Checked {
 /// checking failed: for tools that explain a policy set while it is being written (the language
 /// server's hover, definitions and completion). Never evaluate it.
 pub fn analyze(files: &[&ast::PolicyFile]) -> (Program, Vec<Diagnostic>) {
+    analyze_with_waivers(files, &[])
+}
+
+fn analyze_with_waivers(
+    files: &[&ast::PolicyFile],
+    waiver_decls: &[waivers::WaiverDecl],
+) -> (Program, Vec<Diagnostic>) {
     let mut cx = Checker::default();
     let items: Vec<&Item> = files.iter().flat_map(|f| f.items.iter()).collect();
     cx.builtin_types();
@@ -66,6 +80,7 @@ pub fn analyze(files: &[&ast::PolicyFile]) -> (Program, Vec<Diagnostic>) {
     cx.declare_defs(&items);
     cx.check_defs();
     let policies = cx.check_policies(&items);
+    let waivers = cx.check_waivers(waiver_decls, &policies);
     cx.warn_unused_defs();
     dedup(&mut cx.diags);
     for d in &mut cx.diags {
@@ -89,6 +104,7 @@ pub fn analyze(files: &[&ast::PolicyFile]) -> (Program, Vec<Diagnostic>) {
         schema: cx.schema,
         defs,
         policies,
+        waivers,
     };
     (program, cx.diags)
 }
@@ -765,6 +781,65 @@ impl<'a> Checker<'a> {
             return None;
         }
         Some(policy)
+    }
+
+    fn check_waivers(
+        &mut self,
+        decls: &[waivers::WaiverDecl],
+        policies: &[Policy],
+    ) -> Vec<ir::Waiver> {
+        let mut out = Vec::new();
+        for w in decls {
+            let (name, span) = &w.policy;
+            let Some(policy) = policies.iter().position(|p| &p.name == name) else {
+                let help = crate::diag::suggest(name, policies.iter().map(|p| p.name.as_str()))
+                    .unwrap_or_else(|| "a waiver names a policy of the set by its name".into());
+                self.error(
+                    Diagnostic::error(
+                        "charter::waiver::unknown_policy",
+                        format!("this waiver names `{name}`, which is not a policy of the set"),
+                    )
+                    .with_label(*span, "no such policy")
+                    .with_help(help),
+                );
+                continue;
+            };
+            let id_field = match (w.ids.first(), self.schema.types.get(self.schema.root)) {
+                (None, _) => None,
+                (Some((_, ids_span)), Some(TypeDef::Record(root))) => {
+                    let field = root.field("id");
+                    let ok =
+                        field.is_some_and(|i| matches!(root.fields[i].ty, Ty::Str | Ty::Identity));
+                    if !ok {
+                        self.error(
+                            Diagnostic::error(
+                                "charter::waiver::no_id",
+                                format!("a waiver's `ids` are compared with the manifest's `id`, but `{}` has no `id: string` field", root.name),
+                            )
+                            .with_label(*ids_span, "no `id` to compare with")
+                            .with_help("scope the waiver with a `when` condition instead"),
+                        );
+                        continue;
+                    }
+                    field
+                }
+                _ => None,
+            };
+            let when = w.when.as_ref().map(|e| self.condition(e, "when"));
+            out.push(ir::Waiver {
+                policy,
+                ids: w.ids.iter().map(|(s, _)| s.clone()).collect(),
+                id_field,
+                when,
+                owner: w.owner.clone(),
+                reason: w.reason.clone(),
+                approved_by: w.approved_by.clone(),
+                expires: w.expires,
+                expires_span: w.expires_span,
+                span: w.span,
+            });
+        }
+        out
     }
 
     fn condition(&mut self, e: &ast::Expr, kw: &str) -> Expr {

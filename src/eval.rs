@@ -85,6 +85,9 @@ pub enum Outcome {
     /// A `require` failed and the policy's `override when` held (break-glass): allowed, and
     /// reported with the override's evidence. Never counts as `pass`.
     Overridden,
+    /// A `require` failed and an active waiver of the waiver file covers the change: allowed,
+    /// reported with the waiver's owner, reason and expiry. Never counts as `pass`.
+    Waived,
 }
 
 impl Outcome {
@@ -95,6 +98,7 @@ impl Outcome {
             Outcome::Skip => "skip",
             Outcome::Error => "error",
             Outcome::Overridden => "overridden",
+            Outcome::Waived => "waived",
         }
     }
 }
@@ -125,6 +129,8 @@ pub struct PolicyResult {
     pub remediation: Option<String>,
     /// The override that made a failure `overridden`.
     pub overridden: Option<Override>,
+    /// The waiver (index into `Program::waivers`) that made a failure `waived`.
+    pub waived: Option<usize>,
 }
 
 /// A break-glass override that held: what it says and the manifest values that made it hold.
@@ -150,6 +156,7 @@ impl PolicyResult {
             error: None,
             remediation: None,
             overridden: None,
+            waived: None,
         }
     }
 }
@@ -492,6 +499,12 @@ impl<'a> Evaluator<'a> {
             }),
             None => {}
         }
+        if result.outcome == Outcome::Fail
+            && let Some(w) = self.waiver(index)
+        {
+            result.outcome = Outcome::Waived;
+            result.waived = Some(w);
+        }
         result.message = Some(match &p.message {
             Some(t) => self.template(t),
             None => match p
@@ -509,6 +522,37 @@ impl<'a> Evaluator<'a> {
         });
         result.help = p.help.as_ref().map(|t| self.template(t));
         result
+    }
+
+    /// The first waiver of policy `index` that has not expired and whose scope holds for this
+    /// manifest. A scope condition that errors does not hold (fail closed).
+    fn waiver(&mut self, index: usize) -> Option<usize> {
+        let program = self.program;
+        program.waivers.iter().enumerate().find_map(|(k, w)| {
+            if w.policy != index || w.expires <= self.now {
+                return None;
+            }
+            if !w.ids.is_empty() {
+                let id = match (&self.root.value, w.id_field) {
+                    (NodeValue::Record(fields), Some(i)) => fields.get(i)?.as_ref()?,
+                    _ => return None,
+                };
+                let NodeValue::Str(id) = &id.value else {
+                    return None;
+                };
+                if !w.ids.iter().any(|x| x == id.as_str()) {
+                    return None;
+                }
+            }
+            if let Some(cond) = &w.when {
+                self.steps = 0;
+                self.built = 0;
+                if !matches!(self.eval(cond), Ok(v) if v.as_bool()) {
+                    return None;
+                }
+            }
+            Some(k)
+        })
     }
 
     fn errored(&mut self, mut result: PolicyResult, e: EvalError) -> PolicyResult {

@@ -96,6 +96,8 @@ pub struct Tally {
     /// Allowed or warned manifests that an override let through (counted in `allowed` or
     /// `warned` too).
     pub overridden: usize,
+    /// Allowed or warned manifests that a waiver let through (and no override).
+    pub waived: usize,
 }
 
 impl Tally {
@@ -108,9 +110,12 @@ impl Tally {
         }
         if let Some(d) = &m.decision
             && d.verdict != Verdict::Deny
-            && d.results.iter().any(|r| r.outcome == Outcome::Overridden)
         {
-            self.overridden += 1;
+            if d.results.iter().any(|r| r.outcome == Outcome::Overridden) {
+                self.overridden += 1;
+            } else if d.results.iter().any(|r| r.outcome == Outcome::Waived) {
+                self.waived += 1;
+            }
         }
     }
 
@@ -120,6 +125,7 @@ impl Tally {
         self.allowed += other.allowed;
         self.errors += other.errors;
         self.overridden += other.overridden;
+        self.waived += other.waived;
     }
 
     /// Manifests counted.
@@ -139,8 +145,8 @@ pub fn tally(run: &Run<'_>) -> Tally {
 /// Outcome counts per policy over a run (`--summary`).
 #[derive(Clone, Debug, Default)]
 pub struct PolicyCounts {
-    /// Per policy, in declaration order: passed, failed, skipped, errored, overridden.
-    pub counts: Vec<[usize; 5]>,
+    /// Per policy, in declaration order: passed, failed, skipped, errored, overridden, waived.
+    pub counts: Vec<[usize; 6]>,
     /// Manifests no policy was evaluated on (they could not be read or are invalid).
     pub unchecked: usize,
 }
@@ -148,7 +154,7 @@ pub struct PolicyCounts {
 impl PolicyCounts {
     pub fn new(policies: usize) -> PolicyCounts {
         PolicyCounts {
-            counts: vec![[0; 5]; policies],
+            counts: vec![[0; 6]; policies],
             unchecked: 0,
         }
     }
@@ -174,6 +180,7 @@ impl PolicyCounts {
                 Outcome::Skip => 2,
                 Outcome::Error => 3,
                 Outcome::Overridden => 4,
+                Outcome::Waived => 5,
             };
             c[k] += 1;
         }
@@ -184,17 +191,26 @@ impl PolicyCounts {
 /// (and were overridden, when a policy can be).
 pub fn summary_table(program: &Program, counts: &PolicyCounts) -> String {
     let overridable = program.policies.iter().any(|p| p.override_when.is_some());
+    let waivable = !program.waivers.is_empty();
     let mut head = vec![
         "policy", "severity", "passed", "failed", "skipped", "errored",
     ];
     if overridable {
         head.push("overridden");
     }
+    if waivable {
+        head.push("waived");
+    }
     let mut rows: Vec<Vec<String>> = vec![head.into_iter().map(String::from).collect()];
     for (p, c) in program.policies.iter().zip(&counts.counts) {
         let mut row = vec![p.name.clone(), p.severity.as_str().to_string()];
-        let shown = if overridable { 5 } else { 4 };
-        row.extend(c[..shown].iter().map(usize::to_string));
+        row.extend(c[..4].iter().map(usize::to_string));
+        if overridable {
+            row.push(c[4].to_string());
+        }
+        if waivable {
+            row.push(c[5].to_string());
+        }
         rows.push(row);
     }
     let mut widths = vec![0; rows[0].len()];
@@ -344,6 +360,9 @@ pub fn result_diagnostic(program: &Program, r: &PolicyResult) -> Diagnostic {
 /// clause and the values that made it hold; the help says what was overridden. The code is
 /// `override[name]`.
 pub fn override_diagnostic(program: &Program, r: &PolicyResult) -> Option<Diagnostic> {
+    if let Some(w) = r.waived {
+        return Some(waiver_diagnostic(program, r, &program.waivers[w]));
+    }
     let o = r.overridden.as_ref()?;
     let p = &program.policies[r.policy];
     let mut labels: Vec<Label> = r
@@ -372,6 +391,37 @@ pub fn override_diagnostic(program: &Program, r: &PolicyResult) -> Option<Diagno
             r.message.as_deref().unwrap_or("the policy failed")
         )),
     })
+}
+
+/// A waived policy as a note: who owns the waiver, why, until when; the failed clauses, the
+/// values that decided the failure and the waiver's entry. The code is `waived[name]`.
+fn waiver_diagnostic(
+    program: &Program,
+    r: &PolicyResult,
+    w: &crate::check::ir::Waiver,
+) -> Diagnostic {
+    let p = &program.policies[r.policy];
+    let mut labels = result_labels(program, r);
+    labels.push(Label {
+        span: w.span,
+        text: format!(
+            "this waiver applies (approved by {})",
+            w.approved_by.join(", ")
+        ),
+    });
+    Diagnostic {
+        level: Level::Advice,
+        code: format!("waived[{}]", p.name).into(),
+        message: format!(
+            "waived until {} (owner {}): {}",
+            w.expires, w.owner, w.reason
+        ),
+        labels,
+        help: Some(format!(
+            "waived failure: {}",
+            r.message.as_deref().unwrap_or("the policy failed")
+        )),
+    }
 }
 
 /// A result's help: the policy's own text, then what would make the manifest pass.
@@ -483,11 +533,19 @@ pub fn summary_of(run: &Run<'_>, t: &Tally) -> String {
         plural(n, "manifest", "manifests"),
         parts.join(", ")
     );
-    if t.overridden > 0 {
-        line.push_str(&format!(
-            "; {} only by override",
-            plural(t.overridden, "manifest passed", "manifests passed")
-        ));
+    let excused: Vec<String> = [(t.overridden, "override"), (t.waived, "waiver")]
+        .into_iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, by)| {
+            format!(
+                "{} only by {by}",
+                plural(n, "manifest passed", "manifests passed")
+            )
+        })
+        .collect();
+    if !excused.is_empty() {
+        line.push_str("; ");
+        line.push_str(&excused.join(", "));
     }
     line
 }

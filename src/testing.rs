@@ -40,7 +40,7 @@ pub struct Expect {
 
 const TEST_KEYS: [&str; 6] = ["name", "manifest", "patch", "now", "expect", "base"];
 const EXPECT_KEYS: [&str; 3] = ["decision", "policies", "messages"];
-const OUTCOMES: [&str; 5] = ["pass", "fail", "skip", "error", "overridden"];
+const OUTCOMES: [&str; 6] = ["pass", "fail", "skip", "error", "overridden", "waived"];
 const DECISIONS: [&str; 3] = ["allow", "warn", "deny"];
 
 fn err(span: Span, code: &'static str, message: String, label: &str) -> Diagnostic {
@@ -276,6 +276,7 @@ fn parse_expect(e: &RawNode, program: &Program, diags: &mut Vec<Diagnostic>) -> 
                         Some("skip") => Outcome::Skip,
                         Some("error") => Outcome::Error,
                         Some("overridden") => Outcome::Overridden,
+                        Some("waived") => Outcome::Waived,
                         _ => {
                             diags.push(choice_error(value, &OUTCOMES, "an outcome"));
                             continue;
@@ -407,7 +408,7 @@ pub fn policies_involved(case: &TestCase, decision: &Decision) -> Vec<usize> {
                 .filter(|r| {
                     matches!(
                         r.outcome,
-                        Outcome::Fail | Outcome::Error | Outcome::Overridden
+                        Outcome::Fail | Outcome::Error | Outcome::Overridden | Outcome::Waived
                     )
                 })
                 .map(|r| r.policy),

@@ -24,6 +24,10 @@ pub struct Config {
     /// `[overrides]`: how break-glass overrides may be used.
     #[serde(default)]
     pub overrides: OverridesConfig,
+    /// The waiver file, relative to this file (default: `waivers.yaml` in the policy folder).
+    pub waivers: Option<PathBuf>,
+    /// How far ahead a waiver may expire, in days (default 90).
+    pub max_waiver_days: Option<u32>,
 }
 
 /// `[overrides]`: who may get past a rule.
@@ -140,11 +144,19 @@ pub fn discover(explicit: Option<&Path>) -> Result<Config, String> {
 }
 
 /// The keys `charter.toml` knows, at the top and in `[manifest]`.
-const KEYS: [&str; 5] = ["policies", "format", "manifest", "limits", "overrides"];
+const KEYS: [&str; 7] = [
+    "policies",
+    "format",
+    "manifest",
+    "limits",
+    "overrides",
+    "waivers",
+    "max_waiver_days",
+];
 const OVERRIDES_KEYS: [&str; 2] = ["deny", "never"];
 const MANIFEST_KEYS: [&str; 4] = ["people", "ai_tools", "ai_emails", "ai_logins"];
 const LIMITS_KEYS: [&str; 1] = ["eval_memory"];
-const HELP: &str = "charter.toml accepts `policies = \"dir\"`, `format = \"human\"` (or json, jsonl, sarif, junit, github), a `[manifest]` table (`people`, `ai_tools`, `ai_emails`, `ai_logins`), a `[limits]` table (`eval_memory = \"64MiB\"`) and an `[overrides]` table (`deny = true`, `never = [\"policy\"]`)";
+const HELP: &str = "charter.toml accepts `policies = \"dir\"`, `format = \"human\"` (or json, jsonl, sarif, junit, github), a `[manifest]` table (`people`, `ai_tools`, `ai_emails`, `ai_logins`), a `[limits]` table (`eval_memory = \"64MiB\"`) an `[overrides]` table (`deny = true`, `never = [\"policy\"]`), `waivers = \"waivers.yaml\"` and `max_waiver_days = 90`";
 
 pub fn load(path: &Path) -> Result<Config, String> {
     let text = std::fs::read_to_string(path)
@@ -187,6 +199,13 @@ pub fn load(path: &Path) -> Result<Config, String> {
         .collect();
     let base = path.parent().unwrap_or(Path::new("."));
     config.policies = config.policies.map(|p| {
+        if p.is_absolute() {
+            p
+        } else {
+            relative(base, &p)
+        }
+    });
+    config.waivers = config.waivers.map(|p| {
         if p.is_absolute() {
             p
         } else {

@@ -74,7 +74,8 @@ pub fn render(run: &Run<'_>, quiet: bool) -> String {
                 d.level,
                 r.overridden
                     .as_ref()
-                    .and_then(|o| o.evidence.first().map(|e| e.span)),
+                    .and_then(|o| o.evidence.first().map(|e| e.span))
+                    .or_else(|| manifest_anchor(r)),
                 Some(&m.name),
                 &d.code,
                 &plain_text(sources, &d),

@@ -121,6 +121,15 @@ pub fn render_manifest(run: &Run<'_>, m: &ManifestRun, style: Style) -> String {
             if !overridden.is_empty() {
                 detail.push_str(&format!("overridden: {}; ", overridden.join(", ")));
             }
+            let waived: Vec<&str> = d
+                .results
+                .iter()
+                .filter(|r| r.outcome == Outcome::Waived)
+                .map(|r| program.policies[r.policy].name.as_str())
+                .collect();
+            if !waived.is_empty() {
+                detail.push_str(&format!("waived: {}; ", waived.join(", ")));
+            }
             detail.push_str(&format!("{pass} passed, {skip} skipped"));
             detail
         }

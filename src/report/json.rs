@@ -8,8 +8,9 @@
 //!                    "results": [ { "policy", "severity", "outcome", "message", "help", "remediation",
 //!                                   "location", "clauses": [ {"text", "location"} ],
 //!                                   "evidence": [ {"path", "text", "location"} ],
-//!                                   "override": {"message", "location", "evidence"} } ] } ] }
-//!                                   (`override` only on an `overridden` result)
+//!                                   "override": {"message", "location", "evidence"},
+//!                                   "waiver": {"owner", "reason", "expires", "approved_by", "location"} } ] } ] }
+//!                                   (`override` only on an `overridden` result, `waiver` on a `waived` one)
 //! <diagnostic> = { "level", "code", "message", "help", "labels": [ {"text", "location"} ] }
 //! <location>   = { "file", "line", "column", "end_line", "end_column" }   (1-based)
 //! ```
@@ -58,6 +59,18 @@ struct JsonResult<'a> {
     /// Only on an `overridden` result: the override that let the failure pass.
     #[serde(rename = "override", skip_serializing_if = "Option::is_none")]
     overridden: Option<JsonOverride<'a>>,
+    /// Only on a `waived` result: the waiver that let the failure pass.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    waiver: Option<JsonWaiver<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonWaiver<'a> {
+    owner: &'a str,
+    reason: &'a str,
+    expires: String,
+    approved_by: &'a [String],
+    location: JsonLocation<'a>,
 }
 
 #[derive(Serialize)]
@@ -185,6 +198,16 @@ fn result<'a>(
             message: &o.message,
             location: location(sources, o.span),
             evidence: evidence(sources, &o.evidence),
+        }),
+        waiver: r.waived.map(|w| {
+            let w = &program.waivers[w];
+            JsonWaiver {
+                owner: &w.owner,
+                reason: &w.reason,
+                expires: w.expires.to_string(),
+                approved_by: &w.approved_by,
+                location: location(sources, w.span),
+            }
         }),
     }
 }
@@ -364,6 +387,11 @@ impl JsonResult<'_> {
             write_evidence(out, &o.evidence);
             out.push('}');
         }
+        if let Some(w) = &self.waiver {
+            // Rare: serde writes it.
+            out.push_str(",\"waiver\":");
+            out.push_str(&serde_json::to_string(w).unwrap_or_else(|_| "null".into()));
+        }
         out.push('}');
     }
 }
@@ -477,6 +505,7 @@ mod tests {
                         location,
                     }],
                 }),
+                waiver: None,
             };
             let mut out = String::new();
             r.write(&mut out);

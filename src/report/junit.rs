@@ -9,7 +9,8 @@
 //!   <testsuite name=MANIFEST tests failures errors skipped>     one per manifest, sorted
 //!     <testcase name=POLICY classname=MANIFEST file=POLICY_FILE line=LINE>   one per policy
 //!       pass:                 nothing inside
-//!       overridden:           <properties> outcome=overridden, override=MESSAGE </properties>
+//!       overridden, waived:   <properties> outcome=overridden|waived, override|waiver=MESSAGE
+//!                             </properties>
 //!                             <system-out> details </system-out> (a passed case)
 //!       skip (`when` false):  <skipped message="..."/>
 //!       deny or warn, fail:   <failure type="deny"|"warn" message=MESSAGE> details </failure>
@@ -49,8 +50,10 @@ enum Body {
         details: String,
     },
     Output(String),
-    /// A failure an override let pass: a passed case with the override on the record.
+    /// A failure an override or a waiver let pass: a passed case with it on the record.
     Overridden {
+        /// `overridden` or `waived`.
+        outcome: &'static str,
         message: String,
         details: String,
     },
@@ -95,13 +98,16 @@ pub fn render(run: &Run<'_>) -> String {
                 let details = || plain_text(sources, &result_diagnostic(program, r));
                 let body = match (r.outcome, p.severity) {
                     (Outcome::Pass, _) => Body::Pass,
-                    (Outcome::Overridden, _) => match override_diagnostic(program, r) {
-                        Some(d) => Body::Overridden {
-                            message: d.message.clone(),
-                            details: plain_text(sources, &d),
-                        },
-                        None => Body::Pass,
-                    },
+                    (Outcome::Overridden | Outcome::Waived, _) => {
+                        match override_diagnostic(program, r) {
+                            Some(d) => Body::Overridden {
+                                outcome: r.outcome.as_str(),
+                                message: d.message.clone(),
+                                details: plain_text(sources, &d),
+                            },
+                            None => Body::Pass,
+                        }
+                    }
                     (Outcome::Skip, _) => Body::Skipped("the policy's `when` condition is false"),
                     (_, Severity::Info) => Body::Output(details()),
                     (outcome, severity) => Body::Failed {
@@ -239,8 +245,13 @@ fn write(suites: &[Suite]) -> String {
                     "{open}>\n      <system-out>{}</system-out>\n    </testcase>\n",
                     text(out)
                 )),
-                Body::Overridden { message, details } => x.push_str(&format!(
-                    "{open}>\n      <properties>\n        <property name=\"outcome\" value=\"overridden\"/>\n        <property name=\"override\" value=\"{}\"/>\n      </properties>\n      <system-out>{}</system-out>\n    </testcase>\n",
+                Body::Overridden {
+                    outcome,
+                    message,
+                    details,
+                } => x.push_str(&format!(
+                    "{open}>\n      <properties>\n        <property name=\"outcome\" value=\"{outcome}\"/>\n        <property name=\"{}\" value=\"{}\"/>\n      </properties>\n      <system-out>{}</system-out>\n    </testcase>\n",
+                    if *outcome == "waived" { "waiver" } else { "override" },
                     attr(message),
                     text(details)
                 )),

@@ -191,7 +191,7 @@ pub fn render(run: &Run<'_>) -> String {
         for r in decision
             .results
             .iter()
-            .filter(|r| super::is_failure(r) || r.overridden.is_some())
+            .filter(|r| super::is_failure(r) || r.overridden.is_some() || r.waived.is_some())
         {
             results.push(policy_result(sources, program, r, &m.name, file));
         }

@@ -84,6 +84,40 @@ pub(super) fn parse_chunk(
     Ok((items, cx.errors))
 }
 
+/// One expression alone (a condition written outside a policy file), its spans offset by `base`.
+pub(super) fn parse_condition(
+    file: FileId,
+    text: &str,
+    base: usize,
+) -> Result<Expr, Box<Diagnostic>> {
+    if let Some(err) = nesting_error(file, text, base) {
+        return Err(Box::new(err));
+    }
+    pest::set_error_detail(false);
+    let parsed = CharterParser::parse(Rule::condition, text).or_else(|_| {
+        pest::set_error_detail(true);
+        CharterParser::parse(Rule::condition, text)
+    });
+    let mut pairs = parsed.map_err(|e| Box::new(syntax_error(file, text, base, false, &e)))?;
+    let condition = pairs.next().expect("grammar: condition is a start rule");
+    let expr = condition
+        .into_inner()
+        .next()
+        .expect("grammar: a condition holds an expression");
+    let mut cx = Lower {
+        file,
+        base,
+        errors: Vec::new(),
+        nesting: 0,
+        cut: false,
+    };
+    let e = cx.expr(expr);
+    match cx.errors.into_iter().next() {
+        Some(err) => Err(Box::new(err)),
+        None => Ok(e),
+    }
+}
+
 /// Words that open an expression nested in another without a bracket around it.
 const NESTING_WORDS: [&str; 8] = [
     "any", "all", "if", "where", "map", "max_by", "min_by", "distinct",

@@ -144,23 +144,26 @@ pub fn cross_check(json: &Value, sarif: &Value, junit: &Junit) -> Result<(), Str
         .flat_map(|m| m["results"].as_array().into_iter().flatten())
         .filter(|r| r["outcome"] == "fail" || r["outcome"] == "error")
         .collect();
-    // An overridden failure is a SARIF note, and a passed JUnit case.
+    // An overridden or waived failure is a SARIF note, and a passed JUnit case.
     let overridden = json["manifests"]
         .as_array()
         .into_iter()
         .flatten()
         .flat_map(|m| m["results"].as_array().into_iter().flatten())
-        .filter(|r| r["outcome"] == "overridden")
+        .filter(|r| r["outcome"] == "overridden" || r["outcome"] == "waived")
         .count();
     let sarif_notes = sarif["runs"][0]["results"]
         .as_array()
         .into_iter()
         .flatten()
-        .filter(|r| r["properties"]["outcome"] == "overridden" && r["level"] == "note")
+        .filter(|r| {
+            (r["properties"]["outcome"] == "overridden" || r["properties"]["outcome"] == "waived")
+                && r["level"] == "note"
+        })
         .count();
     if sarif_notes != overridden {
         return Err(format!(
-            "JSON has {overridden} overridden results, SARIF {sarif_notes} notes for them"
+            "JSON has {overridden} overridden or waived results, SARIF {sarif_notes} notes for them"
         ));
     }
     let sarif_policy_results = sarif["runs"][0]["results"]
