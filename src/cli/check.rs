@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-mod inputs;
+pub(super) mod inputs;
 mod stream;
 
 use super::project::{self, display, parse_duration, parse_now};

@@ -156,7 +156,7 @@ const KEYS: [&str; 7] = [
 const OVERRIDES_KEYS: [&str; 2] = ["deny", "never"];
 const MANIFEST_KEYS: [&str; 4] = ["people", "ai_tools", "ai_emails", "ai_logins"];
 const LIMITS_KEYS: [&str; 1] = ["eval_memory"];
-const HELP: &str = "charter.toml accepts `policies = \"dir\"`, `format = \"human\"` (or json, jsonl, sarif, junit, github), a `[manifest]` table (`people`, `ai_tools`, `ai_emails`, `ai_logins`), a `[limits]` table (`eval_memory = \"64MiB\"`) an `[overrides]` table (`deny = true`, `never = [\"policy\"]`), `waivers = \"waivers.yaml\"` and `max_waiver_days = 90`";
+const HELP: &str = "charter.toml accepts `policies = \"dir\"`, `format = \"human\"` (or json, jsonl, sarif, junit, github), a `[manifest]` table (`people`, `ai_tools`, `ai_emails`, `ai_logins`), a `[limits]` table (`eval_memory = \"64MiB\"`), an `[overrides]` table (`deny = true`, `never = [\"policy\"]`), `waivers = \"waivers.yaml\"` and `max_waiver_days = 90`";
 
 pub fn load(path: &Path) -> Result<Config, String> {
     let text = std::fs::read_to_string(path)

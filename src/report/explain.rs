@@ -82,6 +82,16 @@ pub fn render_policy(sources: &Sources, program: &Program, t: &PolicyTrace) -> S
     if let Some(o) = &t.result.overridden {
         out.push_str(&format!("  overridden: {}\n", o.message));
     }
+    if let Some(w) = t.result.waived.map(|w| &program.waivers[w]) {
+        out.push_str(&format!(
+            "  waived: until {} by {} (approved by {}): {}    {}\n",
+            w.expires,
+            w.owner,
+            w.approved_by.join(", "),
+            w.reason,
+            at(sources, w.span)
+        ));
+    }
     out
 }
 

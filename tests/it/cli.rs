@@ -96,7 +96,7 @@ fn config_reports_every_unknown_key() {
       charter.toml:1:1: unknown key `polices`; did you mean `policies`?
       charter.toml:5:1: unknown key `ai_tool`; did you mean `ai_tools`?
       charter.toml:7:1: unknown key `colour`
-      help: charter.toml accepts `policies = "dir"`, `format = "human"` (or json, jsonl, sarif, junit, github), a `[manifest]` table (`people`, `ai_tools`, `ai_emails`, `ai_logins`), a `[limits]` table (`eval_memory = "64MiB"`) and an `[overrides]` table (`deny = true`, `never = ["policy"]`)
+      help: charter.toml accepts `policies = "dir"`, `format = "human"` (or json, jsonl, sarif, junit, github), a `[manifest]` table (`people`, `ai_tools`, `ai_emails`, `ai_logins`), a `[limits]` table (`eval_memory = "64MiB"`), an `[overrides]` table (`deny = true`, `never = ["policy"]`), `waivers = "waivers.yaml"` and `max_waiver_days = 90`
     "#);
 }
 
@@ -491,4 +491,42 @@ fn overrides_can_be_refused() {
     assert_eq!(code, 2, "{out}{err}");
     let shown = out.replace(&format!("{}/", case.display()), "");
     insta::assert_snapshot!("override_forbidden", shown);
+}
+
+/// `charter waivers` lists every waiver with its state at `--now`, and, given manifests, how
+/// many each covered (`unused` when none); `charter explain` names the waiver that applied.
+#[test]
+fn waivers_are_listed_with_their_state() {
+    let case = root().join("tests/cases/eval_waivers");
+    let run = |args: &[&str]| {
+        let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+        charter(&case, &args)
+    };
+    let now = "2026-12-20T12:00:00Z";
+    let (code, out, err) = run(&["waivers", "-p", ".", "--now", now]);
+    assert_eq!(code, 0, "{err}");
+    insta::assert_snapshot!("waivers_listed", out);
+    // Only CHG-75 given: the id waiver (4 days left, more than the 1 day window) covered nothing.
+    let (code, out, err) = run(&[
+        "waivers",
+        "-p",
+        ".",
+        "--now",
+        now,
+        "--warn-expiring",
+        "1d",
+        "a_vendored.yaml",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    insta::assert_snapshot!("waivers_used", out);
+    let (code, out, _) = run(&["waivers", "-p", ".", "--now", now, "-f", "json"]);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    assert_eq!(v["waivers"][2]["state"], "expired");
+    let (code, out, _) = run(&["explain", "-p", ".", "--now", now, "c_by_id.yaml"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("waived: until 2026-12-24T00:00:00Z by sre (approved by sam): incident INC-4211 follow-up, owners asleep    waivers.yaml:10"),
+        "{out}"
+    );
 }
