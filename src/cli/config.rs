@@ -37,8 +37,8 @@ pub struct OverridesConfig {
     /// A failure whose override holds still fails (what `--deny-overrides` does for one run).
     #[serde(default)]
     pub deny: bool,
-    /// Policies that may never be overridden: a policy set that gives one an `override when`
-    /// is refused.
+    /// Policies that may never be overridden or waived: a policy set that gives one an
+    /// `override when`, or a waiver file that waives one, is refused.
     #[serde(default)]
     pub never: Vec<toml::Spanned<String>>,
     /// Where each of `never` is written (`charter.toml:3:10`), filled by [`load`].

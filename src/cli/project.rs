@@ -178,8 +178,8 @@ pub fn audit_waivers(
 }
 
 /// `[overrides] never`: each name is a policy of the set (else an error with a did-you-mean),
-/// and none of them has an `override when` (else an error at that clause, and nothing is
-/// evaluated).
+/// and none of them has an `override when` or a waiver (else an error at that clause or
+/// waiver, and nothing is evaluated).
 fn never_overridden(
     set: &mut crate::PolicySet,
     cfg: &config::OverridesConfig,
@@ -202,6 +202,17 @@ fn never_overridden(
                 ));
             }
             Some(p) => {
+                let index = program.policies.iter().position(|q| q.name == p.name);
+                for w in program.waivers.iter().filter(|w| Some(w.policy) == index) {
+                    forbidden.push(
+                        crate::diag::Diagnostic::error(
+                            "charter::waiver::forbidden",
+                            format!("policy `{name}` may never be waived ({at}), but the waiver file waives it"),
+                        )
+                        .with_label(w.span, "this waiver is not allowed")
+                        .with_help("remove the waiver, or take the policy out of `[overrides] never` in charter.toml"),
+                    );
+                }
                 if let Some(ov) = &p.override_when {
                     forbidden.push(
                         crate::diag::Diagnostic::error(

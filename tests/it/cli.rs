@@ -530,3 +530,31 @@ fn waivers_are_listed_with_their_state() {
         "{out}"
     );
 }
+
+/// `[overrides] never` covers waivers too: a waiver of such a policy is refused at its entry.
+#[test]
+fn a_policy_that_may_never_be_waived_refuses_its_waiver() {
+    let case = root().join("tests/cases/eval_waivers");
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("never_waived");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    std::fs::write(
+        dir.join("charter.toml"),
+        format!(
+            "policies = \"{}\"\n[overrides]\nnever = [\"code_owner_approval\"]\n",
+            case.display()
+        ),
+    )
+    .expect("charter.toml");
+    let (code, out, err) = charter(&dir, &["check".into(), "--now=2026-12-20T12:00:00Z".into()]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert_eq!(
+        out.matches("charter::waiver::forbidden").count(),
+        3,
+        "{out}"
+    );
+    assert!(
+        out.contains("policy `code_owner_approval` may never be waived (charter.toml:3:10), but the waiver file"),
+        "{out}"
+    );
+}
