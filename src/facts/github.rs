@@ -9,10 +9,12 @@
 //! listed as `commented`. Only `approved` counts as an approval. `PENDING` reviews are not
 //! submitted and are ignored.
 
+use std::collections::{HashMap, HashSet};
+
 use serde::Deserialize;
 
 use super::ai::Known;
-use super::{Change, Person, Reviewer, Size, Source, Timestamps};
+use super::{Change, Person, Reviewer, Seen, Size, Source, Timestamps};
 
 #[derive(Deserialize)]
 struct Event {
@@ -183,6 +185,8 @@ pub fn reviewers(text: &str) -> Result<Vec<Reviewer>, String> {
         .collect();
     timed.sort_by_key(|(t, _)| *t);
     let mut out: Vec<Reviewer> = Vec::new();
+    // Each reviewer's place in `out`, by folded login.
+    let mut index: HashMap<String, usize> = HashMap::new();
     for (_, r) in timed {
         let Some(u) = &r.user else { continue };
         let state = match r.state.to_ascii_uppercase().as_str() {
@@ -193,20 +197,16 @@ pub fn reviewers(text: &str) -> Result<Vec<Reviewer>, String> {
             _ => continue,
         };
         let at = r.submitted_at.clone();
-        let i = match out
-            .iter()
-            .position(|x| crate::identity::same(&x.person.login, &u.login))
-        {
-            Some(i) => i,
-            None => {
+        let i = *index
+            .entry(crate::identity::fold(&u.login))
+            .or_insert_with(|| {
                 out.push(Reviewer {
                     person: user(u),
                     via: "github".into(),
                     ..Reviewer::default()
                 });
                 out.len() - 1
-            }
-        };
+            });
         let x = &mut out[i];
         if state != "commented" || x.state.is_none_or(|s| s == "commented") {
             x.state = Some(state);
@@ -257,25 +257,18 @@ pub fn with_commits(pr: Change, git: Change) -> Change {
         .filter(|p| !crate::identity::same(&p.login, &out.author.login))
         .collect();
     if let Some(reviewers) = &mut out.reviewers {
+        let mut seen = Seen::default();
+        for x in reviewers.iter() {
+            seen.insert(&x.person.login);
+        }
         for r in git.reviewers.unwrap_or_default() {
-            if !reviewers
-                .iter()
-                .any(|x| crate::identity::same(&x.person.login, &r.person.login))
-            {
+            if seen.insert(&r.person.login) {
                 reviewers.push(r);
             }
         }
     }
-    for line in git.ai_evidence {
-        if !out.ai_evidence.contains(&line) {
-            out.ai_evidence.push(line);
-        }
-    }
-    for tool in git.ai_tools {
-        if !out.ai_tools.contains(&tool) {
-            out.ai_tools.push(tool);
-        }
-    }
+    add_new(&mut out.ai_evidence, git.ai_evidence);
+    add_new(&mut out.ai_tools, git.ai_tools);
     out.ai_assisted = out.ai_assisted || git.ai_assisted;
     out.signed_off_by = git.signed_off_by;
     out.commits = out.commits.or(git.commits);
@@ -292,4 +285,10 @@ pub fn with_commits(pr: Change, git: Change) -> Change {
     out.source.change_id = git.source.change_id;
     out.missing = git.missing;
     out
+}
+
+/// Appends to `list` each of `more` it does not hold yet.
+fn add_new(list: &mut Vec<String>, more: Vec<String>) {
+    let mut seen: HashSet<String> = list.iter().cloned().collect();
+    list.extend(more.into_iter().filter(|x| seen.insert(x.clone())));
 }
