@@ -7,7 +7,8 @@
 //! `CHANGES_REQUESTED` or `DISMISSED` (a dismissed approval reads `DISMISSED` in the API). A
 //! later `COMMENTED` review does not change it, as on GitHub; a reviewer who only commented is
 //! listed as `commented`. Only `approved` counts as an approval. `PENDING` reviews are not
-//! submitted and are ignored.
+//! submitted and are ignored. Every other review must have an RFC 3339 `submitted_at`: one
+//! that cannot be ordered is an error, never left out (an earlier approval would stand for it).
 
 use std::collections::{HashMap, HashSet};
 
@@ -15,6 +16,7 @@ use serde::Deserialize;
 
 use super::ai::Known;
 use super::{Change, Person, Reviewer, Seen, Size, Source, Timestamps};
+use crate::diag::escape_controls;
 
 #[derive(Deserialize)]
 struct Event {
@@ -69,6 +71,8 @@ struct Repo {
 
 #[derive(Deserialize)]
 struct Review {
+    /// GitHub's id of the review, for messages.
+    id: Option<serde_json::Value>,
     user: Option<User>,
     state: String,
     submitted_at: Option<String>,
@@ -177,12 +181,28 @@ pub fn reviewers(text: &str) -> Result<Vec<Reviewer>, String> {
         let value = value.map_err(|e| format!("not JSON: {e}"))?;
         collect(value, &mut reviews)?;
     }
-    // Chronological; reviews of the same second keep the API's order.
-    let mut timed: Vec<(jiff::Timestamp, Review)> = reviews
-        .into_iter()
-        .filter(|r| !r.state.eq_ignore_ascii_case("PENDING"))
-        .filter_map(|r| Some((r.submitted_at.as_deref()?.parse().ok()?, r)))
-        .collect();
+    // Chronological; reviews of the same second keep the API's order. A submitted review is
+    // ordered by its time or not at all: left out, an earlier approval would stand for it.
+    let mut timed: Vec<(jiff::Timestamp, Review)> = Vec::with_capacity(reviews.len());
+    for (i, r) in reviews.into_iter().enumerate() {
+        if r.state.eq_ignore_ascii_case("PENDING") {
+            continue;
+        }
+        let at = submitted_at(&r).map_err(|why| {
+            let id = match &r.id {
+                Some(serde_json::Value::Number(n)) => format!("id {n}, "),
+                Some(serde_json::Value::String(s)) => format!("id {}, ", json_string(s)),
+                _ => String::new(),
+            };
+            format!(
+                "review {} ({id}{} by `{}`) cannot be ordered with the other reviews: {why}\n  help: a submitted review needs the time it was submitted, in RFC 3339 (`2026-11-24T16:00:00Z`), as GitHub's API gives it",
+                i + 1,
+                escape_controls(&r.state, false),
+                escape_controls(r.user.as_ref().map_or("?", |u| u.login.as_str()), false),
+            )
+        })?;
+        timed.push((at, r));
+    }
     timed.sort_by_key(|(t, _)| *t);
     let mut out: Vec<Reviewer> = Vec::new();
     // Each reviewer's place in `out`, by folded login.
@@ -215,6 +235,20 @@ pub fn reviewers(text: &str) -> Result<Vec<Reviewer>, String> {
         }
     }
     Ok(out)
+}
+
+/// When a review was submitted, or why that cannot be known.
+fn submitted_at(r: &Review) -> Result<jiff::Timestamp, String> {
+    match r.submitted_at.as_deref() {
+        None => Err("it has no `submitted_at` (or it is null)".into()),
+        Some(t) => crate::literal::timestamp(t)
+            .map_err(|why| format!("`submitted_at` is {}: {why}", json_string(t))),
+    }
+}
+
+/// A value as JSON writes it: quoted, control characters escaped.
+fn json_string(s: &str) -> String {
+    serde_json::to_string(s).unwrap_or_else(|_| format!("{s:?}"))
 }
 
 fn collect(value: serde_json::Value, out: &mut Vec<Review>) -> Result<(), String> {
