@@ -4,6 +4,7 @@
 pub(crate) mod check;
 pub(crate) mod config;
 mod explain;
+pub(crate) mod files;
 mod fmt;
 mod init;
 mod lsp;
