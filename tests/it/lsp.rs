@@ -6,14 +6,17 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc::{Receiver, channel};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::{Value, json};
 
 struct Server {
     child: Child,
-    stdin: ChildStdin,
+    stdin: Option<ChildStdin>,
     rx: Receiver<Value>,
+    /// What the server wrote to standard error so far.
+    stderr: Arc<Mutex<String>>,
     /// Notifications received while waiting for a response.
     notes: Vec<Value>,
     next_id: i64,
@@ -26,10 +29,24 @@ impl Server {
             .current_dir(dir)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(Stdio::piped())
             .spawn()
             .expect("charter lsp starts");
-        let stdin = child.stdin.take().expect("stdin");
+        let stdin = child.stdin.take();
+        let stderr = Arc::new(Mutex::new(String::new()));
+        let mut err = child.stderr.take().expect("stderr");
+        let sink = stderr.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0; 4096];
+            while let Ok(n) = err.read(&mut buf) {
+                if n == 0 {
+                    return;
+                }
+                let text = String::from_utf8_lossy(&buf[..n]);
+                eprint!("{text}");
+                sink.lock().expect("stderr lock").push_str(&text);
+            }
+        });
         let stdout = child.stdout.take().expect("stdout");
         let (tx, rx) = channel();
         std::thread::spawn(move || {
@@ -63,15 +80,66 @@ impl Server {
             child,
             stdin,
             rx,
+            stderr,
             notes: Vec::new(),
             next_id: 0,
         }
     }
 
+    /// A server for `dir` that has been initialized.
+    fn started(dir: &Path) -> Server {
+        let mut s = Server::start(dir);
+        s.request(
+            "initialize",
+            json!({"processId": null, "rootUri": uri(dir), "capabilities": {}}),
+        );
+        s.notify("initialized", json!({}));
+        s
+    }
+
+    fn send_raw(&mut self, bytes: &[u8]) {
+        let stdin = self.stdin.as_mut().expect("the input is open");
+        stdin.write_all(bytes).expect("write");
+        stdin.flush().expect("flush");
+    }
+
     fn send(&mut self, v: Value) {
         let body = v.to_string();
-        write!(self.stdin, "Content-Length: {}\r\n\r\n{body}", body.len()).expect("write");
-        self.stdin.flush().expect("flush");
+        self.send_raw(format!("Content-Length: {}\r\n\r\n{body}", body.len()).as_bytes());
+    }
+
+    /// Closes the server's input.
+    fn close(&mut self) {
+        self.stdin = None;
+    }
+
+    /// The next message with `id` (a response), keeping the notifications before it.
+    fn response(&mut self, id: Value) -> Value {
+        loop {
+            let v = self.recv();
+            if v.get("id") == Some(&id) && v.get("method").is_none() {
+                return v;
+            }
+            self.notes.push(v);
+        }
+    }
+
+    /// The exit code, within 30 s.
+    fn exit_code(&mut self) -> Option<i32> {
+        for _ in 0..300 {
+            if let Some(status) = self.child.try_wait().expect("wait") {
+                return status.code();
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = self.child.kill();
+        panic!("the server did not exit within 30 s");
+    }
+
+    fn stderr(&self) -> String {
+        // The stderr thread may still be copying the last bytes.
+        std::thread::sleep(Duration::from_millis(100));
+        self.stderr.lock().expect("stderr lock").clone()
     }
 
     fn recv(&mut self) -> Value {
@@ -368,5 +436,159 @@ fn the_server_over_stdio() {
     s.notify("exit", Value::Null);
     let status = s.child.wait().expect("the server exits");
     assert!(status.success(), "{status}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A fresh temporary folder for one test.
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("charter-lsp-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+fn error_code(v: &Value) -> i64 {
+    v["error"]["code"]
+        .as_i64()
+        .unwrap_or_else(|| panic!("an error answer: {v}"))
+}
+
+// Issue 21, broken 2: a framed body that is not a JSON-RPC message gets an error answer, and
+// the server goes on.
+#[test]
+fn malformed_messages_get_an_error_and_the_server_goes_on() {
+    let dir = scratch("malformed");
+    let mut s = Server::started(&dir);
+    let frame = |body: &str| format!("Content-Length: {}\r\n\r\n{body}", body.len());
+    s.send_raw(frame("{\"jsonrpc\": \"2.0\", \"id\": 1, \"method\": ").as_bytes());
+    let v = s.response(Value::Null);
+    assert_eq!(error_code(&v), -32700, "{v}");
+    s.send_raw(frame("{}").as_bytes());
+    assert_eq!(error_code(&s.response(Value::Null)), -32600);
+    // A request without `method` is answered at its id.
+    s.send_raw(frame(r#"{"jsonrpc": "2.0", "id": 7, "params": {}}"#).as_bytes());
+    assert_eq!(error_code(&s.response(json!(7))), -32600);
+    s.send_raw(frame(r#"{"jsonrpc": "2.0", "id": 8, "method": 5}"#).as_bytes());
+    assert_eq!(error_code(&s.response(json!(8))), -32600);
+    s.send_raw(frame("[1, 2]").as_bytes());
+    assert_eq!(error_code(&s.response(Value::Null)), -32600);
+    s.send_raw(frame("\u{fffd}not json").as_bytes());
+    assert_eq!(error_code(&s.response(Value::Null)), -32700);
+    // Parameters of the wrong shape: InvalidParams.
+    s.send(json!({"jsonrpc": "2.0", "id": 9, "method": "textDocument/hover", "params": 3}));
+    assert_eq!(error_code(&s.response(json!(9))), -32602);
+    // Still serving.
+    assert!(s.request("shutdown", Value::Null).is_null());
+    s.notify("exit", Value::Null);
+    assert_eq!(s.exit_code(), Some(0));
+    assert_eq!(s.stderr(), "");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+// Issue 21, broken 2: only a stream that cannot be followed ends the server, with a message.
+#[test]
+fn a_broken_stream_ends_the_server_with_a_message() {
+    let dir = scratch("broken");
+    let cases: [(&[u8], &str); 4] = [
+        (
+            b"{\"jsonrpc\": \"2.0\", \"id\": 1, \"method\": \"shutdown\"}\r\n",
+            "expected a `Content-Length: N` header, found `{\"jsonrpc\"",
+        ),
+        (
+            b"Content-Length: 100\r\n\r\n{\"jsonrpc\": \"2.0\"}",
+            "the input ended inside a message of 100 bytes",
+        ),
+        (
+            b"Content-Type: x\r\n\r\n{}",
+            "a message without a `Content-Length` header",
+        ),
+        (
+            b"Content-Length: ten\r\n\r\n",
+            "`Content-Length: ten` is not a length",
+        ),
+    ];
+    for (input, message) in cases {
+        let mut s = Server::started(&dir);
+        s.send_raw(input);
+        s.close();
+        assert_eq!(s.exit_code(), Some(2), "{input:?}");
+        let err = s.stderr();
+        assert!(
+            err.starts_with("error: language server: ") && err.contains(message),
+            "{input:?}: {err}"
+        );
+        assert!(!err.contains("panicked"), "{err}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+// Issue 23: `Content-Length: 17179869184` aborted the server (it allocated first). A message over
+// the cap is skipped without being stored and answered with an error.
+#[test]
+fn the_message_size_is_capped_before_allocating() {
+    let dir = scratch("cap");
+    let mut s = Server::started(&dir);
+    s.send_raw(b"Content-Length: 17179869184\r\n\r\n{}");
+    let v = s.response(Value::Null);
+    assert_eq!(error_code(&v), -32600, "{v}");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("17179869184 bytes is over the limit of 64 MiB")),
+        "{v}"
+    );
+    s.close();
+    assert_eq!(s.exit_code(), Some(2));
+    assert!(
+        s.stderr()
+            .contains("the input ended inside a message of 17179869184 bytes")
+    );
+
+    // Just over the cap, with the body sent: skipped, and the next message is answered.
+    let mut s = Server::started(&dir);
+    let len = (64 << 20) + 1;
+    s.send_raw(format!("Content-Length: {len}\r\n\r\n").as_bytes());
+    s.send_raw(&vec![b' '; len]);
+    assert_eq!(error_code(&s.response(Value::Null)), -32600);
+    assert!(s.request("shutdown", Value::Null).is_null());
+    s.notify("exit", Value::Null);
+    assert_eq!(s.exit_code(), Some(0));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+// Issue 21, broken 4: requests after `shutdown` are InvalidRequest, `exit` without `shutdown`
+// exits 1, closing the input after `shutdown` exits 0.
+#[test]
+fn shutdown_and_exit_follow_the_spec() {
+    let dir = scratch("shutdown");
+    let mut s = Server::started(&dir);
+    assert!(s.request("shutdown", Value::Null).is_null());
+    s.next_id += 1;
+    let id = s.next_id;
+    s.send(
+        json!({"jsonrpc": "2.0", "id": id, "method": "textDocument/hover",
+                  "params": {"textDocument": {"uri": "untitled:x"}, "position": pos(0, 0)}}),
+    );
+    assert_eq!(error_code(&s.response(json!(id))), -32600);
+    s.send(json!({"jsonrpc": "2.0", "id": id + 1, "method": "shutdown"}));
+    assert_eq!(error_code(&s.response(json!(id + 1))), -32600);
+    s.notify("exit", Value::Null);
+    assert_eq!(s.exit_code(), Some(0));
+
+    let mut s = Server::started(&dir);
+    s.notify("exit", Value::Null);
+    assert_eq!(s.exit_code(), Some(1));
+
+    let mut s = Server::started(&dir);
+    assert!(s.request("shutdown", Value::Null).is_null());
+    s.close();
+    assert_eq!(s.exit_code(), Some(0));
+
+    // Before `initialize`: ServerNotInitialized.
+    let mut s = Server::start(&dir);
+    s.send(json!({"jsonrpc": "2.0", "id": 1, "method": "textDocument/hover", "params": {}}));
+    assert_eq!(error_code(&s.response(json!(1))), -32002);
+    s.close();
+    assert_eq!(s.exit_code(), Some(1));
     let _ = std::fs::remove_dir_all(&dir);
 }
