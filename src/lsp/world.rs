@@ -4,7 +4,7 @@
 //! `charter check` would find for it), so overlapping sets (a scratch file in a folder above two
 //! projects) never overwrite each other's.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
@@ -42,8 +42,8 @@ pub struct World {
     docs: HashMap<PathBuf, Document>,
     /// The analysis of each policy set asked about, by the set's folder.
     analyses: HashMap<PathBuf, Rc<Analysis>>,
-    /// Sets whose diagnostics are to be published.
-    due: BTreeSet<PathBuf>,
+    /// Sets whose diagnostics are to be published, with the document that made each due.
+    due: BTreeMap<PathBuf, Uri>,
 }
 
 fn key(uri: &Uri) -> PathBuf {
@@ -66,7 +66,7 @@ impl World {
             opts,
             docs: HashMap::new(),
             analyses: HashMap::new(),
-            due: BTreeSet::new(),
+            due: BTreeMap::new(),
         }
     }
 
@@ -92,8 +92,8 @@ impl World {
     /// The diagnostics of the next set that is due, for the files it owns (empty when none is
     /// due).
     pub fn publish_next(&mut self) -> Vec<Notification> {
-        while let Some(root) = self.due.pop_first() {
-            let out = catch_unwind(AssertUnwindSafe(|| self.publish(&root)));
+        while let Some((root, trigger)) = self.due.pop_first() {
+            let out = catch_unwind(AssertUnwindSafe(|| self.publish(&root, &trigger)));
             match out {
                 Ok(notes) if !notes.is_empty() => return notes,
                 Ok(_) => {}
@@ -216,6 +216,12 @@ impl World {
     /// The analysis of `path`'s set, cached until one of its files changes.
     fn analysis(&mut self, path: &Path) -> Rc<Analysis> {
         let root = self.root_of(path);
+        self.set_analysis(root, path)
+    }
+
+    /// The analysis of the set at `root`, which holds `path` (a document outside the folder's
+    /// files, such as an unsaved buffer, is added to it).
+    fn set_analysis(&mut self, root: PathBuf, path: &Path) -> Rc<Analysis> {
         if let Some(a) = self.analyses.get(&root)
             && a.file_index(path).is_some()
         {
@@ -305,10 +311,10 @@ impl World {
         for root in stale {
             self.analyses.remove(&root);
             if self.docs.keys().any(|d| self.root_of(d) == root) {
-                self.due.insert(root);
+                self.due.entry(root).or_insert_with(|| uri.clone());
             }
         }
-        self.due.insert(self.root_of(&path));
+        self.due.insert(self.root_of(&path), uri);
     }
 
     fn set_text(&mut self, uri: &Uri, text: String) {
@@ -326,15 +332,26 @@ impl World {
 
     /// `publishDiagnostics` for every file the set at `root` owns (an empty list clears a
     /// file's old ones). A diagnostic without a location goes to the set's first open document.
-    fn publish(&mut self, root: &Path) -> Vec<Notification> {
-        let Some(first) = self
-            .files_of(root)
-            .into_iter()
-            .find(|f| self.docs.contains_key(f))
+    /// A set with no open document left (its last one was closed) publishes what its files on
+    /// disk give, or clears the closed document when there are none.
+    fn publish(&mut self, root: &Path, trigger: &Uri) -> Vec<Notification> {
+        let files = self.files_of(root);
+        let Some(first) = files
+            .iter()
+            .find(|f| self.docs.contains_key(*f))
+            .or(files.first())
+            .cloned()
         else {
-            return Vec::new();
+            return vec![Notification::new(
+                PublishDiagnostics::METHOD.to_string(),
+                PublishDiagnosticsParams {
+                    uri: trigger.clone(),
+                    diagnostics: Vec::new(),
+                    version: None,
+                },
+            )];
         };
-        let a = self.analysis(&first);
+        let a = self.set_analysis(root.to_path_buf(), &first);
         let mut owners: HashMap<PathBuf, PathBuf> = HashMap::new();
         let owned: Vec<bool> = a
             .files

@@ -592,3 +592,156 @@ fn shutdown_and_exit_follow_the_spec() {
     assert_eq!(s.exit_code(), Some(1));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The `publishDiagnostics` the server sent before answering one more request (every set due
+/// is published before the next message is read, so a round trip collects them).
+fn published(s: &mut Server) -> Vec<Value> {
+    s.request(
+        "textDocument/documentSymbol",
+        json!({"textDocument": {"uri": "untitled:none"}}),
+    );
+    let notes = std::mem::take(&mut s.notes);
+    notes
+        .into_iter()
+        .filter(|n| n["method"] == "textDocument/publishDiagnostics")
+        .collect()
+}
+
+// Issue 21, broken 1: two links back to a parent folder made the server grow to 3.7 GB; each
+// file is read once, and no definition is a duplicate of itself.
+#[cfg(unix)]
+#[test]
+fn a_symlink_loop_in_the_policy_folder_costs_nothing() {
+    let dir = scratch("links");
+    let policies = dir.join("policies");
+    std::fs::create_dir_all(policies.join("a")).expect("dir");
+    std::fs::write(dir.join("charter.toml"), "policies = \"policies\"\n").expect("write");
+    std::fs::write(policies.join("schema.charter"), SCHEMA).expect("write");
+    std::fs::write(policies.join("a/rules.charter"), FIXED).expect("write");
+    std::os::unix::fs::symlink("..", policies.join("a/up1")).expect("link");
+    std::os::unix::fs::symlink("..", policies.join("a/up2")).expect("link");
+    let rules = uri(&policies.join("a/rules.charter"));
+    let mut s = Server::started(&dir);
+    s.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": rules, "languageId": "charter", "version": 1, "text": FIXED}}),
+    );
+    assert_eq!(s.diagnostics(&rules), Vec::<Value>::new());
+    let notes = published(&mut s);
+    assert_eq!(notes.len(), 1, "only the set's other file, once: {notes:?}");
+    assert_eq!(
+        notes[0]["params"]["uri"],
+        uri(&policies.join("schema.charter"))
+    );
+    assert_eq!(notes[0]["params"]["diagnostics"], json!([]));
+    let hover = s.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": rules}, "position": at(FIXED, "approvals:", 2)}),
+    );
+    assert!(
+        hover["contents"]["value"]
+            .as_str()
+            .is_some_and(|t| t.contains("[reviewer]"))
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+// Issue 21, broken 3: a scratch file in a folder above two projects has a set holding both; it
+// published that set's duplicate errors on the projects' files, and closing it brought them
+// back. Each file's diagnostics come from the set that owns it.
+#[test]
+fn overlapping_policy_sets_keep_their_own_diagnostics() {
+    let dir = scratch("overlap");
+    for project in ["one", "two"] {
+        let policies = dir.join(project).join("policies");
+        std::fs::create_dir_all(&policies).expect("dir");
+        std::fs::write(dir.join(project).join("charter.toml"), "").expect("write");
+        std::fs::write(policies.join("schema.charter"), SCHEMA).expect("write");
+        std::fs::write(policies.join("rules.charter"), FIXED).expect("write");
+    }
+    let scratch_text = "let approvals = 1\n";
+    std::fs::write(dir.join("scratch.charter"), scratch_text).expect("write");
+    let one = uri(&dir.join("one/policies/rules.charter"));
+    let scratch_uri = uri(&dir.join("scratch.charter"));
+    let mut s = Server::started(&dir);
+    s.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": one, "languageId": "charter", "version": 1, "text": FIXED}}),
+    );
+    assert_eq!(s.diagnostics(&one), Vec::<Value>::new());
+    published(&mut s);
+    s.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": scratch_uri, "languageId": "charter", "version": 1,
+                                "text": scratch_text}}),
+    );
+    // The scratch set (the folder above both projects) finds its duplicates on its own file.
+    let diags = s.diagnostics(&scratch_uri);
+    assert!(
+        diags
+            .iter()
+            .any(|d| d["code"] == "charter::check::duplicate"),
+        "{diags:?}"
+    );
+    let notes = published(&mut s);
+    assert!(
+        notes
+            .iter()
+            .all(|n| n["params"]["uri"] == scratch_uri.as_str()),
+        "nothing published on the projects' files: {notes:?}"
+    );
+    s.notify(
+        "textDocument/didClose",
+        json!({"textDocument": {"uri": scratch_uri}}),
+    );
+    let notes = published(&mut s);
+    assert!(
+        notes
+            .iter()
+            .all(|n| n["params"]["uri"] != one.as_str() || n["params"]["diagnostics"] == json!([])),
+        "{notes:?}"
+    );
+    // An edit in the project is still checked in the project alone.
+    s.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": one, "version": 2}, "contentChanges": [{"text": BROKEN}]}),
+    );
+    let diags = s.diagnostics(&one);
+    assert_eq!(diags.len(), 1, "{diags:?}");
+    assert_eq!(diags[0]["code"], "charter::check::unknown_field");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+// Issue 23: a policy file of 100,000 `let`s hung the server (the checker's de-duplication was
+// quadratic). The input is made here; the assertion is on what is published.
+#[test]
+fn a_file_of_100k_lets_gets_its_diagnostics() {
+    let dir = scratch("lets");
+    let mut text =
+        String::from("manifest change { id: string }\npolicy uses_one { require v1 == 1 }\n");
+    for i in 0..100_000 {
+        text.push_str(&format!("let v{i} = {i}\n"));
+    }
+    text.push_str("let v7 = 7\n");
+    let file = dir.join("big.charter");
+    std::fs::write(&file, &text).expect("write");
+    let u = uri(&file);
+    let mut s = Server::started(&dir);
+    s.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": u, "languageId": "charter", "version": 1, "text": text}}),
+    );
+    let diags = s.diagnostics(&u);
+    let duplicates: Vec<&Value> = diags
+        .iter()
+        .filter(|d| d["code"] == "charter::check::duplicate")
+        .collect();
+    assert_eq!(duplicates.len(), 1, "{duplicates:?}");
+    assert_eq!(duplicates[0]["range"]["start"], pos(100_002, 4));
+    let unused = diags
+        .iter()
+        .filter(|d| d["code"] == "charter::check::unused_definition")
+        .count();
+    assert_eq!(unused, 99_999);
+    let _ = std::fs::remove_dir_all(&dir);
+}
