@@ -39,6 +39,16 @@ pub struct PolicySet {
 
 /// source -> syntax -> check for a whole policy set (files already added to `sources`).
 pub fn compile(sources: &Sources, files: &[FileId]) -> PolicySet {
+    compile_analyzed(sources, files).0
+}
+
+/// [`compile`], and also the checker's program when the set has check errors
+/// ([`check::analyze`]'s, for the language server's questions; never evaluated). `None` when
+/// there are syntax errors (nothing was checked) or no errors (the program is the set's).
+pub fn compile_analyzed(
+    sources: &Sources,
+    files: &[FileId],
+) -> (PolicySet, Option<check::ir::Program>) {
     let parsed: Vec<syntax::Parsed> = files
         .iter()
         .map(|&f| syntax::parse(f, &sources.get(f).text))
@@ -47,20 +57,26 @@ pub fn compile(sources: &Sources, files: &[FileId]) -> PolicySet {
         .iter()
         .flat_map(|p| p.errors.iter().cloned())
         .collect();
-    let asts: Vec<&syntax::ast::PolicyFile> = parsed.iter().map(|p| &p.file).collect();
-    let checked = check::check(&asts);
     // With syntax errors, names and types are only reported once the files parse: an item that
     // did not parse would otherwise cause follow-on errors ("unknown name") that mislead.
-    let program = if diagnostics.is_empty() {
-        diagnostics.extend(checked.diagnostics);
-        checked.program
+    let (program, partial) = if diagnostics.is_empty() {
+        let asts: Vec<&syntax::ast::PolicyFile> = parsed.iter().map(|p| &p.file).collect();
+        let (program, checked) = check::analyze(&asts);
+        let ok = !checked.iter().any(|d| d.level == diag::Level::Error);
+        diagnostics.extend(checked);
+        if ok {
+            (Some(program), None)
+        } else {
+            (None, Some(program))
+        }
     } else {
-        None
+        (None, None)
     };
-    PolicySet {
+    let set = PolicySet {
         files: files.to_vec(),
         parsed,
         program,
         diagnostics,
-    }
+    };
+    (set, partial)
 }

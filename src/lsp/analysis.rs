@@ -93,7 +93,9 @@ impl Analysis {
             .iter()
             .map(|i| sources.add(i.path.to_string_lossy(), i.text.clone()))
             .collect();
-        let set = crate::compile(&sources, &ids);
+        let (mut set, partial) = crate::compile_analyzed(&sources, &ids);
+        // Every file parsed: the set's own check is the program (one check, not two).
+        let checked = set.program.take().or(partial);
         let mut items = Vec::new();
         let mut files = Vec::new();
         for ((input, &id), parsed) in inputs.iter().zip(&ids).zip(set.parsed) {
@@ -129,7 +131,10 @@ impl Analysis {
             });
         }
         let file = PolicyFile { items };
-        let (program, _) = check::analyze(&[&file]);
+        let program = match checked {
+            Some(p) => p,
+            None => check::analyze(&[&file]).0,
+        };
         let occurrences = index::occurrences(&file.items, &program);
         Analysis {
             inputs,
