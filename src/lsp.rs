@@ -182,7 +182,7 @@ impl Loop {
                         });
                     }
                     if self.phase == Phase::Running {
-                        self.world.notification(&n);
+                        self.world.notification(n);
                     }
                 }
                 Event::In(Incoming::Message(Message::Response(_))) => {}

@@ -42,6 +42,8 @@ pub struct World {
     docs: HashMap<PathBuf, Document>,
     /// The analysis of each policy set asked about, by the set's folder.
     analyses: HashMap<PathBuf, Rc<Analysis>>,
+    /// The last analysis of a set whose files changed since, for hovers in the meantime.
+    previous: HashMap<PathBuf, Rc<Analysis>>,
     /// Sets whose diagnostics are to be published, with the document that made each due.
     due: BTreeMap<PathBuf, Uri>,
 }
@@ -66,6 +68,7 @@ impl World {
             opts,
             docs: HashMap::new(),
             analyses: HashMap::new(),
+            previous: HashMap::new(),
             due: BTreeMap::new(),
         }
     }
@@ -75,6 +78,7 @@ impl World {
     pub fn request(&mut self, req: &Request) -> Response {
         catch_unwind(AssertUnwindSafe(|| self.answer(req))).unwrap_or_else(|_| {
             self.analyses.clear();
+            self.previous.clear();
             Response::new_err(
                 req.id.clone(),
                 ErrorCode::InternalError as i32,
@@ -83,9 +87,10 @@ impl World {
         })
     }
 
-    pub fn notification(&mut self, n: &Notification) {
+    pub fn notification(&mut self, n: Notification) {
         if catch_unwind(AssertUnwindSafe(|| self.note(n))).is_err() {
             self.analyses.clear();
+            self.previous.clear();
         }
     }
 
@@ -97,7 +102,10 @@ impl World {
             match out {
                 Ok(notes) if !notes.is_empty() => return notes,
                 Ok(_) => {}
-                Err(_) => self.analyses.clear(),
+                Err(_) => {
+                    self.analyses.clear();
+                    self.previous.clear();
+                }
             }
         }
         Vec::new()
@@ -105,7 +113,7 @@ impl World {
 
     fn answer(&mut self, req: &Request) -> Response {
         let result = match req.method.as_str() {
-            HoverRequest::METHOD => self.at(req, |a, i, o| serde_json::to_value(a.hover(i, o))),
+            HoverRequest::METHOD => self.hover(req),
             GotoDefinition::METHOD => self.at(req, |a, i, o| {
                 serde_json::to_value(GotoDefinitionResponse::Array(a.definition(i, o)))
             }),
@@ -158,6 +166,30 @@ impl World {
                 e.to_string(),
             ),
         }
+    }
+
+    /// A hover while the document's set is due (edits not analysed yet) is answered at once
+    /// from the set's previous analysis when the position lies outside what was edited since
+    /// (a hover has no range to move); else from a fresh analysis.
+    fn hover(&mut self, req: &Request) -> serde_json::Result<serde_json::Value> {
+        let p: TextDocumentPositionParams = serde_json::from_value(req.params.clone())?;
+        let path = key(&p.text_document.uri);
+        let root = self.root_of(&path);
+        if !self.analyses.contains_key(&root)
+            && let Some(old) = self.previous.get(&root)
+            && let Some(i) = old.file_index(&path)
+            && let Some(doc) = self.docs.get(&path)
+        {
+            let lines = convert::LineIndex::new(&doc.text);
+            let at = lines.offset(p.position);
+            let map = analysis::EditMap::new(old.text(i), &doc.text);
+            if let Some(o) = map.new_to_old(at) {
+                return serde_json::to_value(old.hover(i, o));
+            }
+        }
+        self.with(&p.text_document.uri, |a, i| {
+            serde_json::to_value(a.hover(i, a.offset(i, p.position)))
+        })
     }
 
     /// Runs `f` on the analysis of a position request's document.
@@ -253,25 +285,27 @@ impl World {
                 d.last_good = Some(a.input_text(f).clone());
             }
         }
+        self.previous.remove(&root);
         self.analyses.insert(root, a.clone());
         a
     }
 
-    fn note(&mut self, n: &Notification) {
+    /// Takes the notification: a document's text moves into the world without a copy.
+    fn note(&mut self, n: Notification) {
         let uri = match n.method.as_str() {
             DidOpenTextDocument::METHOD => {
-                let Ok(p) = serde_json::from_value::<lsp_types::DidOpenTextDocumentParams>(
-                    n.params.clone(),
-                ) else {
+                let Ok(p) =
+                    serde_json::from_value::<lsp_types::DidOpenTextDocumentParams>(n.params)
+                else {
                     return;
                 };
                 self.set_text(&p.text_document.uri, p.text_document.text);
                 p.text_document.uri
             }
             DidChangeTextDocument::METHOD => {
-                let Ok(p) = serde_json::from_value::<lsp_types::DidChangeTextDocumentParams>(
-                    n.params.clone(),
-                ) else {
+                let Ok(p) =
+                    serde_json::from_value::<lsp_types::DidChangeTextDocumentParams>(n.params)
+                else {
                     return;
                 };
                 // Full synchronisation: the last change holds the whole text.
@@ -282,17 +316,17 @@ impl World {
                 p.text_document.uri
             }
             DidSaveTextDocument::METHOD => {
-                let Ok(p) = serde_json::from_value::<lsp_types::DidSaveTextDocumentParams>(
-                    n.params.clone(),
-                ) else {
+                let Ok(p) =
+                    serde_json::from_value::<lsp_types::DidSaveTextDocumentParams>(n.params)
+                else {
                     return;
                 };
                 p.text_document.uri
             }
             DidCloseTextDocument::METHOD => {
-                let Ok(p) = serde_json::from_value::<lsp_types::DidCloseTextDocumentParams>(
-                    n.params.clone(),
-                ) else {
+                let Ok(p) =
+                    serde_json::from_value::<lsp_types::DidCloseTextDocumentParams>(n.params)
+                else {
                     return;
                 };
                 self.docs.remove(&key(&p.text_document.uri));
@@ -309,7 +343,9 @@ impl World {
             .map(|(root, _)| root.clone())
             .collect();
         for root in stale {
-            self.analyses.remove(&root);
+            if let Some(a) = self.analyses.remove(&root) {
+                self.previous.insert(root.clone(), a);
+            }
             if self.docs.keys().any(|d| self.root_of(d) == root) {
                 self.due.entry(root).or_insert_with(|| uri.clone());
             }

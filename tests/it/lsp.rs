@@ -697,6 +697,8 @@ fn overlapping_policy_sets_keep_their_own_diagnostics() {
         "textDocument/didClose",
         json!({"textDocument": {"uri": scratch_uri}}),
     );
+    // Its set is published from disk, on its own file only.
+    s.diagnostics(&scratch_uri);
     let notes = published(&mut s);
     assert!(
         notes
@@ -798,5 +800,78 @@ fn incomplete_code_is_reported_where_it_stops() {
         json!({"textDocument": {"uri": u}, "options": {"tabSize": 2, "insertSpaces": true}}),
     );
     assert_eq!(edits, json!([]), "a formatted CRLF file needs no edit");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+fn frame(v: &Value) -> String {
+    let body = v.to_string();
+    format!("Content-Length: {}\r\n\r\n{body}", body.len())
+}
+
+// Issue 21, broken 5: every edit of a burst was checked and published in turn, and requests
+// waited behind them. A burst is checked at its last version, and a request still queued when
+// its `$/cancelRequest` arrives is answered as cancelled without being run.
+#[test]
+fn a_burst_of_edits_is_checked_once_and_queued_requests_cancel() {
+    let dir = scratch("burst");
+    let mut text = String::from(SCHEMA);
+    for i in 0..2_000 {
+        text.push_str(&format!("let n{i} = count(change.reviewers) + {i}\n"));
+    }
+    let file = dir.join("big.charter");
+    let u = uri(&file);
+    let mut s = Server::started(&dir);
+    s.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": u, "languageId": "charter", "version": 1, "text": text}}),
+    );
+    s.diagnostics(&u);
+    published(&mut s);
+    // Ten versions in one write; the last one has an error.
+    let mut burst = String::new();
+    for v in 2..12 {
+        let t = if v == 11 {
+            text.replace("let n7 =", "let n7 = unknown_name +")
+        } else {
+            text.replace("+ 7\n", &format!("+ {}\n", 1000 + v))
+        };
+        burst.push_str(&frame(
+            &json!({"jsonrpc": "2.0", "method": "textDocument/didChange",
+            "params": {"textDocument": {"uri": u, "version": v}, "contentChanges": [{"text": t}]}}),
+        ));
+    }
+    // A request that analyses the last version, then one cancelled behind it.
+    burst.push_str(&frame(
+        &json!({"jsonrpc": "2.0", "id": 100, "method": "textDocument/documentSymbol",
+        "params": {"textDocument": {"uri": u}}}),
+    ));
+    burst.push_str(&frame(
+        &json!({"jsonrpc": "2.0", "id": 101, "method": "textDocument/hover",
+        "params": {"textDocument": {"uri": u}, "position": pos(20, 6)}}),
+    ));
+    burst.push_str(&frame(
+        &json!({"jsonrpc": "2.0", "method": "$/cancelRequest", "params": {"id": 101}}),
+    ));
+    s.send_raw(burst.as_bytes());
+    let symbols = s.response(json!(100));
+    assert_eq!(symbols["result"].as_array().map(Vec::len), Some(2_000 + 3));
+    let cancelled = s.response(json!(101));
+    assert_eq!(error_code(&cancelled), -32800, "{cancelled}");
+    // Publications until the last version's: fewer than one per version.
+    let mut count = 0;
+    loop {
+        let diags = s.diagnostics(&u);
+        count += 1;
+        if diags
+            .iter()
+            .any(|d| d["code"] == "charter::check::unknown_name")
+        {
+            break;
+        }
+    }
+    assert!(
+        count < 10,
+        "a burst of ten versions is not published ten times: {count}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
