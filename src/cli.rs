@@ -10,6 +10,7 @@ mod lsp;
 mod manifest;
 pub(crate) mod project;
 mod test;
+mod waivers;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -59,6 +60,9 @@ enum Command {
     Manifest(manifest::Args),
     /// Set up Charter in a repository: charter.toml, a policy set, a people file, a CI workflow.
     Init(init::Args),
+    /// List the waivers of the waiver file with their state (active, expiring, expired, and,
+    /// given manifests, unused).
+    Waivers(waivers::Args),
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq, serde::Deserialize)]
@@ -143,6 +147,7 @@ fn run(cli: Cli) -> Exit {
         Command::Lsp(args) => lsp::run(&args),
         Command::Manifest(args) => manifest::run(&args),
         Command::Init(args) => init::run(&args),
+        Command::Waivers(args) => waivers::run(&args),
     }
 }
 

@@ -93,7 +93,7 @@ impl Analysis {
             .iter()
             .map(|i| sources.add(i.path.to_string_lossy(), i.text.clone()))
             .collect();
-        let (mut set, partial) = crate::compile_analyzed(&sources, &ids);
+        let (mut set, partial) = crate::compile_analyzed(&sources, &ids, None);
         // Every file parsed: the set's own check is the program (one check, not two).
         let checked = set.program.take().or(partial);
         let mut items = Vec::new();
