@@ -11,6 +11,9 @@ them) it prints, in milliseconds (median of the runs):
                  its answer
   burst->diags   that burst until the diagnostics of its last version
 
+and the server's CPU time for the same steps (the machine may be shared: CPU time does not count
+waiting for a core).
+
 Usage: benches/lsp_latency.py [path/to/charter] [runs]   (default target/release/charter, 7)
 Build first: cargo build --release.
 """
@@ -42,7 +45,7 @@ manifest change {
   id: string
   author: { name: string, team: string? }
   reviewers: [reviewer]
-  files: [string]
+  files: [path]
   additions: int >= 0
 }
 """
@@ -129,6 +132,20 @@ def ms(a, b):
     return (b - a) * 1000
 
 
+def cpu(pid):
+    """The server's CPU time so far (all threads, ms; Linux schedstat): on a loaded machine the
+    wall times above include waiting for a core, this does not."""
+    total = 0
+    base = "/proc/%d/task" % pid
+    for t in os.listdir(base):
+        try:
+            with open(os.path.join(base, t, "schedstat")) as f:
+                total += int(f.read().split()[0])
+        except OSError:
+            pass
+    return total / 1e6
+
+
 def measure(lines):
     d = tempfile.mkdtemp(prefix="charter-lsp-bench-")
     path = os.path.join(d, "big.charter")
@@ -151,24 +168,33 @@ def measure(lines):
     col = mid - (text.rfind("\n", 0, mid) + 1)
     hover = {"textDocument": {"uri": uri}, "position": {"line": line, "character": col}}
     change, symbols, hovers, burst_hover, burst_diags = [], [], [], [], []
+    cpu_change, cpu_symbols, cpu_hover, cpu_burst = [], [], [], []
+    pid = s.p.pid
     for run in range(RUNS):
         version += 1
         edited = text.replace("additions > 0", "additions > %d" % (1000 + version), 1)
+        c0 = cpu(pid)
         t0 = time.perf_counter()
         s.send({"method": "textDocument/didChange", "params": {
             "textDocument": {"uri": uri, "version": version}, "contentChanges": [{"text": edited}]}})
         t1, _ = s.diagnostics(uri)
         change.append(ms(t0, t1))
         s.drain()
+        c1 = cpu(pid)
+        cpu_change.append(c1 - c0)
         t0 = time.perf_counter()
         t1, m = s.answer(s.request("textDocument/documentSymbol", {"textDocument": {"uri": uri}}))
         assert m.get("result"), m
         symbols.append(ms(t0, t1))
+        c2 = cpu(pid)
+        cpu_symbols.append(c2 - c1)
         t0 = time.perf_counter()
         t1, m = s.answer(s.request("textDocument/hover", hover))
         assert m.get("result"), m
         hovers.append(ms(t0, t1))
+        cpu_hover.append(cpu(pid) - c2)
         s.drain()
+        c0 = cpu(pid)
         # A burst: ten versions typed in quick succession, then a hover.
         t0 = time.perf_counter()
         for k in range(10):
@@ -192,19 +218,27 @@ def measure(lines):
                 got_diags = t
         burst_hover.append(ms(th, got_hover))
         burst_diags.append(ms(t0, got_diags))
+        cpu_burst.append(cpu(pid) - c0)
     s.request("shutdown", None)
     s.send({"method": "exit"})
     s.p.wait(timeout=10)
-    return [statistics.median(x) for x in (change, symbols, hovers, burst_hover, burst_diags)]
+    return [statistics.median(x) for x in (change, symbols, hovers, burst_hover, burst_diags,
+                                           cpu_change, cpu_symbols, cpu_hover, cpu_burst)]
 
 
 def main():
     print("charter lsp latency (ms, median of %d): %s" % (RUNS, os.path.realpath(BIN)))
+    rows = [(lines, measure(lines)) for lines in (3000, 6000, 12000)]
+    print("wall time, from the client:")
     print("%8s %14s %9s %7s %14s %14s" % ("lines", "change->diags", "symbols", "hover",
                                            "hover (burst)", "burst->diags"))
-    for lines in (3000, 6000, 12000):
-        r = measure(lines)
-        print("%8d %14.1f %9.1f %7.1f %14.1f %14.1f" % (lines, *r))
+    for lines, r in rows:
+        print("%8d %14.1f %9.1f %7.1f %14.1f %14.1f" % (lines, *r[:5]))
+    print("server CPU time (all threads):")
+    print("%8s %14s %9s %7s %14s" % ("lines", "change->diags", "symbols", "hover", "burst"))
+    for lines, r in rows:
+        print("%8d %14.1f %9.1f %7.1f %14.1f" % (lines, *r[5:]))
+    print("load average: %.1f %.1f %.1f" % os.getloadavg())
 
 
 if __name__ == "__main__":

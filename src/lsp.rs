@@ -25,14 +25,15 @@ use std::collections::VecDeque;
 use std::io::{BufReader, Read, Write};
 use std::sync::mpsc::{Receiver, sync_channel};
 
-use lsp_server::{ErrorCode, Message, Notification, Request, RequestId, Response};
+use lsp_server::{ErrorCode, Message, Notification, Request, RequestId};
+use lsp_types::notification::{Notification as _, PublishDiagnostics};
 use lsp_types::{
     CompletionOptions, HoverProviderCapability, OneOf, ServerCapabilities, ServerInfo,
     TextDocumentSyncCapability, TextDocumentSyncKind, TextDocumentSyncOptions,
     TextDocumentSyncSaveOptions,
 };
 
-use transport::Incoming;
+use transport::{Incoming, Reply};
 use world::World;
 
 pub fn capabilities() -> ServerCapabilities {
@@ -155,7 +156,7 @@ impl Loop {
                     let notes = self.world.publish_next();
                     if !notes.is_empty() {
                         for n in notes {
-                            transport::write(out, &n.into())?;
+                            transport::write_notification(out, PublishDiagnostics::METHOD, &n)?;
                         }
                         continue;
                     }
@@ -170,8 +171,8 @@ impl Loop {
             };
             match event {
                 Event::In(Incoming::Message(Message::Request(req))) => {
-                    let resp = self.request(req);
-                    transport::write(out, &resp.into())?;
+                    let reply = self.request(&req);
+                    transport::write_reply(out, &req.id, &reply)?;
                 }
                 Event::In(Incoming::Message(Message::Notification(n))) => {
                     if n.method == "exit" {
@@ -212,20 +213,22 @@ impl Loop {
         pos.map(|i| self.queue.remove(i)).is_some()
     }
 
-    fn request(&mut self, req: Request) -> Response {
-        let err =
-            |code: ErrorCode, msg: &str| Response::new_err(req.id.clone(), code as i32, msg.into());
+    fn request(&mut self, req: &Request) -> Reply {
+        let err = |code: ErrorCode, msg: &str| Reply::Err(code, msg.into());
         match (self.phase, req.method.as_str()) {
             (Phase::Waiting, "initialize") => {
                 self.phase = Phase::Running;
-                let result = serde_json::json!({
-                    "capabilities": capabilities(),
-                    "serverInfo": ServerInfo {
+                let result = lsp_types::InitializeResult {
+                    capabilities: capabilities(),
+                    server_info: Some(ServerInfo {
                         name: "charter".into(),
                         version: Some(env!("CARGO_PKG_VERSION").into()),
-                    },
-                });
-                Response::new_ok(req.id, result)
+                    }),
+                };
+                match serde_json::to_string(&result) {
+                    Ok(json) => Reply::Ok(json),
+                    Err(e) => Reply::Err(ErrorCode::InternalError, e.to_string()),
+                }
             }
             (Phase::Waiting, _) => err(
                 ErrorCode::ServerNotInitialized,
@@ -241,13 +244,13 @@ impl Loop {
             ),
             (Phase::Running, "shutdown") => {
                 self.phase = Phase::ShutDown;
-                Response::new_ok(req.id, serde_json::Value::Null)
+                Reply::Ok("null".into())
             }
             (Phase::Running, _) if self.cancelled(&req.id) => err(
                 ErrorCode::RequestCanceled,
                 "cancelled before it was answered",
             ),
-            (Phase::Running, _) => self.world.request(&req),
+            (Phase::Running, _) => self.world.request(req),
         }
     }
 }

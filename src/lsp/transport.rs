@@ -258,9 +258,46 @@ fn request_id(v: &Value) -> Option<RequestId> {
     }
 }
 
-/// Writes one message, framed.
-pub fn write(w: &mut impl Write, msg: &Message) -> io::Result<()> {
-    msg.write(w)
+/// The answer to a request: its result as JSON text (serialized once, straight from the typed
+/// value: a large outline through `serde_json::Value` cost three passes), or an error.
+#[derive(Debug)]
+pub enum Reply {
+    Ok(String),
+    Err(ErrorCode, String),
+}
+
+fn frame(w: &mut impl Write, body: &str) -> io::Result<()> {
+    write!(w, "Content-Length: {}\r\n\r\n", body.len())?;
+    w.write_all(body.as_bytes())?;
+    w.flush()
+}
+
+/// Writes the answer to request `id`.
+pub fn write_reply(w: &mut impl Write, id: &RequestId, reply: &Reply) -> io::Result<()> {
+    let id = serde_json::to_string(id)?;
+    let body = match reply {
+        Reply::Ok(result) => format!(r#"{{"jsonrpc":"2.0","id":{id},"result":{result}}}"#),
+        Reply::Err(code, message) => format!(
+            r#"{{"jsonrpc":"2.0","id":{id},"error":{{"code":{},"message":{}}}}}"#,
+            *code as i32,
+            serde_json::to_string(message)?
+        ),
+    };
+    frame(w, &body)
+}
+
+/// Writes a notification.
+pub fn write_notification(
+    w: &mut impl Write,
+    method: &str,
+    params: &impl serde::Serialize,
+) -> io::Result<()> {
+    let body = format!(
+        r#"{{"jsonrpc":"2.0","method":{},"params":{}}}"#,
+        serde_json::to_string(method)?,
+        serde_json::to_string(params)?
+    );
+    frame(w, &body)
 }
 
 /// Writes the error answer to an [`Incoming::Invalid`].
@@ -276,6 +313,5 @@ pub fn write_invalid(
         "error": {"code": code as i32, "message": message},
     })
     .to_string();
-    write!(w, "Content-Length: {}\r\n\r\n{body}", body.len())?;
-    w.flush()
+    frame(w, &body)
 }

@@ -10,10 +10,10 @@ use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::sync::Arc;
 
-use lsp_server::{ErrorCode, Notification, Request, Response};
+use lsp_server::{ErrorCode, Notification, Request};
 use lsp_types::notification::{
     DidChangeTextDocument, DidCloseTextDocument, DidOpenTextDocument, DidSaveTextDocument,
-    Notification as _, PublishDiagnostics,
+    Notification as _,
 };
 use lsp_types::request::{
     Completion, DocumentSymbolRequest, Formatting, GotoDefinition, HoverRequest, References,
@@ -28,6 +28,7 @@ use super::Options;
 use super::analysis::{self, Analysis, Input};
 use super::convert::{self, path_of};
 use super::features;
+use super::transport::Reply;
 
 struct Document {
     uri: Uri,
@@ -52,14 +53,9 @@ fn key(uri: &Uri) -> PathBuf {
     path_of(uri).map_or_else(|| PathBuf::from(uri.as_str()), |p| convert::normalize(&p))
 }
 
-fn params<P: DeserializeOwned>(req: &Request) -> Result<P, Response> {
-    serde_json::from_value(req.params.clone()).map_err(|e| {
-        Response::new_err(
-            req.id.clone(),
-            ErrorCode::InvalidParams as i32,
-            e.to_string(),
-        )
-    })
+fn params<P: DeserializeOwned>(req: &Request) -> Result<P, Reply> {
+    serde_json::from_value(req.params.clone())
+        .map_err(|e| Reply::Err(ErrorCode::InvalidParams, e.to_string()))
 }
 
 impl World {
@@ -75,13 +71,12 @@ impl World {
 
     /// Answers a request; a handler that panics answers with an internal error, and the
     /// analyses start again from the documents.
-    pub fn request(&mut self, req: &Request) -> Response {
+    pub fn request(&mut self, req: &Request) -> Reply {
         catch_unwind(AssertUnwindSafe(|| self.answer(req))).unwrap_or_else(|_| {
             self.analyses.clear();
             self.previous.clear();
-            Response::new_err(
-                req.id.clone(),
-                ErrorCode::InternalError as i32,
+            Reply::Err(
+                ErrorCode::InternalError,
                 "internal error in the Charter language server".into(),
             )
         })
@@ -96,7 +91,7 @@ impl World {
 
     /// The diagnostics of the next set that is due, for the files it owns (empty when none is
     /// due).
-    pub fn publish_next(&mut self) -> Vec<Notification> {
+    pub fn publish_next(&mut self) -> Vec<PublishDiagnosticsParams> {
         while let Some((root, trigger)) = self.due.pop_first() {
             let out = catch_unwind(AssertUnwindSafe(|| self.publish(&root, &trigger)));
             match out {
@@ -111,18 +106,18 @@ impl World {
         Vec::new()
     }
 
-    fn answer(&mut self, req: &Request) -> Response {
+    fn answer(&mut self, req: &Request) -> Reply {
         let result = match req.method.as_str() {
             HoverRequest::METHOD => self.hover(req),
             GotoDefinition::METHOD => self.at(req, |a, i, o| {
-                serde_json::to_value(GotoDefinitionResponse::Array(a.definition(i, o)))
+                serde_json::to_string(&GotoDefinitionResponse::Array(a.definition(i, o)))
             }),
             References::METHOD => match params::<lsp_types::ReferenceParams>(req) {
                 Ok(p) => {
                     let with_decl = p.context.include_declaration;
                     self.with(&p.text_document_position.text_document.uri, |a, i| {
                         let o = a.offset(i, p.text_document_position.position);
-                        serde_json::to_value(a.references(i, o, with_decl))
+                        serde_json::to_string(&a.references(i, o, with_decl))
                     })
                 }
                 Err(r) => return r,
@@ -130,13 +125,13 @@ impl World {
             Completion::METHOD => match params::<lsp_types::CompletionParams>(req) {
                 Ok(p) => self.with(&p.text_document_position.text_document.uri, |a, i| {
                     let o = a.offset(i, p.text_document_position.position);
-                    serde_json::to_value(a.completion(i, o))
+                    serde_json::to_string(&a.completion(i, o))
                 }),
                 Err(r) => return r,
             },
             DocumentSymbolRequest::METHOD => match params::<lsp_types::DocumentSymbolParams>(req) {
                 Ok(p) => self.with(&p.text_document.uri, |a, i| {
-                    serde_json::to_value(a.symbols(i))
+                    serde_json::to_string(&a.symbols(i))
                 }),
                 Err(r) => return r,
             },
@@ -146,32 +141,27 @@ impl World {
                         .docs
                         .get(&key(&p.text_document.uri))
                         .map(|d| d.text.clone());
-                    serde_json::to_value(text.and_then(|t| features::formatting(&t)))
+                    serde_json::to_string(&text.and_then(|t| features::formatting(&t)))
                 }
                 Err(r) => return r,
             },
             _ => {
-                return Response::new_err(
-                    req.id.clone(),
-                    ErrorCode::MethodNotFound as i32,
+                return Reply::Err(
+                    ErrorCode::MethodNotFound,
                     format!("unknown request `{}`", req.method),
                 );
             }
         };
         match result {
-            Ok(v) => Response::new_ok(req.id.clone(), v),
-            Err(e) => Response::new_err(
-                req.id.clone(),
-                ErrorCode::InvalidParams as i32,
-                e.to_string(),
-            ),
+            Ok(v) => Reply::Ok(v),
+            Err(e) => Reply::Err(ErrorCode::InvalidParams, e.to_string()),
         }
     }
 
     /// A hover while the document's set is due (edits not analysed yet) is answered at once
     /// from the set's previous analysis when the position lies outside what was edited since
     /// (a hover has no range to move); else from a fresh analysis.
-    fn hover(&mut self, req: &Request) -> serde_json::Result<serde_json::Value> {
+    fn hover(&mut self, req: &Request) -> serde_json::Result<String> {
         let p: TextDocumentPositionParams = serde_json::from_value(req.params.clone())?;
         let path = key(&p.text_document.uri);
         let root = self.root_of(&path);
@@ -184,11 +174,11 @@ impl World {
             let at = lines.offset(p.position);
             let map = analysis::EditMap::new(old.text(i), &doc.text);
             if let Some(o) = map.new_to_old(at) {
-                return serde_json::to_value(old.hover(i, o));
+                return serde_json::to_string(&old.hover(i, o));
             }
         }
         self.with(&p.text_document.uri, |a, i| {
-            serde_json::to_value(a.hover(i, a.offset(i, p.position)))
+            serde_json::to_string(&a.hover(i, a.offset(i, p.position)))
         })
     }
 
@@ -196,8 +186,8 @@ impl World {
     fn at(
         &mut self,
         req: &Request,
-        f: impl FnOnce(&Analysis, usize, usize) -> serde_json::Result<serde_json::Value>,
-    ) -> serde_json::Result<serde_json::Value> {
+        f: impl FnOnce(&Analysis, usize, usize) -> serde_json::Result<String>,
+    ) -> serde_json::Result<String> {
         let p: TextDocumentPositionParams = serde_json::from_value(req.params.clone())?;
         self.with(&p.text_document.uri, |a, i| {
             f(a, i, a.offset(i, p.position))
@@ -207,13 +197,13 @@ impl World {
     fn with(
         &mut self,
         uri: &Uri,
-        f: impl FnOnce(&Analysis, usize) -> serde_json::Result<serde_json::Value>,
-    ) -> serde_json::Result<serde_json::Value> {
+        f: impl FnOnce(&Analysis, usize) -> serde_json::Result<String>,
+    ) -> serde_json::Result<String> {
         let path = key(uri);
         let a = self.analysis(&path);
         match a.file_index(&path) {
             Some(i) => f(&a, i),
-            None => Ok(serde_json::Value::Null),
+            None => Ok("null".into()),
         }
     }
 
@@ -370,7 +360,7 @@ impl World {
     /// file's old ones). A diagnostic without a location goes to the set's first open document.
     /// A set with no open document left (its last one was closed) publishes what its files on
     /// disk give, or clears the closed document when there are none.
-    fn publish(&mut self, root: &Path, trigger: &Uri) -> Vec<Notification> {
+    fn publish(&mut self, root: &Path, trigger: &Uri) -> Vec<PublishDiagnosticsParams> {
         let files = self.files_of(root);
         let Some(first) = files
             .iter()
@@ -378,14 +368,11 @@ impl World {
             .or(files.first())
             .cloned()
         else {
-            return vec![Notification::new(
-                PublishDiagnostics::METHOD.to_string(),
-                PublishDiagnosticsParams {
-                    uri: trigger.clone(),
-                    diagnostics: Vec::new(),
-                    version: None,
-                },
-            )];
+            return vec![PublishDiagnosticsParams {
+                uri: trigger.clone(),
+                diagnostics: Vec::new(),
+                version: None,
+            }];
         };
         let a = self.set_analysis(root.to_path_buf(), &first);
         let mut owners: HashMap<PathBuf, PathBuf> = HashMap::new();
@@ -403,15 +390,10 @@ impl World {
             .into_iter()
             .enumerate()
             .filter(|(i, _)| owned[*i])
-            .map(|(i, diagnostics)| {
-                Notification::new(
-                    PublishDiagnostics::METHOD.to_string(),
-                    PublishDiagnosticsParams {
-                        uri: a.files[i].uri.clone(),
-                        diagnostics,
-                        version: None,
-                    },
-                )
+            .map(|(i, diagnostics)| PublishDiagnosticsParams {
+                uri: a.files[i].uri.clone(),
+                diagnostics,
+                version: None,
             })
             .collect()
     }
