@@ -3,6 +3,7 @@
 
 pub(crate) mod check;
 pub(crate) mod config;
+mod diff;
 mod explain;
 mod fmt;
 mod init;
@@ -57,6 +58,9 @@ enum Command {
     Lsp(lsp::Args),
     /// Print the change manifest of a commit, a range or a pull request.
     Manifest(manifest::Args),
+    /// What changing the policy set would flip: both sets (the work tree's and the one at a git
+    /// revision, or another folder) evaluated on the same manifests, e.g. a replayed history.
+    Diff(diff::Args),
     /// Set up Charter in a repository: charter.toml, a policy set, a people file, a CI workflow.
     Init(init::Args),
 }
@@ -142,6 +146,7 @@ fn run(cli: Cli) -> Exit {
         Command::Fmt(args) => fmt::run(&args),
         Command::Lsp(args) => lsp::run(&args),
         Command::Manifest(args) => manifest::run(&args),
+        Command::Diff(args) => diff::run(&args),
         Command::Init(args) => init::run(&args),
     }
 }

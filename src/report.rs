@@ -6,6 +6,7 @@
 //! What fails a run is decided here too ([`status`]), so the exit code, `--quiet` and every
 //! format agree on it.
 
+pub mod diff;
 pub mod explain;
 pub mod github;
 pub mod human;

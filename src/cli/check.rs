@@ -2,8 +2,8 @@
 
 use std::path::{Path, PathBuf};
 
-mod inputs;
-mod stream;
+pub(super) mod inputs;
+pub(super) mod stream;
 
 use super::project::{self, display, parse_now};
 use super::{Color, Exit, Format};

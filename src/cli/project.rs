@@ -34,17 +34,7 @@ pub fn load(policies: Option<&Path>, config_file: Option<&Path>) -> Result<Proje
         .or(cfg.policies)
         .unwrap_or_else(|| PathBuf::from("policies"));
     let mut sources = Sources::new();
-    let mut ids = Vec::new();
-    let mut errors = Vec::new();
-    for path in charter_files(&dir)? {
-        match std::fs::read_to_string(&path) {
-            Ok(text) => ids.push(sources.add(display(&path), text)),
-            Err(e) => errors.push(format!("cannot read policy file `{}`: {e}", display(&path))),
-        }
-    }
-    if !errors.is_empty() {
-        return Err(errors.join("\nerror: "));
-    }
+    let ids = read_set(&dir, &mut sources)?;
     let set = crate::compile(&sources, &ids);
     Ok(Project {
         sources,
@@ -59,6 +49,22 @@ pub fn load(policies: Option<&Path>, config_file: Option<&Path>) -> Result<Proje
             ..crate::eval::Options::default()
         },
     })
+}
+
+/// Reads every `.charter` file under `dir` into `sources`: their ids, or the message.
+pub fn read_set(dir: &Path, sources: &mut Sources) -> Result<Vec<crate::source::FileId>, String> {
+    let mut ids = Vec::new();
+    let mut errors = Vec::new();
+    for path in charter_files(dir)? {
+        match std::fs::read_to_string(&path) {
+            Ok(text) => ids.push(sources.add(display(&path), text)),
+            Err(e) => errors.push(format!("cannot read policy file `{}`: {e}", display(&path))),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors.join("\nerror: "));
+    }
+    Ok(ids)
 }
 
 /// A path as the user gave it, without a leading `./`.
