@@ -426,6 +426,32 @@ impl Wanted {
         new: &mut Checked,
         text: &str,
     ) -> Option<Detail> {
+        // The failure first: the examples then move results out.
+        let unreadable = diff.base == Decided::Error && diff.new == Decided::Error;
+        let failure = if unreadable && self.unreadable.load(Ordering::Relaxed)
+            || diff.now_errors && self.errors.load(Ordering::Relaxed)
+        {
+            let results = new
+                .decision
+                .as_ref()
+                .map(|d| {
+                    d.results
+                        .iter()
+                        .filter(|r| r.outcome == Outcome::Error)
+                        .cloned()
+                        .collect()
+                })
+                .unwrap_or_default();
+            // Problems only where it could not be read (a warning beside an error is noise).
+            let diagnostics = if new.decision.is_none() {
+                std::mem::take(&mut new.diagnostics)
+            } else {
+                Vec::new()
+            };
+            Some((diagnostics, results))
+        } else {
+            None
+        };
         let mut examples = Vec::new();
         for &k in &diff.flips {
             if !self.entries[k].load(Ordering::Relaxed) {
@@ -454,31 +480,6 @@ impl Wanted {
                 std::mem::replace(r, PolicyResult::new(r.policy, r.outcome)),
             ));
         }
-        let unreadable = diff.base == Decided::Error && diff.new == Decided::Error;
-        let failure = if unreadable && self.unreadable.load(Ordering::Relaxed)
-            || diff.now_errors && self.errors.load(Ordering::Relaxed)
-        {
-            let results = new
-                .decision
-                .as_ref()
-                .map(|d| {
-                    d.results
-                        .iter()
-                        .filter(|r| r.outcome == Outcome::Error)
-                        .cloned()
-                        .collect()
-                })
-                .unwrap_or_default();
-            // Problems only where it could not be read (a warning beside an error is noise).
-            let diagnostics = if new.decision.is_none() {
-                std::mem::take(&mut new.diagnostics)
-            } else {
-                Vec::new()
-            };
-            Some((diagnostics, results))
-        } else {
-            None
-        };
         (!examples.is_empty() || failure.is_some()).then(|| Detail {
             text: text.to_string(),
             examples,

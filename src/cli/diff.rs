@@ -105,11 +105,16 @@ fn compare_sets(args: &Args) -> Result<Exit, String> {
         return Err(broken(
             &sources,
             &new_set.diagnostics,
-            &format!("the policy set `{new_label}`"),
-            "has",
+            &format!("the policy set `{new_label}` has errors"),
         ));
     };
     let (base_ids, base_label) = match (&args.base, &args.base_policies) {
+        (_, Some(dir)) if !dir.is_dir() => {
+            return Err(format!(
+                "the base policy folder `{}` does not exist or is not a folder\n  help: --base-policies takes the folder that holds the base set's .charter files",
+                display(dir)
+            ));
+        }
         (_, Some(dir)) => (project::read_set(dir, &mut sources)?, display(dir)),
         (Some(rev), None) => base::read(&project.dir, rev, &mut sources)?,
         (None, None) => {
@@ -121,8 +126,9 @@ fn compare_sets(args: &Args) -> Result<Exit, String> {
         return Err(broken(
             &sources,
             &base_set.diagnostics,
-            &format!("the base policy set `{base_label}`"),
-            "does not compile with this version of Charter:",
+            &format!(
+                "the base policy set `{base_label}` does not compile with this version of Charter"
+            ),
         ));
     };
 
@@ -141,6 +147,7 @@ fn compare_sets(args: &Args) -> Result<Exit, String> {
     let mut progress = Progress::new((!inputs.streams()).then_some(inputs.len()), false);
     // Every manifest is checked as the file after the policy files of both sets.
     let file = FileId(sources.len() as u32);
+    let same_schema = compare::same_schema(&base.schema, &new.schema);
     let pair = Pair {
         base: Checker {
             program: base,
@@ -152,7 +159,7 @@ fn compare_sets(args: &Args) -> Result<Exit, String> {
             sources: &sources,
             options,
         },
-        same_schema: compare::same_schema(&base.schema, &new.schema),
+        same_schema,
     };
     let wanted = Wanted::new(entries.len(), args.examples);
     let mut report = Report::new(entries.clone(), args.examples);
@@ -206,6 +213,7 @@ fn compare_sets(args: &Args) -> Result<Exit, String> {
         new_label: &new_label,
         now: (base.uses_now || new.uses_now).then_some(now),
         report: &report,
+        same_schema,
     };
     let text = match args.format {
         DiffFormat::Human => report::diff::human(&diff, style),
@@ -239,13 +247,9 @@ enum Done {
     },
 }
 
-/// The error for a policy set that does not compile: its diagnostics, then what happened.
-fn broken(
-    sources: &Sources,
-    diagnostics: &[crate::diag::Diagnostic],
-    what: &str,
-    verb: &str,
-) -> String {
+/// The error for a policy set that does not compile: its diagnostics on standard error, then
+/// the message saying which set it is.
+fn broken(sources: &Sources, diagnostics: &[crate::diag::Diagnostic], what: &str) -> String {
     let style = Style {
         color: false,
         width: super::terminal_width(),
@@ -255,10 +259,7 @@ fn broken(
     for d in diagnostics {
         out.push_str(&report::human::render_diagnostic(sources, d, style));
     }
-    let errors = compare::error_count(diagnostics);
     eprint!("{out}");
-    format!(
-        "{what} {verb} {}: nothing was compared",
-        report::plural(errors, "error", "errors")
-    )
+    let errors = report::plural(compare::error_count(diagnostics), "error", "errors");
+    format!("{what} ({errors}): nothing was compared")
 }

@@ -8,7 +8,7 @@
 //!
 //! ```text
 //! { "version": 1, "now", "base": {"label", "policies"}, "new": {"label", "policies"},
-//!   "manifests", "flipped", "changed", "nothing_flipped",
+//!   "manifests", "flipped", "changed", "nothing_flipped", "same_schema",
 //!   "decisions": [ {"from", "to", "manifests"} ],
 //!   "policies": [ { "policy", "base_name", "change", "severity": {"base", "new"}, "flips",
 //!                   "transitions": [ {"from", "to", "manifests"} ],
@@ -47,6 +47,9 @@ pub struct Diff<'a> {
     /// The `now` policies saw, when any policy of either set reads it.
     pub now: Option<jiff::Timestamp>,
     pub report: &'a Report,
+    /// Whether both sets declare the same manifest schema (else each manifest was read against
+    /// each).
+    pub same_schema: bool,
 }
 
 /// A policy's outcomes moving on some manifests: `(from, to, manifests)`; on a failure kept on
@@ -132,6 +135,8 @@ fn severity_text(d: &Diff<'_>, e: &Entry) -> String {
     }
 }
 
+const SCHEMA_CHANGED: &str = "the manifest schema changed: each manifest was read against both";
+
 /// The one closing line: what flipped on how many manifests, or that nothing did.
 pub fn closing(d: &Diff<'_>) -> String {
     let r = d.report;
@@ -197,6 +202,10 @@ pub fn human(d: &Diff<'_>, style: Style) -> String {
         d.new_label,
         plural(d.new.policies.len(), "policy", "policies"),
     );
+    if !d.same_schema {
+        out.push_str(SCHEMA_CHANGED);
+        out.push('\n');
+    }
     let changed: Vec<&Entry> = r
         .entries
         .iter()
@@ -244,7 +253,7 @@ pub fn human(d: &Diff<'_>, style: Style) -> String {
             out.push_str("  its text is the same: a definition or the schema it reads changed\n");
         }
         for t in &ts {
-            out.push_str(&format!("  {:<15} {}\n", t.text(), t.manifests));
+            out.push_str(&format!("  {:<14}  {}\n", t.text(), t.manifests));
         }
         for (i, ex) in r.examples[k].iter().enumerate() {
             out.push_str(&format!(
@@ -252,7 +261,7 @@ pub fn human(d: &Diff<'_>, style: Style) -> String {
                 i + 1,
                 r.flips[k],
                 escape_controls(&r.kept[ex.manifest].name, false),
-                example_text(ex)
+                example_text(d, k, ex)
             ));
             out.push_str(&render_diagnostic(
                 d.sources,
@@ -299,8 +308,14 @@ fn flips_text(n: usize) -> String {
 }
 
 /// `pass -> fail`, and whose result the example shows when it is the base's.
-fn example_text(ex: &Example) -> String {
+fn example_text(d: &Diff<'_>, k: usize, ex: &Example) -> String {
     let mut s = format!("{} -> {}", outcome_name(ex.from), outcome_name(ex.to));
+    if ex.from == ex.to {
+        s.push_str(&format!(
+            " (severity {})",
+            severity_text(d, &d.report.entries[k])
+        ));
+    }
     if ex.side == Side::Base {
         s.push_str(" (what failed before)");
     }
@@ -351,6 +366,9 @@ pub fn markdown(d: &Diff<'_>) -> String {
         plural(d.new.policies.len(), "policy", "policies"),
     ));
     out.push_str(&format!("**{}**\n", md_text(&closing(d))));
+    if !d.same_schema {
+        out.push_str(&format!("\n{}.\n", md_text(SCHEMA_CHANGED)));
+    }
     let changed: Vec<&Entry> = r
         .entries
         .iter()
@@ -393,8 +411,15 @@ pub fn markdown(d: &Diff<'_>) -> String {
                 out.push_str(&format!("| {} | {} |\n", t.text(), t.manifests));
             }
         }
+        if r.examples[k].len() < r.flips[k] && !r.examples[k].is_empty() {
+            out.push_str(&format!(
+                "\nThe first {} of {} flips (`--examples N` shows more):\n",
+                r.examples[k].len(),
+                r.flips[k]
+            ));
+        }
         for ex in &r.examples[k] {
-            let summary = format!("{}: {}", r.kept[ex.manifest].name, example_text(ex));
+            let summary = format!("{}: {}", r.kept[ex.manifest].name, example_text(d, k, ex));
             let body = render_diagnostic(d.sources, &example_diagnostic(d, ex), plain);
             out.push_str(&details(&summary, &body));
         }
@@ -478,10 +503,7 @@ fn md_code(s: &str) -> String {
 fn md_text(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in escape_controls(s, false).chars() {
-        if matches!(
-            c,
-            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '#'
-        ) {
+        if matches!(c, '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '|' | '#') {
             out.push('\\');
         }
         out.push(c);
@@ -504,6 +526,8 @@ struct JsonDiff<'a> {
     /// Manifests whose decision or some policy's effect changed, or that now error.
     changed: usize,
     nothing_flipped: bool,
+    /// Whether both sets declare the same manifest schema.
+    same_schema: bool,
     decisions: Vec<JsonDecision>,
     policies: Vec<JsonPolicy<'a>>,
     now_errors: JsonFailures<'a>,
@@ -634,6 +658,7 @@ pub fn json(d: &Diff<'_>) -> String {
         flipped: r.flipped(),
         changed: r.changed,
         nothing_flipped: !r.anything(),
+        same_schema: d.same_schema,
         decisions: decision_changes(r)
             .into_iter()
             .map(|(a, b, n)| JsonDecision {
