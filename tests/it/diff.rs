@@ -466,7 +466,10 @@ fn git_base_renames_additions_removals() {
     assert_eq!(changes(&doc2), changes(&doc));
     assert_eq!(doc2["decisions"], doc["decisions"]);
     let base_file = &doc2["policies"][2]["examples"][0]["result"]["location"]["file"];
-    assert_eq!(base_file, "HEAD:ops/policies/reviews.charter", "named from the root");
+    assert_eq!(
+        base_file, "HEAD:ops/policies/reviews.charter",
+        "named from the root"
+    );
 }
 
 /// A commit that adds a required field to the schema: every manifest now fails to load (each
