@@ -316,6 +316,11 @@ impl ManifestDiff {
     pub fn changed(&self) -> bool {
         self.base != self.new || !self.flips.is_empty() || self.now_errors
     }
+
+    /// Whether the report may show this manifest: it changed, or neither set could read it.
+    pub fn shown(&self) -> bool {
+        self.changed() || (self.base == Decided::Error && self.new == Decided::Error)
+    }
 }
 
 /// Compares the two sides of one manifest.

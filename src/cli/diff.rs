@@ -177,7 +177,7 @@ fn compare_sets(args: &Args) -> Result<Exit, String> {
         };
         let (mut b, mut n) = pair.check(file, &text);
         let diff = compare::compare(&entries, base, new, &b, &n);
-        let detail = if diff.changed() {
+        let detail = if diff.shown() {
             wanted.detail(&diff, &entries, &mut b, &mut n, &text)
         } else {
             None

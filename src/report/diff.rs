@@ -148,6 +148,9 @@ pub fn closing(d: &Diff<'_>) -> String {
             plural(r.unreadable, "manifest", "manifests")
         );
     }
+    if r.compared == 0 && r.unreadable == 0 {
+        return "nothing flipped: no manifests given, only the policy sets were compared (replay a history: `charter manifest git --each HEAD~500..HEAD | charter diff --base REV -`)".into();
+    }
     if !r.anything() {
         return format!(
             "nothing flipped: {compared} compared, no decision and no policy's result changed{tail}"

@@ -207,6 +207,21 @@ fn examples_limit_and_exit_codes() {
     );
 }
 
+/// No manifests: the policy sets alone are compared, and the closing line says so.
+#[test]
+fn policy_sets_alone() {
+    let (code, out, err) = fixture(&[]);
+    assert_eq!((code, err.as_str()), (0, ""));
+    assert!(
+        out.contains("  renamed   no_self_approval -> approvals_not_by_author (deny)\n"),
+        "{out}"
+    );
+    assert!(
+        out.ends_with("\nnothing flipped: no manifests given, only the policy sets were compared (replay a history: `charter manifest git --each HEAD~500..HEAD | charter diff --base REV -`)\n"),
+        "{out}"
+    );
+}
+
 #[test]
 fn bad_input_says_which_set() {
     let (code, out, err) = diff(&[
@@ -319,6 +334,39 @@ fn stream_is_thread_count_independent() {
         .map(|i| format!("<stdin>:{}", i + 1))
         .collect();
     assert_eq!(names, expected);
+}
+
+/// A line no set can read is listed with its problem, the others are still compared, and the
+/// run is bad input.
+#[test]
+fn unreadable_manifests_are_listed() {
+    let mut input = history(3);
+    input.push_str("{\"id\": \"CHG-X\"}\n");
+    let mut args = FIXTURE.to_vec();
+    args.extend(["--format", "json", "-"]);
+    let (code, out, err) = diff_stdin(&root(), &args, &input);
+    assert_eq!(code, 2, "{err}");
+    let doc = check_json(&out);
+    assert_eq!(doc["manifests"], 3);
+    assert_eq!(doc["unreadable"]["manifests"], 1);
+    let example = &doc["unreadable"]["examples"][0];
+    assert_eq!(example["manifest"], "<stdin>:4");
+    assert_eq!(
+        example["diagnostics"][0]["code"],
+        "charter::manifest::missing_field"
+    );
+    let mut args = FIXTURE.to_vec();
+    args.push("-");
+    let (code, out, _) = diff_stdin(&root(), &args, &input);
+    assert_eq!(code, 2);
+    assert!(
+        out.contains("\ncould not be read by either set: 1 manifest\n\n  <stdin>:4\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("; 1 manifest could not be read by either set\n"),
+        "{out}"
+    );
 }
 
 // ------------------------------------------------------------------ git
