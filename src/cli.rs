@@ -11,6 +11,7 @@ mod lsp;
 mod manifest;
 pub(crate) mod project;
 mod test;
+mod waivers;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -63,6 +64,9 @@ enum Command {
     Diff(diff::Args),
     /// Set up Charter in a repository: charter.toml, a policy set, a people file, a CI workflow.
     Init(init::Args),
+    /// List the waivers of the waiver file with their state (active, expiring, expired, and,
+    /// given manifests, unused).
+    Waivers(waivers::Args),
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq, serde::Deserialize)]
@@ -148,6 +152,7 @@ fn run(cli: Cli) -> Exit {
         Command::Manifest(args) => manifest::run(&args),
         Command::Diff(args) => diff::run(&args),
         Command::Init(args) => init::run(&args),
+        Command::Waivers(args) => waivers::run(&args),
     }
 }
 

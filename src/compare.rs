@@ -153,7 +153,7 @@ fn decls(set: &PolicySet) -> Vec<&PolicyDecl> {
 fn erased(clauses: &[Clause]) -> Vec<Clause> {
     let mut out = clauses.to_vec();
     for c in &mut out {
-        if let Clause::Message(t) | Clause::Help(t) = c {
+        if let Clause::Message(t) | Clause::Help(t) | Clause::OverrideMessage(t) = c {
             t.span = Span::default();
         }
     }
@@ -269,12 +269,14 @@ impl Decided {
 }
 
 /// A policy's outcome on one side, `None` where the policy does not exist. As an index:
-/// pass, fail, skip, error, absent.
-pub const OUTCOMES: [Option<Outcome>; 5] = [
+/// pass, fail, skip, error, overridden, waived, absent.
+pub const OUTCOMES: [Option<Outcome>; 7] = [
     Some(Outcome::Pass),
     Some(Outcome::Fail),
     Some(Outcome::Skip),
     Some(Outcome::Error),
+    Some(Outcome::Overridden),
+    Some(Outcome::Waived),
     None,
 ];
 
@@ -284,7 +286,9 @@ fn slot(o: Option<Outcome>) -> u8 {
         Some(Outcome::Fail) => 1,
         Some(Outcome::Skip) => 2,
         Some(Outcome::Error) => 3,
-        None => 4,
+        Some(Outcome::Overridden) => 4,
+        Some(Outcome::Waived) => 5,
+        None => 6,
     }
 }
 
@@ -293,8 +297,13 @@ pub fn outcome_name(o: Option<Outcome>) -> &'static str {
     o.map_or("absent", Outcome::as_str)
 }
 
-fn failing(o: Option<Outcome>) -> bool {
+pub fn failing(o: Option<Outcome>) -> bool {
     matches!(o, Some(Outcome::Fail | Outcome::Error))
+}
+
+/// A failure let through by a break-glass override or a waiver.
+pub fn excepted(o: Option<Outcome>) -> bool {
+    matches!(o, Some(Outcome::Overridden | Outcome::Waived))
 }
 
 /// What one manifest shows: both decisions and, per entry, the outcome on each side (only when
@@ -309,12 +318,14 @@ pub struct ManifestDiff {
     pub flips: Vec<usize>,
     /// The new set errors (cannot read it, or a policy errors) where the base did not.
     pub now_errors: bool,
+    /// Some policy's failure is overridden or waived on one side and not the other.
+    pub exceptions: bool,
 }
 
 impl ManifestDiff {
     /// Whether anything a reader is shown changed: the decision, or a policy's effect.
     pub fn changed(&self) -> bool {
-        self.base != self.new || !self.flips.is_empty() || self.now_errors
+        self.base != self.new || !self.flips.is_empty() || self.now_errors || self.exceptions
     }
 
     /// Whether the report may show this manifest: it changed, or neither set could read it.
@@ -343,6 +354,7 @@ pub fn compare(
         outcomes: Vec::new(),
         flips: Vec::new(),
         now_errors: errors(new) && !errors(base),
+        exceptions: false,
     };
     let (Some(bd), Some(nd)) = (&base.decision, &new.decision) else {
         return diff;
@@ -352,6 +364,9 @@ pub fn compare(
         let from = e.base.map(|i| bd.results[i].outcome);
         let to = e.new.map(|i| nd.results[i].outcome);
         diff.outcomes.push((slot(from), slot(to)));
+        if from != to && (excepted(from) || excepted(to)) {
+            diff.exceptions = true;
+        }
         let (sb, sn) = e.severities(base_p, new_p);
         let flipped = (from != to && (failing(from) || failing(to)))
             || (failing(from) && failing(to) && sb != sn);
@@ -473,8 +488,11 @@ impl Wanted {
                     .zip(e.new)
                     .map(|(d, i)| &mut d.results[i]),
             );
+            // The new result when it fails, or explains why a failure is let through now.
             let (side, r) = match (b, n) {
-                (_, Some(n)) if failing(Some(n.outcome)) => (Side::New, n),
+                (_, Some(n)) if failing(Some(n.outcome)) || excepted(Some(n.outcome)) => {
+                    (Side::New, n)
+                }
                 (Some(b), _) => (Side::Base, b),
                 (None, Some(n)) => (Side::New, n),
                 (None, None) => continue,
@@ -506,11 +524,13 @@ pub struct Report {
     pub decisions: [[usize; 4]; 4],
     /// Per entry, manifests by base outcome and new outcome ([`OUTCOMES`] order), where both
     /// sides read the manifest.
-    pub outcomes: Vec<[[usize; 5]; 5]>,
+    pub outcomes: Vec<[[usize; 7]; 7]>,
     /// Per entry, manifests on which its effect flipped.
     pub flips: Vec<usize>,
     /// Per entry, the first `limit` of them.
     pub examples: Vec<Vec<Example>>,
+    /// Manifests on which a failure is overridden or waived on one side only.
+    pub exceptions: usize,
     /// Manifests the new set errors on where the base did not, and the first of them.
     pub now_errors: usize,
     pub errors: Vec<Failure>,
@@ -530,9 +550,10 @@ impl Report {
             compared: 0,
             changed: 0,
             decisions: [[0; 4]; 4],
-            outcomes: vec![[[0; 5]; 5]; n],
+            outcomes: vec![[[0; 7]; 7]; n],
             flips: vec![0; n],
             examples: (0..n).map(|_| Vec::new()).collect(),
+            exceptions: 0,
             now_errors: 0,
             errors: Vec::new(),
             unreadable: 0,
@@ -565,6 +586,9 @@ impl Report {
         }
         if diff.now_errors {
             self.now_errors += 1;
+        }
+        if diff.exceptions {
+            self.exceptions += 1;
         }
         if diff.changed() {
             self.changed += 1;
@@ -661,6 +685,11 @@ impl Report {
             {
                 mv(s, k);
             }
+            if let Some(o) = &mut r.overridden {
+                for e in &mut o.evidence {
+                    mv(&mut e.span, k);
+                }
+            }
         };
         for ex in self.examples.iter_mut().flatten() {
             move_result(&mut ex.result, ex.manifest);
@@ -703,9 +732,13 @@ impl Report {
         self.decisions[deny][Decided::Allow as usize] + self.decisions[deny][Decided::Warn as usize]
     }
 
-    /// Whether anything changed: a decision, a policy's effect, a new error.
+    /// Whether anything changed: a decision, a policy's effect, an override or a waiver, a new
+    /// error.
     pub fn anything(&self) -> bool {
-        self.flipped() > 0 || self.flips.iter().any(|&n| n > 0) || self.now_errors > 0
+        self.flipped() > 0
+            || self.flips.iter().any(|&n| n > 0)
+            || self.now_errors > 0
+            || self.exceptions > 0
     }
 }
 

@@ -98,9 +98,13 @@ fn compare_sets(args: &Args) -> Result<Exit, String> {
         width: super::terminal_width(),
         quiet: false,
     };
+    let now = args.now.unwrap_or_else(jiff::Timestamp::now);
     let mut sources = project.sources;
     let new_label = display(&project.dir);
-    let new_set = project.set;
+    let mut new_set = project.set;
+    // Both sets see their waivers as `charter check` does at `now` (an expired one never
+    // applies; one that runs too far ahead is an error).
+    project::audit_waivers(&mut new_set, now, project.max_waiver_days, None);
     let Some(new) = new_set.program.as_ref() else {
         return Err(broken(
             &sources,
@@ -108,20 +112,40 @@ fn compare_sets(args: &Args) -> Result<Exit, String> {
             &format!("the policy set `{new_label}` has errors"),
         ));
     };
-    let (base_ids, base_label) = match (&args.base, &args.base_policies) {
+    let (base_ids, base_waivers, base_label) = match (&args.base, &args.base_policies) {
         (_, Some(dir)) if !dir.is_dir() => {
             return Err(format!(
                 "the base policy folder `{}` does not exist or is not a folder\n  help: --base-policies takes the folder that holds the base set's .charter files",
                 display(dir)
             ));
         }
-        (_, Some(dir)) => (project::read_set(dir, &mut sources)?, display(dir)),
-        (Some(rev), None) => base::read(&project.dir, rev, &mut sources)?,
+        (_, Some(dir)) => {
+            let ids = project::read_set(dir, &mut sources)?;
+            let path = dir.join("waivers.yaml");
+            let waivers = match std::fs::read_to_string(&path) {
+                Ok(text) => Some(sources.add(display(&path), text)),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+                Err(e) => {
+                    return Err(format!(
+                        "cannot read the waiver file `{}`: {e}",
+                        display(&path)
+                    ));
+                }
+            };
+            (ids, waivers, display(dir))
+        }
+        (Some(rev), None) => {
+            let b = base::read(&project.dir, &project.waiver_path, rev, &mut sources)?;
+            (b.files, b.waivers, b.label)
+        }
         (None, None) => {
             return Err("give the base policy set: --base REV or --base-policies DIR".into());
         }
     };
-    let base_set = crate::compile(&sources, &base_ids);
+    let mut base_set = crate::compile_with_waivers(&sources, &base_ids, base_waivers);
+    // Its waivers as of `now`; `[overrides] never` of charter.toml is a rule for the set being
+    // changed (the new one), not for what was in force.
+    project::audit_waivers(&mut base_set, now, project.max_waiver_days, None);
     let Some(base) = base_set.program.as_ref() else {
         return Err(broken(
             &sources,
@@ -132,7 +156,6 @@ fn compare_sets(args: &Args) -> Result<Exit, String> {
         ));
     };
 
-    let now = args.now.unwrap_or_else(jiff::Timestamp::now);
     let options = crate::eval::Options {
         now,
         ..project.options

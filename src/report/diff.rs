@@ -8,7 +8,7 @@
 //!
 //! ```text
 //! { "version": 1, "now", "base": {"label", "policies"}, "new": {"label", "policies"},
-//!   "manifests", "flipped", "changed", "nothing_flipped", "same_schema",
+//!   "manifests", "flipped", "changed", "exceptions", "nothing_flipped", "same_schema",
 //!   "decisions": [ {"from", "to", "manifests"} ],
 //!   "policies": [ { "policy", "base_name", "change", "severity": {"base", "new"}, "flips",
 //!                   "transitions": [ {"from", "to", "manifests"} ],
@@ -22,10 +22,10 @@
 use serde::Serialize;
 
 use super::human::{Style, render_diagnostic};
-use super::{json, plural, result_diagnostic};
+use super::{json, override_diagnostic, plural, result_diagnostic};
 use crate::check::ir::Program;
 use crate::compare::{
-    Decided, Entry, Example, Failure, Kind, OUTCOMES, Report, Side, outcome_name,
+    Decided, Entry, Example, Failure, Kind, OUTCOMES, Report, Side, excepted, outcome_name,
 };
 use crate::diag::escape_controls;
 use crate::eval::Outcome;
@@ -184,6 +184,12 @@ pub fn closing(d: &Diff<'_>) -> String {
             policies.join(", ")
         ));
     }
+    if r.exceptions > 0 {
+        parts.push(format!(
+            "overrides or waivers change on {}",
+            plural(r.exceptions, "manifest", "manifests")
+        ));
+    }
     if r.now_errors > 0 {
         parts.push(format!(
             "{} now error{}",
@@ -239,6 +245,9 @@ pub fn human(d: &Diff<'_>, style: Style) -> String {
             ));
         }
     }
+    if r.exceptions > 0 {
+        out.push_str(&format!("\n{}\n", exceptions_text(r.exceptions)));
+    }
     for k in shown(d) {
         let e = r.entries[k];
         let ts = transitions(d, k);
@@ -253,7 +262,7 @@ pub fn human(d: &Diff<'_>, style: Style) -> String {
             flips_text(r.flips[k])
         ));
         if e.kind == Kind::Unchanged {
-            out.push_str("  its text is the same: a definition or the schema it reads changed\n");
+            out.push_str("  its text is the same: a definition or the schema it reads changed, or a waiver\n");
         }
         for t in &ts {
             out.push_str(&format!("  {:<14}  {}\n", t.text(), t.manifests));
@@ -302,6 +311,14 @@ pub fn human(d: &Diff<'_>, style: Style) -> String {
     out
 }
 
+/// Manifests on which an override or a waiver lets a failure through in one set only.
+fn exceptions_text(n: usize) -> String {
+    format!(
+        "overrides and waivers: on {} a failure is let through (overridden or waived) by one set and not the other",
+        plural(n, "manifest", "manifests")
+    )
+}
+
 fn flips_text(n: usize) -> String {
     if n == 0 {
         "no flips".into()
@@ -330,6 +347,11 @@ fn example_diagnostic(d: &Diff<'_>, ex: &Example) -> crate::diag::Diagnostic {
         Side::Base => d.base,
         Side::New => d.new,
     };
+    if excepted(Some(ex.result.outcome))
+        && let Some(d) = override_diagnostic(program, &ex.result)
+    {
+        return d;
+    }
     result_diagnostic(program, &ex.result)
 }
 
@@ -395,6 +417,9 @@ pub fn markdown(d: &Diff<'_>) -> String {
             out.push_str(&format!("| {} -> {} | {n} |\n", a.as_str(), b.as_str()));
         }
     }
+    if r.exceptions > 0 {
+        out.push_str(&format!("\n{}.\n", md_text(&exceptions_text(r.exceptions))));
+    }
     for k in shown(d) {
         let e = r.entries[k];
         let ts = transitions(d, k);
@@ -406,7 +431,7 @@ pub fn markdown(d: &Diff<'_>) -> String {
             flips_text(r.flips[k])
         ));
         if e.kind == Kind::Unchanged {
-            out.push_str("Its text is the same: a definition or the schema it reads changed.\n\n");
+            out.push_str("Its text is the same: a definition or the schema it reads changed, or a waiver.\n\n");
         }
         if !ts.is_empty() {
             out.push_str("| outcome | manifests |\n|---|---:|\n");
@@ -528,6 +553,8 @@ struct JsonDiff<'a> {
     flipped: usize,
     /// Manifests whose decision or some policy's effect changed, or that now error.
     changed: usize,
+    /// Manifests on which a failure is overridden or waived by one set only.
+    exceptions: usize,
     nothing_flipped: bool,
     /// Whether both sets declare the same manifest schema.
     same_schema: bool,
@@ -660,6 +687,7 @@ pub fn json(d: &Diff<'_>) -> String {
         manifests: r.compared,
         flipped: r.flipped(),
         changed: r.changed,
+        exceptions: r.exceptions,
         nothing_flipped: !r.anything(),
         same_schema: d.same_schema,
         decisions: decision_changes(r)

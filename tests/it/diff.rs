@@ -25,6 +25,22 @@ static SCHEMA: LazyLock<jsonschema::Validator> = LazyLock::new(|| {
     jsonschema::validator_for(&schema).expect("the diff schema compiles")
 });
 
+/// The objects the diff report shares with the check report are the same in both schemas.
+#[test]
+fn schema_shares_the_check_reports_objects() {
+    let read = |name: &str| -> Value {
+        let text = std::fs::read_to_string(root().join("schemas").join(name)).expect("a schema");
+        serde_json::from_str(&text).expect("JSON")
+    };
+    let (diff, report) = (
+        read("charter-diff.schema.json"),
+        read("charter-report.schema.json"),
+    );
+    for def in ["result", "evidence", "diagnostic", "label", "location"] {
+        assert_eq!(diff["$defs"][def], report["$defs"][def], "`{def}` differs");
+    }
+}
+
 /// The `--format json` document, valid against its schema.
 fn check_json(text: &str) -> Value {
     let doc: Value = serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON: {e}\n{text}"));
@@ -47,7 +63,9 @@ fn diff(args: &[&str]) -> (i32, String, String) {
     run_charter(&root(), &all, &root())
 }
 
-const FIXTURE: [&str; 4] = [
+const FIXTURE: [&str; 6] = [
+    "--now",
+    "2026-12-01T00:00:00Z",
     "--policies",
     "tests/fixtures/diff/new",
     "--base-policies",
@@ -124,6 +142,7 @@ fn fixture_pairs_policies_and_counts_flips() {
     assert_eq!(
         changes(&doc),
         [
+            s("weekend_freeze", "unchanged", Some("weekend_freeze")),
             s(
                 "ai_needs_senior_signoff",
                 "changed",
@@ -157,11 +176,21 @@ fn fixture_pairs_policies_and_counts_flips() {
         "examples/changes/chg-1043-large.yaml"
     );
     // The severity change alone flips a failure that stays a failure.
-    let large = &doc["policies"][1];
+    let large = &doc["policies"][2];
     assert_eq!(large["severity"]["base"], "deny");
     assert_eq!(large["severity"]["new"], "warn");
     assert_eq!(large["transitions"][0]["from"], "fail");
     assert_eq!(large["transitions"][0]["to"], "fail");
+    // The waiver of the new set lets a failure through: an unchanged policy flips.
+    assert_eq!(doc["exceptions"], 1);
+    let auth = &doc["policies"][4];
+    assert_eq!(auth["transitions"][0]["from"], "fail");
+    assert_eq!(auth["transitions"][0]["to"], "waived");
+    assert_eq!(auth["examples"][0]["side"], "new");
+    assert_eq!(
+        auth["examples"][0]["result"]["waiver"]["owner"],
+        "identity-team"
+    );
 }
 
 #[test]
@@ -194,6 +223,8 @@ fn examples_limit_and_exit_codes() {
         "policies",
         "--base-policies",
         "tests/fixtures/diff/base",
+        "--now",
+        "2026-12-01T00:00:00Z",
         "--fail-on",
         "any",
         "examples/changes",
@@ -320,7 +351,12 @@ fn stream_is_thread_count_independent() {
     assert_eq!(one, four);
     let doc = check_json(&one);
     assert_eq!(doc["manifests"], 2000);
-    let ai = &doc["policies"][0];
+    let ai = doc["policies"]
+        .as_array()
+        .expect("policies")
+        .iter()
+        .find(|p| p["policy"] == "ai_needs_senior_signoff")
+        .expect("the changed policy");
     let names: Vec<&str> = ai["examples"]
         .as_array()
         .expect("examples")

@@ -16,10 +16,18 @@ use crate::cli::project::{MAX_POLICY_DEPTH, MAX_POLICY_FILES, display};
 use crate::facts::git::Git;
 use crate::source::{FileId, Sources};
 
+/// The base set read from git: its policy files, its waiver file, and how it is named in the
+/// report (`policies at origin/main`).
+pub struct Base {
+    pub files: Vec<FileId>,
+    pub waivers: Option<FileId>,
+    pub label: String,
+}
+
 /// Adds the `.charter` files of the folder `dir` (a folder of the work tree) as they are at
-/// `rev` to `sources`. Returns their ids and how the set is named in the report
-/// (`policies at origin/main`).
-pub fn read(dir: &Path, rev: &str, sources: &mut Sources) -> Result<(Vec<FileId>, String), String> {
+/// `rev` to `sources`, then the waiver file at `waivers` (where the work tree's is or would be)
+/// when it exists at `rev`.
+pub fn read(dir: &Path, waivers: &Path, rev: &str, sources: &mut Sources) -> Result<Base, String> {
     if rev.starts_with('-') || rev.is_empty() {
         return Err(format!(
             "`{rev}` is not a revision\n  help: --base takes a commit, a branch or a tag, e.g. --base origin/main"
@@ -124,16 +132,65 @@ pub fn read(dir: &Path, rev: &str, sources: &mut Sources) -> Result<(Vec<FileId>
     }
     // The order a folder on disk is read in: by path, component by component.
     files.sort_by(|a, b| a.0.cmp(&b.0));
-    let objects: Vec<&str> = files.iter().map(|(_, o)| o.as_str()).collect();
-    let texts = cat_files(&top, &objects)?;
+    let waiver = match in_repo(&top, waivers) {
+        Some(rel) => blob(&mut git, &commit, &rel)?.map(|object| (PathBuf::from(rel), object)),
+        None => None,
+    };
+    let mut objects: Vec<&str> = files.iter().map(|(_, o)| o.as_str()).collect();
+    objects.extend(waiver.iter().map(|(_, o)| o.as_str()));
+    let mut texts = cat_files(&top, &objects)?.into_iter();
     let mut ids = Vec::with_capacity(files.len());
-    for ((path, _), bytes) in files.iter().zip(texts) {
+    for ((path, _), bytes) in files.iter().zip(texts.by_ref()) {
         let name = format!("{rev}:{}", path.display());
         let text = String::from_utf8(bytes)
             .map_err(|_| format!("cannot read policy file `{name}`: it is not UTF-8 text"))?;
         ids.push(sources.add(name, text));
     }
-    Ok((ids, label))
+    let waivers = match (waiver, texts.next()) {
+        (Some((path, _)), Some(bytes)) => {
+            let name = format!("{rev}:{}", path.display());
+            let text = String::from_utf8(bytes).map_err(|_| {
+                format!("cannot read the waiver file `{name}`: it is not UTF-8 text")
+            })?;
+            Some(sources.add(name, text))
+        }
+        _ => None,
+    };
+    Ok(Base {
+        files: ids,
+        waivers,
+        label,
+    })
+}
+
+/// A path of the work tree (that may not exist) as a path from the repository's root `top`.
+fn in_repo(top: &Path, p: &Path) -> Option<String> {
+    let real = std::fs::canonicalize(p).ok().or_else(|| {
+        let parent = p
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        Some(std::fs::canonicalize(parent).ok()?.join(p.file_name()?))
+    })?;
+    let rel = real.strip_prefix(top).ok()?.to_str()?.replace('\\', "/");
+    (!rel.is_empty()).then_some(rel)
+}
+
+/// The object of the file `rel` at `commit`, when it is a file there (not a link).
+fn blob(git: &mut GitCommand, commit: &str, rel: &str) -> Result<Option<String>, String> {
+    let listing = git.run(&["ls-tree", "-z", "--full-tree", commit, "--", rel])?;
+    for entry in listing.split(|&b| b == 0).filter(|e| !e.is_empty()) {
+        let entry = String::from_utf8_lossy(entry);
+        let Some((meta, path)) = entry.split_once('\t') else {
+            continue;
+        };
+        let mut meta = meta.split(' ');
+        let (mode, kind, object) = (meta.next(), meta.next(), meta.next());
+        if path == rel && kind == Some("blob") && mode != Some("120000") {
+            return Ok(object.map(String::from));
+        }
+    }
+    Ok(None)
 }
 
 /// The contents of the given blobs, in order, from one `git cat-file --batch`.
