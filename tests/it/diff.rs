@@ -658,3 +658,45 @@ fn git_base_problems_are_explained() {
     all.push_str(&err.replace(&outside.path().display().to_string(), "<dir>"));
     insta::assert_snapshot!(all.replace(&repo.path().display().to_string(), "<repo>"));
 }
+
+/// The base set's waiver file is read at the revision too: removing a waiver flips the failure
+/// it let through back to a failure.
+#[test]
+fn git_base_reads_its_waivers() {
+    let repo = repo("diff-waivers");
+    let waivers = "waivers:\n  - policy: prod_region_limit\n    ids: [CHG-1042]\n    owner: sre\n    reason: a three-region rollout, agreed\n    approved_by: [carol]\n    expires: 2026-12-31T00:00:00Z\n";
+    repo.commit(
+        "a waiver",
+        &[(b"ops/policies/waivers.yaml", Some(waivers.as_bytes()))],
+        WHO,
+        WHO,
+    );
+    std::fs::remove_file(repo.path().join("ops/policies/waivers.yaml")).expect("removed");
+    let (code, out, err) = repo.charter(&[
+        "diff",
+        "-p",
+        "ops/policies",
+        "--base",
+        "HEAD",
+        "--now",
+        "2026-12-01T00:00:00Z",
+        "--format",
+        "json",
+        "changes",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let doc = check_json(&out);
+    assert_eq!(doc["exceptions"], 1);
+    let region = doc["policies"]
+        .as_array()
+        .expect("policies")
+        .iter()
+        .find(|p| p["policy"] == "prod_region_limit")
+        .expect("the policy");
+    assert_eq!(region["change"], "unchanged");
+    assert_eq!(
+        region["transitions"],
+        serde_json::json!([{"from": "waived", "to": "fail", "manifests": 1}])
+    );
+    assert_eq!(region["examples"][0]["side"], "new");
+}
