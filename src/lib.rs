@@ -10,6 +10,7 @@
 pub mod bulk;
 pub mod check;
 pub mod cli;
+pub mod compare;
 pub mod diag;
 pub mod eval;
 pub mod facts;

@@ -7,6 +7,7 @@
 //! What fails a run is decided here too ([`status`]), so the exit code, `--quiet` and every
 //! format agree on it.
 
+pub mod diff;
 pub mod document;
 pub mod explain;
 pub mod github;

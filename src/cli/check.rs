@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 pub(super) mod inputs;
-mod stream;
+pub(super) mod stream;
 
 use super::project::{self, display, parse_duration, parse_now};
 use super::{Color, Exit, Format};

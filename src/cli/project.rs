@@ -21,6 +21,9 @@ pub struct Project {
     pub waivers: Option<crate::source::FileId>,
     /// `max_waiver_days` of charter.toml (default 90).
     pub max_waiver_days: u32,
+    /// Where the waiver file is or would be (named in charter.toml, else `waivers.yaml` in the
+    /// policy folder): where `charter diff` looks for the base set's.
+    pub waiver_path: PathBuf,
 }
 
 /// How far ahead a waiver may expire unless charter.toml says otherwise.
@@ -41,19 +44,13 @@ pub fn load(policies: Option<&Path>, config_file: Option<&Path>) -> Result<Proje
         .or(cfg.policies)
         .unwrap_or_else(|| PathBuf::from("policies"));
     let mut sources = Sources::new();
-    let mut ids = Vec::new();
-    let mut errors = Vec::new();
-    for path in charter_files(&dir)? {
-        match super::files::read_text(&path) {
-            Ok(text) => ids.push(sources.add(display(&path), text)),
-            Err(e) => errors.push(format!("cannot read policy file `{}`: {e}", display(&path))),
-        }
-    }
-    if !errors.is_empty() {
-        return Err(errors.join("\nerror: "));
-    }
+    let ids = read_set(&dir, &mut sources)?;
     // The waiver file: named in charter.toml (it must exist), else `waivers.yaml` in the policy
     // folder when there is one.
+    let waiver_default = cfg
+        .waivers
+        .clone()
+        .unwrap_or_else(|| dir.join("waivers.yaml"));
     let waiver_path = match &cfg.waivers {
         Some(p) => Some(p.clone()),
         None => Some(dir.join("waivers.yaml")).filter(|p| p.is_file()),
@@ -87,7 +84,24 @@ pub fn load(policies: Option<&Path>, config_file: Option<&Path>) -> Result<Proje
         },
         waivers,
         max_waiver_days: cfg.max_waiver_days.unwrap_or(MAX_WAIVER_DAYS),
+        waiver_path: waiver_default,
     })
+}
+
+/// Reads every `.charter` file under `dir` into `sources`: their ids, or the message.
+pub fn read_set(dir: &Path, sources: &mut Sources) -> Result<Vec<crate::source::FileId>, String> {
+    let mut ids = Vec::new();
+    let mut errors = Vec::new();
+    for path in charter_files(dir)? {
+        match super::files::read_text(&path) {
+            Ok(text) => ids.push(sources.add(display(&path), text)),
+            Err(e) => errors.push(format!("cannot read policy file `{}`: {e}", display(&path))),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors.join("\nerror: "));
+    }
+    Ok(ids)
 }
 
 /// What a waiver is at `now`.

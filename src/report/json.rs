@@ -45,7 +45,7 @@ struct JsonManifest<'a> {
 }
 
 #[derive(Serialize)]
-struct JsonResult<'a> {
+pub(super) struct JsonResult<'a> {
     policy: &'a str,
     severity: &'a str,
     outcome: &'a str,
@@ -88,7 +88,7 @@ struct JsonEvidence<'a> {
 }
 
 #[derive(Serialize)]
-struct JsonDiagnostic<'a> {
+pub(super) struct JsonDiagnostic<'a> {
     level: &'static str,
     code: &'a str,
     message: &'a str,
@@ -103,7 +103,7 @@ struct JsonLabel<'a> {
 }
 
 #[derive(Clone, Copy, Serialize)]
-struct JsonLocation<'a> {
+pub(super) struct JsonLocation<'a> {
     file: &'a str,
     line: usize,
     column: usize,
@@ -111,7 +111,7 @@ struct JsonLocation<'a> {
     end_column: usize,
 }
 
-fn location(sources: &Sources, span: Span) -> JsonLocation<'_> {
+pub(super) fn location(sources: &Sources, span: Span) -> JsonLocation<'_> {
     let f = sources.get(span.file);
     let (line, column) = f.line_col(span.start);
     let (end_line, end_column) = f.line_col(span.end);
@@ -124,7 +124,7 @@ fn location(sources: &Sources, span: Span) -> JsonLocation<'_> {
     }
 }
 
-fn diagnostic<'a>(sources: &'a Sources, d: &'a Diagnostic) -> JsonDiagnostic<'a> {
+pub(super) fn diagnostic<'a>(sources: &'a Sources, d: &'a Diagnostic) -> JsonDiagnostic<'a> {
     JsonDiagnostic {
         level: match d.level {
             Level::Error => "error",
@@ -170,7 +170,7 @@ fn manifest<'a>(run: &'a Run<'_>, m: &'a ManifestRun) -> JsonManifest<'a> {
     }
 }
 
-fn result<'a>(
+pub(super) fn result<'a>(
     sources: &'a Sources,
     program: &'a Program,
     r: &'a PolicyResult,

@@ -225,3 +225,126 @@ fn real_changes_trailers_read_the_same() {
     );
     assert!(ai * 25 > compared, "{ai} AI-assisted changes of {compared}");
 }
+
+/// The `run` script of the workflow step named `name`, as written in the scaffold.
+fn workflow_step(name: &str) -> String {
+    let text = std::fs::read_to_string(shipped().join(".github/workflows/charter.yml"))
+        .expect("the workflow");
+    let workflow: serde_json::Value = serde_saphyr::from_str(&text).expect("the workflow is YAML");
+    workflow["jobs"]
+        .as_object()
+        .expect("jobs")
+        .values()
+        .flat_map(|j| j["steps"].as_array().cloned().unwrap_or_default())
+        .find(|s| s["name"] == name)
+        .and_then(|s| s["run"].as_str().map(String::from))
+        .unwrap_or_else(|| panic!("no step `{name}` in the workflow"))
+}
+
+/// Runs a workflow script as GitHub does (`bash -eo pipefail`) in a pull request's checkout,
+/// with `charter` on PATH: its exit code, output and the job summary it wrote.
+fn run_step(repo: &crate::support::Repo, script: &str) -> (i32, String, String) {
+    let bin = PathBuf::from(env!("CARGO_BIN_EXE_charter"));
+    let path = format!(
+        "{}:{}",
+        bin.parent().expect("bin folder").display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let temp = TempDir::new("runner-temp");
+    let summary = temp.path().join("summary.md");
+    let out = crate::support::isolated(&mut std::process::Command::new("bash"), repo.path())
+        .args(["--noprofile", "--norc", "-eo", "pipefail", "-c", script])
+        .current_dir(repo.path())
+        .env("PATH", path)
+        .env("NO_COLOR", "1")
+        .env("GITHUB_BASE_REF", "main")
+        .env("RUNNER_TEMP", temp.path())
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .output()
+        .expect("bash runs");
+    (
+        out.status.code().unwrap_or(-1),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+        std::fs::read_to_string(&summary).unwrap_or_default(),
+    )
+}
+
+/// The workflow's `charter diff` step on a scaffolded repository with a short history: a pull
+/// request that raises the approval count replays every commit and reports the ones that flip;
+/// one that leaves the policies alone compares nothing.
+#[test]
+fn workflow_reports_what_a_policy_change_flips() {
+    use crate::support::{Repo, Who};
+    let who = Who {
+        name: "Ada Lovelace",
+        email: "ada@example.com",
+        date: "2026-11-20T10:00:00+00:00",
+    };
+    let repo = Repo::new("init-diff");
+    let (code, _, err) = run_charter(repo.path(), &["init"], repo.path());
+    assert_eq!(code, 0, "{err}");
+    repo.commit(
+        "charter: policies\n\nReviewed-by: Bob <bob@example.com>\n",
+        &[],
+        who,
+        who,
+    );
+    for (i, trailers) in [
+        "Reviewed-by: Bob <bob@example.com>\n",
+        "Reviewed-by: Bob <bob@example.com>\nReviewed-by: Carol <carol@example.com>\n",
+        "",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let file = format!("src/f{i}.rs");
+        repo.commit(
+            &format!("change {i}\n\n{trailers}"),
+            &[(file.as_bytes(), Some(b"fn main() {}\n"))],
+            who,
+            who,
+        );
+    }
+    let base = repo.git(&["rev-parse", "HEAD"]);
+    repo.git(&["update-ref", "refs/remotes/origin/main", &base]);
+    repo.git(&["checkout", "-q", "-b", "pr"]);
+    let step = workflow_step("What the policy change flips");
+
+    // A pull request that changes no policy: nothing is compared.
+    repo.commit("docs", &[(b"README.md", Some(b"# hello\n"))], who, who);
+    let (code, out, summary) = run_step(&repo, &step);
+    assert_eq!((code, summary.as_str()), (0, ""), "{out}");
+    assert!(out.contains("the policy set is unchanged"), "{out}");
+
+    // Two approvals for every change: the two commits with one approval flip.
+    let reviews =
+        std::fs::read_to_string(repo.path().join("policies/reviews.charter")).expect("policies");
+    let raised = reviews.replace(
+        "require count(human_approvals) >= 1",
+        "require count(human_approvals) >= 2",
+    );
+    assert_ne!(raised, reviews, "the scaffold's approval count");
+    repo.commit(
+        "policies: two approvals",
+        &[(b"policies/reviews.charter", Some(raised.as_bytes()))],
+        who,
+        who,
+    );
+    let (code, out, summary) = run_step(&repo, &step);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        summary.starts_with("## Charter: what this policy change flips"),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("| `needs_approval` | changed | deny |"),
+        "{summary}"
+    );
+    assert!(summary.contains("| pass -> fail | 2 |"), "{summary}");
+    // The whole history (six commits), the pull request's own included.
+    assert!(summary.contains("**6 manifests compared: "), "{summary}");
+}

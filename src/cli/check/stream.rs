@@ -304,7 +304,7 @@ impl Progress {
         }
     }
 
-    fn inc(&mut self) {
+    pub fn inc(&mut self) {
         // Off (CI, a pipe, `--quiet`): not even a clock read per manifest.
         if !self.enabled {
             return;
