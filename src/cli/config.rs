@@ -21,6 +21,19 @@ pub struct Config {
     /// `[limits]`: resource budgets of evaluation.
     #[serde(default)]
     pub limits: LimitsConfig,
+    /// `[log]`: the decision log `charter check` appends to.
+    #[serde(default)]
+    pub log: LogConfig,
+}
+
+/// `[log]`: the decision log (`charter check --log`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogConfig {
+    /// The log file, relative to charter.toml; every `charter check` appends to it.
+    pub file: Option<PathBuf>,
+    /// The origin a new log is created with (the name its checkpoints are signed under).
+    pub origin: Option<String>,
 }
 
 /// `[limits]`: how much a policy may do for one manifest.
@@ -121,10 +134,11 @@ pub fn discover(explicit: Option<&Path>) -> Result<Config, String> {
 }
 
 /// The keys `charter.toml` knows, at the top and in `[manifest]`.
-const KEYS: [&str; 4] = ["policies", "format", "manifest", "limits"];
+const KEYS: [&str; 5] = ["policies", "format", "manifest", "limits", "log"];
 const MANIFEST_KEYS: [&str; 4] = ["people", "ai_tools", "ai_emails", "ai_logins"];
 const LIMITS_KEYS: [&str; 1] = ["eval_memory"];
-const HELP: &str = "charter.toml accepts `policies = \"dir\"`, `format = \"human\"` (or json, jsonl, sarif, junit, github), a `[manifest]` table (`people`, `ai_tools`, `ai_emails`, `ai_logins`) and a `[limits]` table (`eval_memory = \"64MiB\"`)";
+const LOG_KEYS: [&str; 2] = ["file", "origin"];
+const HELP: &str = "charter.toml accepts `policies = \"dir\"`, `format = \"human\"` (or json, jsonl, sarif, junit, github), a `[manifest]` table (`people`, `ai_tools`, `ai_emails`, `ai_logins`), a `[limits]` table (`eval_memory = \"64MiB\"`) and a `[log]` table (`file`, `origin`)";
 
 pub fn load(path: &Path) -> Result<Config, String> {
     let text = std::fs::read_to_string(path)
@@ -164,6 +178,13 @@ pub fn load(path: &Path) -> Result<Config, String> {
     })?;
     let base = path.parent().unwrap_or(Path::new("."));
     config.policies = config.policies.map(|p| {
+        if p.is_absolute() {
+            p
+        } else {
+            relative(base, &p)
+        }
+    });
+    config.log.file = config.log.file.map(|p| {
         if p.is_absolute() {
             p
         } else {
@@ -214,11 +235,13 @@ fn unknown_keys(text: &str) -> Vec<(String, usize, &'static [&'static str])> {
     struct Outer {
         manifest: Option<Keys>,
         limits: Option<Keys>,
+        log: Option<Keys>,
     }
     if let Ok(outer) = toml::from_str::<Outer>(text) {
         for (table, known) in [
             (outer.manifest, &MANIFEST_KEYS[..]),
             (outer.limits, &LIMITS_KEYS[..]),
+            (outer.log, &LOG_KEYS[..]),
         ] {
             for key in table.iter().flat_map(|t| t.keys()) {
                 if !known.contains(&key.get_ref().as_str()) {

@@ -17,6 +17,8 @@ pub struct Project {
     pub format: Option<Format>,
     /// The evaluation options charter.toml sets (`[limits]`); the rest are defaults.
     pub options: crate::eval::Options,
+    /// `[log]` in charter.toml.
+    pub log: config::LogConfig,
 }
 
 /// Loads the policy set. The error is a message for standard error (the run exits 2).
@@ -51,6 +53,7 @@ pub fn load(policies: Option<&Path>, config_file: Option<&Path>) -> Result<Proje
         set,
         dir,
         format: cfg.format,
+        log: cfg.log,
         options: crate::eval::Options {
             memory_budget: cfg
                 .limits
