@@ -6,6 +6,7 @@ pub(crate) mod config;
 mod explain;
 mod fmt;
 mod init;
+pub mod keys;
 mod lsp;
 mod manifest;
 pub(crate) mod project;
@@ -59,6 +60,9 @@ enum Command {
     Manifest(manifest::Args),
     /// Set up Charter in a repository: charter.toml, a policy set, a people file, a CI workflow.
     Init(init::Args),
+    /// Make an Ed25519 key pair for signing attestations: PREFIX.key (private, PKCS#8 PEM) and
+    /// PREFIX.pub (public, SPKI PEM).
+    Keygen(keys::Args),
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq, serde::Deserialize)]
@@ -143,6 +147,7 @@ fn run(cli: Cli) -> Exit {
         Command::Lsp(args) => lsp::run(&args),
         Command::Manifest(args) => manifest::run(&args),
         Command::Init(args) => init::run(&args),
+        Command::Keygen(args) => keys::run(&args),
     }
 }
 

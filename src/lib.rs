@@ -12,6 +12,7 @@ pub mod check;
 pub mod cli;
 pub mod diag;
 pub mod eval;
+pub mod evidence;
 pub mod facts;
 pub mod fmt;
 pub mod glob;
