@@ -4,6 +4,7 @@
 #
 #   summary: jsonl_per_s=X fastest_peer=NAME peer_per_s=Y ratio=R yaml_per_s=A yaml_floor_per_s=B
 #            yaml_overhead_pct=P single_check_ms=T peer_single_ms=U peak_mb_100k=M
+#            log_ratio=L log_peak_mb_100k=K
 #
 # (one line; `na` for a figure that could not be measured, with the reason printed above it).
 #
@@ -234,6 +235,45 @@ peak charter-jsonl-stream-$N_BIG "$CH --format jsonl - < $DB/manifests.jsonl"
 peak charter-yaml-files-$N_BIG "$CH --format jsonl $DB/yaml"
 peak charter-single "$CHARTER check --policies $ROOT/policies $EXAMPLE"
 
+# ---------------------------------------------------------------- the decision log (--log)
+# The same 100,000 JSON Lines manifests with and without `--log` (issue 18): every record
+# hashed on the workers, appended in batches of 1 MiB, synced, one signed checkpoint at the end.
+# Each run starts from no log, so every run appends the same 100,000 entries; in alternating
+# rounds (plain, then --log; a first round to warm up) so that both see the same minutes.
+log "decision log: $N_BIG manifests, plain and with --log, in alternating rounds"
+LOGDIR=$WORK/log; mkdir -p "$LOGDIR"; rm -f "$LOGDIR/bench.key" "$LOGDIR/bench.pub"
+"$CHARTER" keygen --out "$LOGDIR/bench" > /dev/null || na "charter keygen failed: no --log figures"
+LOG_ROUNDS=${LOG_ROUNDS:-5}
+if [ "$HAVE_HF" = 1 ] && [ -f "$LOGDIR/bench.key" ]; then
+  python3 - "$R" "$LOG_ROUNDS" "$LOGDIR" "$CH --format jsonl - < $DB/manifests.jsonl > /dev/null" \
+    "$CH --format jsonl --key-file $LOGDIR/bench.key --log $LOGDIR/bench.log - < $DB/manifests.jsonl > /dev/null" <<'PY'
+import json, os, statistics, subprocess, sys, time
+R, rounds, logdir, plain, logged = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
+def wall(cmd):
+    t = time.perf_counter()
+    subprocess.run(["bash", "-c", "exec " + cmd], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - t
+times = {"plain": [], "log": []}
+for r in range(rounds + 1):
+    for name, cmd in (("plain", plain), ("log", logged)):
+        if os.path.exists(f"{logdir}/bench.log"):
+            os.remove(f"{logdir}/bench.log")
+        t = wall(cmd)
+        if r > 0:  # the first round warms the caches
+            times[name].append(t)
+out = {k: statistics.median(v) for k, v in times.items()}
+size = os.path.getsize(f"{logdir}/bench.log") if os.path.exists(f"{logdir}/bench.log") else 0
+json.dump({"median": out, "times": times, "log_bytes": size}, open(f"{R}/log.json", "w"))
+print(f"  plain run                    median {out['plain'] * 1000:9.1f} ms")
+print(f"  with --log                   median {out['log'] * 1000:9.1f} ms  ({out['log'] / out['plain']:.2f}x; log {size / 1e6:.1f} MB)")
+PY
+  rm -f "$LOGDIR/bench.log"
+  peak charter-jsonl-log-$N_BIG "$CH --format jsonl --key-file $LOGDIR/bench.key --log $LOGDIR/bench.log - < $DB/manifests.jsonl"
+  rm -f "$LOGDIR/bench.log"
+  peak charter-jsonl-log-$N "$CH --format jsonl --key-file $LOGDIR/bench.key --log $LOGDIR/bench.log - < $D/manifests.jsonl"
+  rm -f "$LOGDIR/bench.log"
+fi
+
 # ---------------------------------------------------------------- interleaved
 # The machine's speed drifts (other tenants): the bulk passes above ran one engine after another,
 # so a slow minute can fall on one of them. The figures of the summary come from rounds that run
@@ -333,11 +373,17 @@ peer_single = peer_singles[0][0] if peer_singles else None
 if not peer_singles:
     print("na: peer_single_ms: no peer single check was measured")
 peak = max([v for v in (mb(f"charter-jsonl-stream-{NB}"), mb(f"charter-yaml-files-{NB}")) if v is not None], default=None)
+try:
+    logged = json.load(open(f"{R}/log.json"))["median"]
+    log_ratio = logged["log"] / logged["plain"]
+except (OSError, ValueError, KeyError, ZeroDivisionError):
+    log_ratio = None
+    print("na: log_ratio: the --log runs did not run")
 if agree == "no":
     print("note: an engine disagreed with the oracle; see the agreement table above")
 print(f"summary: jsonl_per_s={fmt(jsonl)} fastest_peer={peer} peer_per_s={fmt(peer_rate)} "
       f"ratio={fmt(jsonl / peer_rate if jsonl and peer_rate else None, 1)} yaml_per_s={fmt(yaml)} "
       f"yaml_floor_per_s={fmt(floor)} yaml_overhead_pct={fmt((floor / yaml - 1) * 100 if yaml and floor else None, 1)} "
       f"single_check_ms={fmt(single * 1000 if single else None, 2)} peer_single_ms={fmt(peer_single, 2)} "
-      f"peak_mb_100k={fmt(peak, 1)}")
+      f"peak_mb_100k={fmt(peak, 1)} log_ratio={fmt(log_ratio, 2)} log_peak_mb_100k={fmt(mb(f'charter-jsonl-log-{NB}'), 1)}")
 EOF

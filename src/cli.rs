@@ -7,6 +7,7 @@ mod explain;
 mod fmt;
 mod init;
 pub mod keys;
+pub(crate) mod log;
 mod lsp;
 mod manifest;
 pub(crate) mod project;
@@ -63,6 +64,9 @@ enum Command {
     /// Make an Ed25519 key pair for signing attestations: PREFIX.key (private, PKCS#8 PEM) and
     /// PREFIX.pub (public, SPKI PEM).
     Keygen(keys::Args),
+    /// The decision log that `charter check --log` appends to: verify it, prove that a record
+    /// is in it or that it only grew, check such a proof without the log.
+    Log(log::Args),
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq, serde::Deserialize)]
@@ -148,6 +152,7 @@ fn run(cli: Cli) -> Exit {
         Command::Manifest(args) => manifest::run(&args),
         Command::Init(args) => init::run(&args),
         Command::Keygen(args) => keys::run(&args),
+        Command::Log(args) => log::run(&args),
     }
 }
 

@@ -5,9 +5,9 @@ use std::path::{Path, PathBuf};
 mod inputs;
 mod stream;
 
+use super::log::LogWriter;
 use super::project::{self, display, parse_now};
 use super::{Color, Exit, Format};
-use super::log::LogWriter;
 use crate::bulk::Checker;
 use crate::check::ir::Program;
 use crate::eval;
@@ -83,7 +83,7 @@ pub fn run(args: &Args) -> Exit {
     let format = args.format.or(project.format).unwrap_or(Format::Human);
     // The log is opened (and locked) before anything is checked: a log that cannot take the
     // records stops the run before it starts.
-    let mut log = match args.log.as_ref().or(project.log.file.as_ref()) {
+    let log = match args.log.as_ref().or(project.log.file.as_ref()) {
         Some(path) if set_has_program(&project.set) => {
             let origin = args.log_origin.as_deref().or(project.log.origin.as_deref());
             let opened = super::keys::load_private_key(args.key_file.as_deref())
@@ -215,6 +215,10 @@ pub fn run(args: &Args) -> Exit {
 
 /// A run whose output streams (human, JSON Lines): the policy-set part first, then each
 /// manifest as it is checked, then the closing line.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the parts of one run, each passed on once"
+)]
 fn streamed(
     args: &Args,
     head: &Run<'_>,

@@ -45,7 +45,12 @@ enum Command {
     Prove {
         file: PathBuf,
         /// The entry (numbered from 0) to prove included.
-        #[arg(long, value_name = "N", conflicts_with = "from", required_unless_present = "from")]
+        #[arg(
+            long,
+            value_name = "N",
+            conflicts_with = "from",
+            required_unless_present = "from"
+        )]
         entry: Option<u64>,
         /// The tree size of the earlier checkpoint to prove consistent with the latest.
         #[arg(long, value_name = "SIZE")]
@@ -144,7 +149,17 @@ fn finding(file: &Path, f: Finding) -> Failure {
         Severity::Failed => Exit::Denied,
         Severity::BadInput => Exit::BadInput,
     };
-    (exit, format!("{at}: {}", f.message))
+    let message = f
+        .message
+        .replace(
+            "charter log repair FILE",
+            &format!("charter log repair {}", display(file)),
+        )
+        .replace(
+            "charter log verify FILE",
+            &format!("charter log verify {}", display(file)),
+        );
+    (exit, format!("{at}: {message}"))
 }
 
 fn open(file: &Path) -> Result<BufReader<File>, Failure> {
@@ -155,8 +170,12 @@ fn open(file: &Path) -> Result<BufReader<File>, Failure> {
 
 /// A public key file: SPKI PEM, or a note verifier key (`<name>+<id>+<base64>`).
 fn public_key(path: &Path) -> Result<PublicKey, Failure> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| bad(format!("cannot read public key file `{}`: {e}", display(path))))?;
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        bad(format!(
+            "cannot read public key file `{}`: {e}",
+            display(path)
+        ))
+    })?;
     if text.trim_start().starts_with("-----BEGIN") {
         super::keys::load_public_key(path).map_err(bad)
     } else {
@@ -172,8 +191,7 @@ fn verify(file: &Path, key: &Path, saved: Option<&Path>) -> Result<Exit, Failure
         Some(path) => Some(read_checkpoint(path, &key, None)?),
         None => None,
     };
-    let summary =
-        evlog::verify(open(file)?, &key, saved.as_ref()).map_err(|f| finding(file, f))?;
+    let summary = evlog::verify(open(file)?, &key, saved.as_ref()).map_err(|f| finding(file, f))?;
     let mut out = format!(
         "{}: verified: {} entries, {} checkpoint{}, origin `{}`, signed by `{}`\n",
         display(file),
@@ -208,7 +226,8 @@ fn read_checkpoint(
 ) -> Result<Checkpoint, Failure> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| bad(format!("cannot read checkpoint `{}`: {e}", display(path))))?;
-    open_checkpoint(&text, key, origin).map_err(|(exit, msg)| (exit, format!("`{}`: {msg}", display(path))))
+    open_checkpoint(&text, key, origin)
+        .map_err(|(exit, msg)| (exit, format!("`{}`: {msg}", display(path))))
 }
 
 /// Parses a signed checkpoint and verifies its signature under its origin.
@@ -218,14 +237,16 @@ fn open_checkpoint(
     origin: Option<&str>,
 ) -> Result<Checkpoint, Failure> {
     let parsed = note::parse(signed).map_err(|e| bad(format!("not a signed checkpoint: {e}")))?;
-    let cp = Checkpoint::parse(&parsed.text)
-        .map_err(|e| bad(format!("not a checkpoint: {e}")))?;
+    let cp = Checkpoint::parse(&parsed.text).map_err(|e| bad(format!("not a checkpoint: {e}")))?;
     if let Some(origin) = origin
         && origin != cp.origin
     {
         return Err((
             Exit::Denied,
-            format!("the checkpoint is of the log `{}`, not `{origin}`", cp.origin),
+            format!(
+                "the checkpoint is of the log `{}`, not `{origin}`",
+                cp.origin
+            ),
         ));
     }
     match note::verify(&parsed, &cp.origin, key) {
@@ -233,11 +254,7 @@ fn open_checkpoint(
         Err(SignatureError::NotSignedBy { signers }) => Err(bad(format!(
             "the checkpoint is not signed by the key given (`{}`); it is signed by {}",
             note::verifier_key_id(&cp.origin, key),
-            if signers.is_empty() {
-                "no key".into()
-            } else {
-                signers.join(", ")
-            }
+            evlog::signer_list(&signers)
         ))),
         Err(SignatureError::Invalid) => Err((
             Exit::Denied,
@@ -304,7 +321,10 @@ fn read_leaves(
     };
     while tree.size() < size {
         let Some((line, _, _)) = lines.next_line().map_err(io)? else {
-            return Err(broken(lines.number(), "the log ends before its checkpoint's entries"));
+            return Err(broken(
+                lines.number(),
+                "the log ends before its checkpoint's entries",
+            ));
         };
         if let Ok(Line::Entry {
             index,
@@ -313,7 +333,10 @@ fn read_leaves(
         }) = evlog::parse_line(line)
         {
             if index != tree.size() || merkle::leaf_hash(text) != leaf {
-                return Err(broken(lines.number(), "an entry is out of sequence or modified"));
+                return Err(broken(
+                    lines.number(),
+                    "an entry is out of sequence or modified",
+                ));
             }
             if want == Some(index) {
                 record = Some(String::from_utf8_lossy(text).into_owned());
@@ -457,7 +480,12 @@ fn check_proof(
         None => open_checkpoint(embedded, &key, Some(origin))
             .map_err(|(exit, msg)| (exit, format!("`{}`: {msg}", display(path)))),
     };
-    let failed = |e: merkle::ProofError| (Exit::Denied, format!("`{}`: the proof does not verify: {e}", display(path)));
+    let failed = |e: merkle::ProofError| {
+        (
+            Exit::Denied,
+            format!("`{}`: the proof does not verify: {e}", display(path)),
+        )
+    };
     match proof {
         Proof::Inclusion {
             origin,
@@ -482,7 +510,10 @@ fn check_proof(
                 (None, None) => match embedded_record {
                     Some(r) => merkle::leaf_hash(r.as_bytes()),
                     None => decode_hash(&embedded_leaf).ok_or_else(|| {
-                        bad(format!("`{}`: its leaf hash is not 32 bytes in base64", display(path)))
+                        bad(format!(
+                            "`{}`: its leaf hash is not 32 bytes in base64",
+                            display(path)
+                        ))
                     })?,
                 },
             };
@@ -526,8 +557,14 @@ fn check_proof(
                     ),
                 ));
             }
-            merkle::verify_consistency(old.size, cp.size, &old.root, &cp.root, &hashes(&proof_path)?)
-                .map_err(failed)?;
+            merkle::verify_consistency(
+                old.size,
+                cp.size,
+                &old.root,
+                &cp.root,
+                &hashes(&proof_path)?,
+            )
+            .map_err(failed)?;
             super::print(&format!(
                 "verified: the log `{origin}` at tree size {} (root hash {}) extends its tree at size {} (root hash {})\n",
                 cp.size,
@@ -554,21 +591,6 @@ fn print_key(key: &Path, file: Option<&Path>, origin: Option<&str>) -> Result<Ex
     }
     super::print(&format!("{}\n", note::verifier_key(&origin, &key)));
     Ok(Exit::Ok)
-}
-
-/// What a torn last line was: an entry (its number) or a checkpoint.
-fn torn_what(tail: &[u8]) -> String {
-    let digits: Vec<u8> = tail.iter().take_while(|b| b.is_ascii_digit()).copied().collect();
-    match std::str::from_utf8(&digits).ok().and_then(|d| d.parse::<u64>().ok()) {
-        Some(n) if tail.get(digits.len()) == Some(&b' ') || tail.len() == digits.len() => {
-            format!("entry {n}")
-        }
-        _ if tail.starts_with(b"checkpoint") || b"checkpoint".starts_with(tail) => {
-            "a checkpoint".into()
-        }
-        _ if tail.starts_with(evlog::MAGIC.as_bytes()) => "the first line".into(),
-        _ => "a line".into(),
-    }
 }
 
 /// Where the torn last line starts (after the last newline), and its bytes; `None` when the
@@ -619,7 +641,7 @@ fn repair(path: &Path) -> Result<Exit, Failure> {
             super::print(&format!(
                 "{name}: cut off the torn last line at byte {start} ({} bytes of {}): the run that was writing it was killed before it reported success\n",
                 tail.len(),
-                torn_what(&tail)
+                evlog::torn_what(&tail)
             ));
         }
     }
@@ -677,7 +699,7 @@ impl LogWriter {
         if let Some((start, tail)) = torn_tail(&mut file).map_err(io)? {
             return Err(format!(
                 "{name}: the last line ({}, from byte {start}) is torn: a run was killed while appending it; nothing was appended\n  help: `charter log repair {name}` cuts it off (that run never reported success), then run again",
-                torn_what(&tail)
+                evlog::torn_what(&tail)
             ));
         }
         let log_origin = read_origin(&mut file).map_err(io)?.ok_or_else(|| {
@@ -696,10 +718,7 @@ impl LogWriter {
         let from = last_checkpoint(&mut file, len).map_err(io)?.unwrap_or(0);
         file.seek(SeekFrom::Start(from)).map_err(io)?;
         let state = evlog::resume(BufReader::new(&mut file), &log_origin, key.public())
-            .map_err(|f| match f.entry {
-                Some(e) => format!("{name}: entry {e}: {}", f.message),
-                None => format!("{name}: {}", f.message),
-            })?;
+            .map_err(|f| finding(path, f).1)?;
         Ok(LogWriter {
             file,
             name,

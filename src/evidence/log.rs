@@ -48,7 +48,11 @@ pub fn write_entry(out: &mut Vec<u8>, index: u64, leaf: &Hash, record: &[u8]) {
 }
 
 /// The line of a checkpoint: the signed note of the tree `frontier`, and its frontier.
-pub fn checkpoint_line(origin: &str, frontier: &Frontier, key: &PrivateKey) -> (Checkpoint, String) {
+pub fn checkpoint_line(
+    origin: &str,
+    frontier: &Frontier,
+    key: &PrivateKey,
+) -> (Checkpoint, String) {
     let checkpoint = Checkpoint {
         origin: origin.to_string(),
         size: frontier.size(),
@@ -72,8 +76,14 @@ fn base64_text(bytes: &[u8]) -> String {
 /// One line of a log, parsed.
 #[derive(Debug)]
 pub enum Line<'a> {
-    Header { origin: &'a str },
-    Entry { index: u64, leaf: Hash, record: &'a [u8] },
+    Header {
+        origin: &'a str,
+    },
+    Entry {
+        index: u64,
+        leaf: Hash,
+        record: &'a [u8],
+    },
     Checkpoint(Box<CheckpointLine>),
 }
 
@@ -279,7 +289,12 @@ pub fn verify<R: BufRead>(
 ) -> Result<Summary, Finding> {
     let mut lines = Lines::new(reader, 1, 0);
     let io = |e: std::io::Error, line| {
-        Finding::new(Kind::Corrupt, line, None, format!("cannot read the log: {e}"))
+        Finding::new(
+            Kind::Corrupt,
+            line,
+            None,
+            format!("cannot read the log: {e}"),
+        )
     };
     let origin = match lines.next_line().map_err(|e| io(e, Some(1)))? {
         Some((line, true, _)) => match parse_line(line) {
@@ -326,7 +341,7 @@ pub fn verify<R: BufRead>(
             break;
         };
         if !complete {
-            return Err(torn(&state, Some(at)));
+            return Err(torn(&state, Some(at), line));
         }
         match parse_line(line) {
             Ok(Line::Entry {
@@ -423,16 +438,35 @@ fn not_a_log() -> Finding {
     )
 }
 
-fn torn(state: &State, line: Option<u64>) -> Finding {
+fn torn(state: &State, line: Option<u64>, bytes: &[u8]) -> Finding {
     let entry = state.frontier.size();
     Finding::new(
         Kind::Torn,
         line,
         Some(entry),
         format!(
-            "the last line (entry {entry}, or a checkpoint) is torn: the file ends inside it, as when a run is killed while appending; the entries before it are intact\n  help: `charter log repair FILE` cuts the torn line off; the run that wrote it did not report success"
+            "the last line ({}) is torn: the file ends inside it, as when a run is killed while appending; the entries before it are intact\n  help: `charter log repair FILE` cuts the torn line off (the run that was writing it never reported success)",
+            torn_what(bytes)
         ),
     )
+}
+
+/// What a torn last line was: an entry (its number), a checkpoint, the first line.
+pub fn torn_what(tail: &[u8]) -> String {
+    let digits = tail.iter().take_while(|b| b.is_ascii_digit()).count();
+    let number = std::str::from_utf8(&tail[..digits])
+        .ok()
+        .and_then(|d| d.parse::<u64>().ok());
+    match number {
+        Some(n) if matches!(tail.get(digits), None | Some(b' ')) => format!("entry {n}"),
+        _ if tail.starts_with(b"checkpoint") || b"checkpoint".starts_with(tail) => {
+            "a checkpoint".into()
+        }
+        _ if tail.starts_with(b"charter-log") || b"charter-log".starts_with(tail) => {
+            "the first line".into()
+        }
+        _ => "a line".into(),
+    }
 }
 
 fn bad_line(bad: BadLine, state: &State, at: Option<u64>) -> Finding {
@@ -559,15 +593,7 @@ impl State {
                     format!(
                         "the checkpoint is not signed by the key given (`{}`); it is signed by {}\n  help: verify with the public key of the key that signs this log",
                         note::verifier_key_id(&self.origin, key),
-                        if signers.is_empty() {
-                            "no key".to_string()
-                        } else {
-                            signers
-                                .iter()
-                                .map(|s| format!("`{s}`"))
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        }
+                        signer_list(&signers)
                     ),
                 );
             }
@@ -580,8 +606,8 @@ impl State {
             }
         }
         // Signed: its size, root and (when they fold to the root) frontier are the log's own.
-        let frontier = Frontier::from_parts(cp.size, c.frontier.clone())
-            .filter(|f| f.root() == cp.root);
+        let frontier =
+            Frontier::from_parts(cp.size, c.frontier.clone()).filter(|f| f.root() == cp.root);
         if cp.size > size {
             return fail(
                 Kind::Deleted,
@@ -641,6 +667,18 @@ impl State {
     }
 }
 
+/// The signers of a note, for messages: `` `a+id`, `b+id` ``, or "no key".
+pub fn signer_list(signers: &[String]) -> String {
+    if signers.is_empty() {
+        return "no key".into();
+    }
+    signers
+        .iter()
+        .map(|s| format!("`{s}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 fn describe(range: &Range<u64>) -> String {
     if range.end - range.start == 1 {
         format!("entry {}", range.start)
@@ -665,31 +703,54 @@ pub fn torn_tail(file_end: &[u8]) -> bool {
 pub fn resume<R: BufRead>(reader: R, origin: &str, key: &PublicKey) -> Result<State, Finding> {
     let mut lines = Lines::new(reader, 0, 0);
     let io = |e: std::io::Error| {
-        Finding::new(Kind::Corrupt, None, None, format!("cannot read the log: {e}"))
+        Finding::new(
+            Kind::Corrupt,
+            None,
+            None,
+            format!("cannot read the log: {e}"),
+        )
     };
     let mut state = State::new(origin.to_string(), Frontier::new());
     let mut first = true;
     while let Some((line, complete, _)) = lines.next_line().map_err(io)? {
         if !complete {
-            return Err(torn(&state, None));
+            return Err(torn(&state, None, line));
         }
         match parse_line(line) {
             Ok(Line::Header { .. }) if first => {}
             Ok(Line::Checkpoint(c)) if first => {
                 let cp = &c.checkpoint;
-                let signed = cp.origin == origin && note::verify(&c.note, origin, key).is_ok();
-                let frontier = Frontier::from_parts(cp.size, c.frontier.clone())
-                    .filter(|f| signed && f.root() == cp.root);
-                let Some(frontier) = frontier else {
-                    return Err(Finding::new(
+                let refuse = |why: String| {
+                    Err(Finding::new(
                         Kind::BadCheckpoint,
                         None,
-                        Some(cp.size),
+                        None,
                         format!(
-                            "the last checkpoint (tree size {}) is not one this key signed over its frontier: refusing to extend it\n  help: run `charter log verify` on the log with the public key",
+                            "the last checkpoint (tree size {}) {why}: refusing to extend the log\n  help: `charter log verify FILE --key PUB` checks the whole log",
                             cp.size
                         ),
-                    ));
+                    ))
+                };
+                match note::verify(&c.note, origin, key) {
+                    _ if cp.origin != origin => {
+                        return refuse(format!("is of the log `{}`", cp.origin));
+                    }
+                    Ok(()) => {}
+                    Err(SignatureError::NotSignedBy { signers }) => {
+                        return refuse(format!(
+                            "is not signed by this run's key (`{}`) but by {}",
+                            note::verifier_key_id(origin, key),
+                            signer_list(&signers)
+                        ));
+                    }
+                    Err(SignatureError::Invalid) => {
+                        return refuse("has a signature that does not verify".into());
+                    }
+                }
+                let frontier = Frontier::from_parts(cp.size, c.frontier.clone())
+                    .filter(|f| f.root() == cp.root);
+                let Some(frontier) = frontier else {
+                    return refuse("has frontier hashes that are not its tree's".into());
                 };
                 state = State::new(origin.to_string(), frontier);
                 state.checkpoints = 1;

@@ -38,7 +38,12 @@ pub struct Checkpoint {
 impl Checkpoint {
     /// The note text: origin, size and root hash, one line each.
     pub fn text(&self) -> String {
-        format!("{}\n{}\n{}\n", self.origin, self.size, B64.encode(self.root))
+        format!(
+            "{}\n{}\n{}\n",
+            self.origin,
+            self.size,
+            B64.encode(self.root)
+        )
     }
 
     /// Reads a checkpoint from a note's text (extension lines after the root hash are allowed
@@ -189,7 +194,9 @@ pub fn parse(note: &str) -> Result<Note, String> {
     let mut signatures = Vec::new();
     for line in sigs.split('\n') {
         let Some(rest) = line.strip_prefix(DASH) else {
-            return Err(format!("`{line}` is not a signature line (`— <name> <signature>`)"));
+            return Err(format!(
+                "`{line}` is not a signature line (`— <name> <signature>`)"
+            ));
         };
         let Some((name, blob)) = rest.split_once(' ') else {
             return Err(format!("the signature line `{line}` has no signature"));

@@ -12,11 +12,11 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use super::inputs::{Input, Inputs, read_manifest};
 use crate::bulk::{self, Checker};
 use crate::cli::Format;
-use crate::cli::project::display;
 use crate::cli::log::LogWriter;
+use crate::cli::project::display;
 use crate::diag::Diagnostic;
-use crate::evidence::merkle::{self, Hash};
 use crate::eval::Outcome;
+use crate::evidence::merkle::{self, Hash};
 use crate::report::{self, ManifestRun, PolicyCounts, Run, Status, Tally};
 use crate::source::{FileId, Sources};
 
@@ -47,6 +47,10 @@ struct Done {
 
 /// Checks every input and prints each manifest's part of the output as soon as it and every
 /// input before it are done. `head` is the run without manifests (policy set, options).
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the parts of one run, each passed on once"
+)]
 pub fn stream(
     head: &Run<'_>,
     checker: Checker<'_>,
@@ -59,8 +63,8 @@ pub fn stream(
 ) -> Streamed {
     let program = checker.program;
     // JSON Lines fragments are worked out once, and only for that format (or the log).
-    let lines = (matches!(format, Format::Jsonl) || log.is_some())
-        .then(|| report::json::Lines::new(head));
+    let lines =
+        (matches!(format, Format::Jsonl) || log.is_some()).then(|| report::json::Lines::new(head));
     let logging = log.is_some();
     // Each manifest is rendered with the policy files plus its own text, as the next file; the
     // workers keep a copy of the policy files to add it to for a while.
