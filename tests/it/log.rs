@@ -1068,3 +1068,35 @@ origin, size, root = p["checkpoint"].split("\n")[:3]
 assert sn == 0 and r == base64.b64decode(root) and int(size) == p["tree_size"]
 print(f"entry {p['entry']} is in the tree of size {size}")
 "#;
+
+/// The records are the JSON Lines objects whatever `--format` the run prints (streamed or
+/// collected) and whatever `--report` files it writes.
+#[test]
+fn every_format_logs_the_same_records() {
+    let s = Scratch::new("formats");
+    let a = s.manifests("a.jsonl", 0, 12);
+    let mut logs = Vec::new();
+    for (k, extra) in [
+        &["--format", "jsonl"][..],
+        &["--format", "human"],
+        &["--format", "json"],
+        &["--format", "sarif", "--report", "junit=out.xml"],
+    ]
+    .iter()
+    .enumerate()
+    {
+        let log = format!("log{k}.log");
+        let mut args = vec!["check", "--now", NOW, "--key-file", "ci.key", "--log", &log];
+        args.extend_from_slice(extra);
+        args.push(&a);
+        let (code, _, err) = s.run(&args);
+        assert_eq!(code, 1, "{err}");
+        logs.push(std::fs::read_to_string(s.path(&log)).expect("log"));
+    }
+    let (_, jsonl, _) = s.run(&["check", "--now", NOW, "--format", "jsonl", &a]);
+    let want: Vec<String> = jsonl.lines().map(String::from).collect();
+    for log in &logs {
+        assert_eq!(entries_of(log), want);
+        assert_eq!(log, &logs[0]);
+    }
+}
