@@ -585,6 +585,18 @@ fn a_log_grows_verifies_and_proves() {
         "record.json",
     ]);
     assert_eq!(code, 0, "{err}");
+    // Or only its leaf hash.
+    let leaf = note::encode_hash(&leaf_hash(entries_of(&s.log())[13].as_bytes()));
+    let (code, _, err) = s.run(&[
+        "log",
+        "check-proof",
+        "proof.json",
+        "--key",
+        "ci.pub",
+        "--leaf-hash",
+        &leaf,
+    ]);
+    assert_eq!(code, 0, "{err}");
     // Another record does not verify with this proof.
     std::fs::write(s.path("record.json"), entries_of(&s.log())[12].clone()).expect("write");
     let (code, _, err) = s.run(&[
@@ -607,6 +619,40 @@ fn a_log_grows_verifies_and_proves() {
     let (code, out, err) = s.run(&["log", "check-proof", "proof.json", "--key", "ci.pub"]);
     assert_eq!(code, 0, "{err}");
     snap!("log_consistency_checked", out);
+    // The earlier checkpoint from the auditor: the one of size 10 is accepted, the latest is not.
+    let first_note = s
+        .log()
+        .lines()
+        .find(|l| l.starts_with("checkpoint "))
+        .and_then(|l| l.split(' ').nth(1))
+        .map(|b| {
+            use base64::Engine;
+            base64::engine::general_purpose::STANDARD
+                .decode(b)
+                .expect("base64")
+        })
+        .expect("a checkpoint");
+    std::fs::write(s.path("first.txt"), first_note).expect("write");
+    let (code, _, err) = s.run(&[
+        "log",
+        "check-proof",
+        "proof.json",
+        "--key",
+        "ci.pub",
+        "--from-checkpoint",
+        "first.txt",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, _) = s.run(&[
+        "log",
+        "check-proof",
+        "proof.json",
+        "--key",
+        "ci.pub",
+        "--from-checkpoint",
+        "checkpoint.txt",
+    ]);
+    assert_eq!(code, 1);
     let (code, _, err) = s.run(&["log", "prove", "decisions.log", "--from", "7"]);
     assert_eq!(code, 2);
     snap!("log_prove_no_such_checkpoint", err);
