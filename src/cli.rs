@@ -12,6 +12,7 @@ mod lsp;
 mod manifest;
 pub(crate) mod project;
 mod test;
+mod waivers;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -67,6 +68,9 @@ enum Command {
     /// The decision log that `charter check --log` appends to: verify it, prove that a record
     /// is in it or that it only grew, check such a proof without the log.
     Log(log::Args),
+    /// List the waivers of the waiver file with their state (active, expiring, expired, and,
+    /// given manifests, unused).
+    Waivers(waivers::Args),
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq, serde::Deserialize)]
@@ -153,6 +157,7 @@ fn run(cli: Cli) -> Exit {
         Command::Init(args) => init::run(&args),
         Command::Keygen(args) => keys::run(&args),
         Command::Log(args) => log::run(&args),
+        Command::Waivers(args) => waivers::run(&args),
     }
 }
 

@@ -86,8 +86,13 @@ fn erase_spans(f: &mut PolicyFile) {
                 d.span = Span::default();
                 for c in &mut d.clauses {
                     match c {
-                        Clause::Message(t) | Clause::Help(t) => erase_template(t),
-                        Clause::When(_) | Clause::Require(_) | Clause::Severity(_) => {}
+                        Clause::Message(t) | Clause::Help(t) | Clause::OverrideMessage(t) => {
+                            erase_template(t)
+                        }
+                        Clause::When(_)
+                        | Clause::Require(_)
+                        | Clause::Override(_)
+                        | Clause::Severity(_) => {}
                     }
                 }
             }

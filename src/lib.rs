@@ -40,6 +40,16 @@ pub struct PolicySet {
 
 /// source -> syntax -> check for a whole policy set (files already added to `sources`).
 pub fn compile(sources: &Sources, files: &[FileId]) -> PolicySet {
+    compile_with_waivers(sources, files, None)
+}
+
+/// [`compile`], with a waiver file (YAML, already in `sources`) checked against the set: its
+/// problems are the set's diagnostics, and its waivers part of the program.
+pub fn compile_with_waivers(
+    sources: &Sources,
+    files: &[FileId],
+    waiver_file: Option<FileId>,
+) -> PolicySet {
     let parsed: Vec<syntax::Parsed> = files
         .iter()
         .map(|&f| syntax::parse(f, &sources.get(f).text))
@@ -48,16 +58,30 @@ pub fn compile(sources: &Sources, files: &[FileId]) -> PolicySet {
         .iter()
         .flat_map(|p| p.errors.iter().cloned())
         .collect();
+    // A waiver the file spells wrong is left out, and the others are still checked.
+    let mut waivers = Vec::new();
+    let mut waiver_problems = Vec::new();
+    if let Some(w) = waiver_file {
+        let text = &sources.get(w).text;
+        match manifest::parse(w, text) {
+            Ok(raw) => (waivers, waiver_problems) = check::waivers::read(w, text, &raw),
+            Err(d) => waiver_problems.push(*d),
+        }
+    }
     let asts: Vec<&syntax::ast::PolicyFile> = parsed.iter().map(|p| &p.file).collect();
-    let checked = check::check(&asts);
+    let checked = check::check_with_waivers(&asts, &waivers);
     // With syntax errors, names and types are only reported once the files parse: an item that
     // did not parse would otherwise cause follow-on errors ("unknown name") that mislead.
-    let program = if diagnostics.is_empty() {
+    let mut program = if diagnostics.is_empty() {
         diagnostics.extend(checked.diagnostics);
         checked.program
     } else {
         None
     };
+    if !waiver_problems.is_empty() {
+        diagnostics.extend(waiver_problems);
+        program = None;
+    }
     PolicySet {
         files: files.to_vec(),
         parsed,

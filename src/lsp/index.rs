@@ -60,10 +60,10 @@ pub fn occurrences(items: &[Item], program: &Program) -> Vec<Occurrence> {
         b.expr(&def.body);
     }
     for p in &program.policies {
-        for e in p.when.iter().chain(&p.requires) {
+        for e in p.conditions() {
             b.expr(e);
         }
-        for t in p.message.iter().chain(&p.help) {
+        for t in p.templates() {
             for part in &t.parts {
                 if let ir::TemplatePart::Expr(e) = part {
                     b.expr(e);
@@ -239,8 +239,8 @@ pub fn children(e: &ir::Expr) -> Vec<&ir::Expr> {
 pub fn roots(program: &Program) -> Vec<&ir::Expr> {
     let mut out: Vec<&ir::Expr> = program.defs.iter().map(|d| &d.body).collect();
     for p in &program.policies {
-        out.extend(p.when.iter().chain(&p.requires));
-        for t in p.message.iter().chain(&p.help) {
+        out.extend(p.conditions());
+        for t in p.templates() {
             out.extend(t.parts.iter().filter_map(|part| match part {
                 ir::TemplatePart::Expr(e) => Some(e),
                 ir::TemplatePart::Text(_) => None,

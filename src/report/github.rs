@@ -13,8 +13,8 @@
 //! as plain text. With `quiet`, only what fails the run, and no summary.
 
 use super::{
-    Run, diagnostic_fails, locate, manifest_anchor, plain_text, result_diagnostic, result_fails,
-    severity_level, summary,
+    Run, diagnostic_fails, locate, manifest_anchor, override_diagnostic, plain_text,
+    result_diagnostic, result_fails, severity_level, summary,
 };
 use crate::diag::{Diagnostic, Level};
 use crate::source::{Sources, Span};
@@ -56,6 +56,26 @@ pub fn render(run: &Run<'_>, quiet: bool) -> String {
                 sources,
                 severity_level(p.severity),
                 manifest_anchor(r),
+                Some(&m.name),
+                &d.code,
+                &plain_text(sources, &d),
+            ));
+        }
+        // Overrides are on the record: a notice each (not with --quiet, which shows failures).
+        for d in decision
+            .results
+            .iter()
+            .filter_map(|r| override_diagnostic(program, r).map(|d| (r, d)))
+            .filter(|_| !quiet)
+        {
+            let (r, d) = d;
+            out.push_str(&command(
+                sources,
+                d.level,
+                r.overridden
+                    .as_ref()
+                    .and_then(|o| o.evidence.first().map(|e| e.span))
+                    .or_else(|| manifest_anchor(r)),
                 Some(&m.name),
                 &d.code,
                 &plain_text(sources, &d),

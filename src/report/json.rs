@@ -7,7 +7,10 @@
 //!   "manifests": [ { "path", "decision", "diagnostics": [ <diagnostic> ],
 //!                    "results": [ { "policy", "severity", "outcome", "message", "help", "remediation",
 //!                                   "location", "clauses": [ {"text", "location"} ],
-//!                                   "evidence": [ {"path", "text", "location"} ] } ] } ] }
+//!                                   "evidence": [ {"path", "text", "location"} ],
+//!                                   "override": {"message", "location", "evidence"},
+//!                                   "waiver": {"owner", "reason", "expires", "approved_by", "location"} } ] } ] }
+//!                                   (`override` only on an `overridden` result, `waiver` on a `waived` one)
 //! <diagnostic> = { "level", "code", "message", "help", "labels": [ {"text", "location"} ] }
 //! <location>   = { "file", "line", "column", "end_line", "end_column" }   (1-based)
 //! ```
@@ -17,7 +20,7 @@ use serde::Serialize;
 use super::{ManifestRun, Run, manifest_decision, run_decision};
 use crate::check::ir::Program;
 use crate::diag::{Diagnostic, Level};
-use crate::eval::{Outcome, PolicyResult};
+use crate::eval::{Evidence, Outcome, PolicyResult};
 use crate::source::{FileId, Sources, Span};
 
 pub const VERSION: u32 = 1;
@@ -52,6 +55,28 @@ struct JsonResult<'a> {
     remediation: Option<&'a str>,
     location: JsonLocation<'a>,
     clauses: Vec<JsonLabel<'a>>,
+    evidence: Vec<JsonEvidence<'a>>,
+    /// Only on an `overridden` result: the override that let the failure pass.
+    #[serde(rename = "override", skip_serializing_if = "Option::is_none")]
+    overridden: Option<JsonOverride<'a>>,
+    /// Only on a `waived` result: the waiver that let the failure pass.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    waiver: Option<JsonWaiver<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonWaiver<'a> {
+    owner: &'a str,
+    reason: &'a str,
+    expires: String,
+    approved_by: &'a [String],
+    location: JsonLocation<'a>,
+}
+
+#[derive(Serialize)]
+struct JsonOverride<'a> {
+    message: &'a str,
+    location: JsonLocation<'a>,
     evidence: Vec<JsonEvidence<'a>>,
 }
 
@@ -168,16 +193,34 @@ fn result<'a>(
                 location: location(sources, n.span),
             })
             .collect(),
-        evidence: r
-            .evidence
-            .iter()
-            .map(|e| JsonEvidence {
-                path: &e.path,
-                text: &e.text,
-                location: location(sources, e.span),
-            })
-            .collect(),
+        evidence: evidence(sources, &r.evidence),
+        overridden: r.overridden.as_ref().map(|o| JsonOverride {
+            message: &o.message,
+            location: location(sources, o.span),
+            evidence: evidence(sources, &o.evidence),
+        }),
+        waiver: r.waived.map(|w| {
+            let w = &program.waivers[w];
+            JsonWaiver {
+                owner: &w.owner,
+                reason: &w.reason,
+                expires: w.expires.to_string(),
+                approved_by: &w.approved_by,
+                location: location(sources, w.span),
+            }
+        }),
     }
+}
+
+fn evidence<'a>(sources: &'a Sources, evidence: &'a [Evidence]) -> Vec<JsonEvidence<'a>> {
+    evidence
+        .iter()
+        .map(|e| JsonEvidence {
+            path: &e.path,
+            text: &e.text,
+            location: location(sources, e.span),
+        })
+        .collect()
 }
 
 pub fn render(run: &Run<'_>) -> String {
@@ -333,21 +376,41 @@ impl JsonResult<'_> {
             c.location.write(out);
             out.push('}');
         }
-        out.push_str("],\"evidence\":[");
-        for (i, e) in self.evidence.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            out.push_str("{\"path\":");
-            write_str(out, e.path);
-            out.push_str(",\"text\":");
-            write_str(out, e.text);
+        out.push_str("],\"evidence\":");
+        write_evidence(out, &self.evidence);
+        if let Some(o) = &self.overridden {
+            out.push_str(",\"override\":{\"message\":");
+            write_str(out, o.message);
             out.push_str(",\"location\":");
-            e.location.write(out);
+            o.location.write(out);
+            out.push_str(",\"evidence\":");
+            write_evidence(out, &o.evidence);
             out.push('}');
         }
-        out.push_str("]}");
+        if let Some(w) = &self.waiver {
+            // Rare: serde writes it.
+            out.push_str(",\"waiver\":");
+            out.push_str(&serde_json::to_string(w).unwrap_or_else(|_| "null".into()));
+        }
+        out.push('}');
     }
+}
+
+fn write_evidence(out: &mut String, evidence: &[JsonEvidence<'_>]) {
+    out.push('[');
+    for (i, e) in evidence.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str("{\"path\":");
+        write_str(out, e.path);
+        out.push_str(",\"text\":");
+        write_str(out, e.text);
+        out.push_str(",\"location\":");
+        e.location.write(out);
+        out.push('}');
+    }
+    out.push(']');
 }
 
 impl JsonLocation<'_> {
@@ -433,6 +496,16 @@ mod tests {
                         location,
                     })
                     .collect(),
+                overridden: (k % 2 == 1).then(|| JsonOverride {
+                    message: text,
+                    location,
+                    evidence: vec![JsonEvidence {
+                        path: text,
+                        text,
+                        location,
+                    }],
+                }),
+                waiver: None,
             };
             let mut out = String::new();
             r.write(&mut out);

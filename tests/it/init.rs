@@ -1,7 +1,7 @@
 //! `charter init`: the scaffold is written as shipped in `examples/init/`, refuses to overwrite,
 //! its policy set compiles cleanly, its policy tests decide as their folders say, and its schema
 //! declares exactly the shape `charter manifest` produces (the manifests of the other tests, and
-//! the 4,000 real manifests of `../shared/data/real-changes/`, all validate without a warning).
+//! the real manifests of `tests/data/real-changes/`, all validate without a warning).
 
 use std::path::{Path, PathBuf};
 
@@ -116,15 +116,11 @@ fn policy_tests_decide_as_their_folders_say() {
     insta::assert_snapshot!(table);
 }
 
-/// The real histories of `../shared/data/real-changes/` (made by this same mapping) validate
+/// The real histories of `tests/data/real-changes/` (made by this same mapping) validate
 /// against the schema `charter init` writes: no error, and no field the schema does not declare.
 #[test]
 fn real_changes_validate_against_the_standard_schema() {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data/real-changes");
-    assert!(
-        root.is_dir(),
-        "../shared/data/real-changes is part of every checkout's surroundings (see ../shared/README.md)"
-    );
+    let root = crate::support::real_changes();
     let mut standard = Standard::new();
     let mut n = 0;
     for project in ["bootc", "golang-tools"] {
@@ -142,7 +138,7 @@ fn real_changes_validate_against_the_standard_schema() {
             n += 1;
         }
     }
-    assert_eq!(n, 4000);
+    assert!(n >= 400, "only {n} manifests in {}", root.display());
 }
 
 /// The trailers of the real changes, read again by `charter manifest`'s mapping, give the same
@@ -154,15 +150,16 @@ fn real_changes_validate_against_the_standard_schema() {
 #[test]
 fn real_changes_trailers_read_the_same() {
     use charter::facts::{ai::Known, git};
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data/real-changes");
+    let root = crate::support::real_changes();
     let known = Known::default();
-    let (mut compared, mut ai) = (0, 0);
+    let (mut compared, mut ai, mut n_files) = (0, 0, 0);
     let mut differ: Vec<String> = Vec::new();
     for project in ["bootc", "golang-tools"] {
         for entry in std::fs::read_dir(root.join(project).join("changes"))
             .expect("a changes folder")
             .flatten()
         {
+            n_files += 1;
             let text = std::fs::read_to_string(entry.path()).expect("a manifest");
             let m: serde_json::Value = serde_saphyr::from_str(&text).expect("YAML");
             let evidence: Vec<&str> = m["ai_evidence"]
@@ -221,6 +218,10 @@ fn real_changes_trailers_read_the_same() {
     }
     differ.sort();
     insta::assert_snapshot!(differ.join("\n"));
-    assert!(compared > 3990, "{compared} changes compared");
-    assert!(ai > 200, "{ai} AI-assisted changes");
+    // A handful of changes carry body evidence and are skipped; about one in sixteen is AI-assisted.
+    assert!(
+        compared * 100 >= n_files * 98,
+        "{compared} of {n_files} changes compared"
+    );
+    assert!(ai * 25 > compared, "{ai} AI-assisted changes of {compared}");
 }
