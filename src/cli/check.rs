@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 pub(super) mod inputs;
 pub(super) mod stream;
 
+use super::log::LogWriter;
 use super::project::{self, display, parse_duration, parse_now};
 use super::{Color, Exit, Format};
 use crate::bulk::Checker;
@@ -64,6 +65,19 @@ pub struct Args {
     /// Worker threads (default: one per core).
     #[arg(long, short = 'j', value_name = "N")]
     pub jobs: Option<usize>,
+    /// Append every manifest's decision record to the decision log FILE (created when missing;
+    /// default: `[log] file` in charter.toml), then sign a checkpoint over the whole log with
+    /// the signing key (`--key-file`, else `$CHARTER_SIGNING_KEY`).
+    #[arg(long, value_name = "FILE")]
+    pub log: Option<PathBuf>,
+    /// The origin a new log is created with: the name its checkpoints are signed under, e.g.
+    /// `example.com/charter` (default: `[log] origin` in charter.toml, else `charter/decisions`).
+    #[arg(long, value_name = "NAME")]
+    pub log_origin: Option<String>,
+    /// The private key (PKCS#8 PEM) that signs the log's checkpoints; default: the PEM text in
+    /// the environment variable `CHARTER_SIGNING_KEY`.
+    #[arg(long, value_name = "PATH")]
+    pub key_file: Option<PathBuf>,
 }
 
 pub fn run(args: &Args) -> Exit {
@@ -75,6 +89,23 @@ pub fn run(args: &Args) -> Exit {
         }
     };
     let format = args.format.or(project.format).unwrap_or(Format::Human);
+    // The log is opened (and locked) before anything is checked: a log that cannot take the
+    // records stops the run before it starts.
+    let log = match args.log.as_ref().or(project.log.file.as_ref()) {
+        Some(path) if set_has_program(&project.set) => {
+            let origin = args.log_origin.as_deref().or(project.log.origin.as_deref());
+            let opened = super::keys::load_private_key(args.key_file.as_deref())
+                .and_then(|key| LogWriter::open(path, origin, key));
+            match opened {
+                Ok(writer) => Some(writer),
+                Err(msg) => {
+                    eprintln!("error: {msg}");
+                    return Exit::BadInput;
+                }
+            }
+        }
+        _ => None,
+    };
     let (mut sources, mut set) = (project.sources, project.set);
 
     let now = args.now.unwrap_or_else(jiff::Timestamp::now);
@@ -117,7 +148,7 @@ pub fn run(args: &Args) -> Exit {
             sources: head.sources,
             options,
         };
-        return streamed(args, &head, checker, inputs, format, style, progress);
+        return streamed(args, &head, checker, inputs, format, style, progress, log);
     }
 
     let Run {
@@ -151,6 +182,14 @@ pub fn run(args: &Args) -> Exit {
         deny_warnings: args.deny_warnings,
     };
     let mut exit = exit_code(report::status(&run));
+    if let Some(mut writer) = log {
+        let lines = report::json::Lines::new(&run);
+        let added = run.manifests.iter().try_for_each(|m| {
+            let record = lines.render(&run, m);
+            writer.add(&stream::record_hash(&record), record.as_bytes())
+        });
+        exit = exit.max(finish_log(added.map(|()| writer), args.quiet));
+    }
     // Report files: no colour, the width of a CI log, complete whatever `--quiet` says.
     let file_style = report::human::Style {
         color: false,
@@ -186,6 +225,10 @@ pub fn run(args: &Args) -> Exit {
 
 /// A run whose output streams (human, JSON Lines): the policy-set part first, then each
 /// manifest as it is checked, then the closing line.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the parts of one run, each passed on once"
+)]
 fn streamed(
     args: &Args,
     head: &Run<'_>,
@@ -194,6 +237,7 @@ fn streamed(
     format: Format,
     style: report::human::Style,
     mut progress: Progress,
+    mut log: Option<LogWriter>,
 ) -> Exit {
     let program = checker.program;
     // Policy-set problems come first; on standard error for JSON Lines, which has only
@@ -211,6 +255,7 @@ fn streamed(
         style,
         args.summary,
         &mut progress,
+        log.as_mut(),
     );
     progress.finish();
     if format == Format::Human {
@@ -225,7 +270,41 @@ fn streamed(
     if args.summary {
         print_summary(program, &done.counts, format);
     }
-    exit_code(report::head_status(head).max(done.status))
+    let mut exit = exit_code(report::head_status(head).max(done.status));
+    if let Some(writer) = log {
+        let writer = match done.log_error {
+            Some(e) => Err(e),
+            None => Ok(writer),
+        };
+        exit = exit.max(finish_log(writer, args.quiet));
+    }
+    exit
+}
+
+/// Whether the policy set compiled (a run that checks no manifest leaves the log alone).
+fn set_has_program(set: &crate::PolicySet) -> bool {
+    set.program.is_some()
+}
+
+/// Ends the log's part of a run: the pending records written and synced, the checkpoint
+/// signed, written and synced; a line on standard error says so (unless `--quiet`).
+fn finish_log(writer: Result<LogWriter, String>, quiet: bool) -> Exit {
+    match writer.and_then(LogWriter::finish) {
+        Ok((checkpoint, added)) => {
+            if !quiet && let Some(cp) = checkpoint {
+                eprintln!(
+                    "log: {added} decision record{} appended; checkpoint signed at tree size {}",
+                    if added == 1 { "" } else { "s" },
+                    cp.size
+                );
+            }
+            Exit::Ok
+        }
+        Err(msg) => {
+            eprintln!("error: {msg}");
+            Exit::BadInput
+        }
+    }
 }
 
 fn exit_code(status: report::Status) -> Exit {

@@ -12,9 +12,11 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use super::inputs::{Input, Inputs, read_manifest};
 use crate::bulk::{self, Checker};
 use crate::cli::Format;
+use crate::cli::log::LogWriter;
 use crate::cli::project::display;
 use crate::diag::Diagnostic;
 use crate::eval::Outcome;
+use crate::evidence::merkle::{self, Hash};
 use crate::report::{self, ManifestRun, PolicyCounts, Run, Status, Tally};
 use crate::source::{FileId, Sources};
 
@@ -25,6 +27,8 @@ pub struct Streamed {
     pub tally: Tally,
     pub counts: PolicyCounts,
     pub printed: bool,
+    /// Why the decision log could not take a record (`--log`), if it could not.
+    pub log_error: Option<String>,
 }
 
 /// One manifest checked and rendered by a worker. The result itself is dropped by the worker
@@ -36,10 +40,17 @@ struct Done {
     tally: Tally,
     /// Each policy's outcome (`None`: none was evaluated); kept for `--summary` only.
     outcomes: Option<Vec<Outcome>>,
+    /// With `--log`: the record's leaf hash (computed here, on the worker), and the record
+    /// when it is not `piece` (JSON Lines output is the record itself).
+    logged: Option<(Hash, Option<String>)>,
 }
 
 /// Checks every input and prints each manifest's part of the output as soon as it and every
 /// input before it are done. `head` is the run without manifests (policy set, options).
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the parts of one run, each passed on once"
+)]
 pub fn stream(
     head: &Run<'_>,
     checker: Checker<'_>,
@@ -48,10 +59,13 @@ pub fn stream(
     style: report::human::Style,
     summary: bool,
     progress: &mut Progress,
+    mut log: Option<&mut LogWriter>,
 ) -> Streamed {
     let program = checker.program;
-    // JSON Lines fragments are worked out once, and only for that format.
-    let lines = matches!(format, Format::Jsonl).then(|| report::json::Lines::new(head));
+    // JSON Lines fragments are worked out once, and only for that format (or the log).
+    let lines =
+        (matches!(format, Format::Jsonl) || log.is_some()).then(|| report::json::Lines::new(head));
+    let logging = log.is_some();
     // Each manifest is rendered with the policy files plus its own text, as the next file; the
     // workers keep a copy of the policy files to add it to for a while.
     let policies = head.sources.len();
@@ -75,8 +89,16 @@ pub fn stream(
             deny_warnings: head.deny_warnings,
         };
         let piece = match &lines {
-            Some(lines) => lines.render(&one, &run),
-            None => report::human::render_manifest(&one, &run, style),
+            Some(lines) if format == Format::Jsonl => lines.render(&one, &run),
+            _ => report::human::render_manifest(&one, &run, style),
+        };
+        let logged = match &lines {
+            Some(_) if logging && format == Format::Jsonl => Some((record_hash(&piece), None)),
+            Some(lines) if logging => {
+                let record = lines.render(&one, &run);
+                Some((record_hash(&record), Some(record)))
+            }
+            _ => None,
         };
         let mut tally = Tally::default();
         tally.add(&run);
@@ -89,6 +111,7 @@ pub fn stream(
             status: report::manifest_status(&one, &run),
             tally,
             outcomes,
+            logged,
         }
     };
     let mut out = Output::new(std::io::stdout(), std::io::stdout().is_terminal());
@@ -97,9 +120,16 @@ pub fn stream(
         tally: Tally::default(),
         counts: PolicyCounts::new(program.policies.len()),
         printed: false,
+        log_error: None,
     };
     let init = || head.sources.clone();
     bulk::ordered(inputs.into_iter(), bulk::WINDOW, init, work, |d: Done| {
+        if let (Some(log), Some((leaf, record)), None) = (&mut log, &d.logged, &done.log_error) {
+            let record = record.as_deref().unwrap_or(&d.piece);
+            if let Err(e) = log.add(leaf, record.as_bytes()) {
+                done.log_error = Some(e);
+            }
+        }
         if !d.piece.is_empty() {
             out.write(&d.piece, progress);
             done.printed = true;
@@ -113,6 +143,11 @@ pub fn stream(
     });
     out.flush(progress);
     done
+}
+
+/// The leaf hash of a decision record (a JSON Lines line, without its newline).
+pub fn record_hash(record: &str) -> Hash {
+    merkle::leaf_hash(record.strip_suffix('\n').unwrap_or(record).as_bytes())
 }
 
 /// Checks every input and keeps every result with its text, in order. Input `i` is checked as
