@@ -66,7 +66,9 @@ pub fn analyze(files: &[&ast::PolicyFile]) -> (Program, Vec<Diagnostic>) {
     analyze_with_waivers(files, &[])
 }
 
-fn analyze_with_waivers(
+/// [`analyze`], with the waivers of a waiver file checked against the set (as
+/// [`check_with_waivers`] does).
+pub fn analyze_with_waivers(
     files: &[&ast::PolicyFile],
     waiver_decls: &[waivers::WaiverDecl],
 ) -> (Program, Vec<Diagnostic>) {

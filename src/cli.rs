@@ -5,6 +5,7 @@ pub(crate) mod check;
 pub(crate) mod config;
 mod diff;
 mod explain;
+pub(crate) mod files;
 mod fmt;
 mod init;
 mod lsp;

@@ -50,6 +50,18 @@ pub fn compile_with_waivers(
     files: &[FileId],
     waiver_file: Option<FileId>,
 ) -> PolicySet {
+    compile_analyzed(sources, files, waiver_file).0
+}
+
+/// [`compile_with_waivers`], and also the checker's program when the set has errors but every
+/// file parses ([`check::analyze`]'s, for the language server's questions; never evaluated).
+/// `None` when there are syntax errors (nothing was checked) or no errors (the program is the
+/// set's).
+pub fn compile_analyzed(
+    sources: &Sources,
+    files: &[FileId],
+    waiver_file: Option<FileId>,
+) -> (PolicySet, Option<check::ir::Program>) {
     let parsed: Vec<syntax::Parsed> = files
         .iter()
         .map(|&f| syntax::parse(f, &sources.get(f).text))
@@ -68,24 +80,30 @@ pub fn compile_with_waivers(
             Err(d) => waiver_problems.push(*d),
         }
     }
-    let asts: Vec<&syntax::ast::PolicyFile> = parsed.iter().map(|p| &p.file).collect();
-    let checked = check::check_with_waivers(&asts, &waivers);
     // With syntax errors, names and types are only reported once the files parse: an item that
     // did not parse would otherwise cause follow-on errors ("unknown name") that mislead.
-    let mut program = if diagnostics.is_empty() {
-        diagnostics.extend(checked.diagnostics);
-        checked.program
+    let (mut program, mut partial) = if diagnostics.is_empty() {
+        let asts: Vec<&syntax::ast::PolicyFile> = parsed.iter().map(|p| &p.file).collect();
+        let (program, checked) = check::analyze_with_waivers(&asts, &waivers);
+        let ok = !checked.iter().any(|d| d.level == diag::Level::Error);
+        diagnostics.extend(checked);
+        if ok {
+            (Some(program), None)
+        } else {
+            (None, Some(program))
+        }
     } else {
-        None
+        (None, None)
     };
     if !waiver_problems.is_empty() {
         diagnostics.extend(waiver_problems);
-        program = None;
+        partial = partial.or(program.take());
     }
-    PolicySet {
+    let set = PolicySet {
         files: files.to_vec(),
         parsed,
         program,
         diagnostics,
-    }
+    };
+    (set, partial)
 }

@@ -1,12 +1,14 @@
 //! The only module that knows output formats. Takes the data of a run (diagnostics and
 //! decisions) and renders it for people ([`human`]), tools ([`json`]), code scanning
 //! ([`sarif`]), test reports ([`junit`]) or GitHub Actions annotations ([`github`]). Renders
-//! into a `String`; the CLI decides where it goes (the terminal, or a `--report` file).
+//! into strings, a manifest at a time ([`document`]); the CLI decides where they go (the
+//! terminal, or a `--report` file).
 //!
 //! What fails a run is decided here too ([`status`]), so the exit code, `--quiet` and every
 //! format agree on it.
 
 pub mod diff;
+pub mod document;
 pub mod explain;
 pub mod github;
 pub mod human;
@@ -53,16 +55,23 @@ pub fn manifest_decision(m: &ManifestRun) -> &'static str {
 
 /// The decision for the whole run; `error` wins over `deny` over `warn` over `allow`.
 pub fn run_decision(run: &Run<'_>) -> &'static str {
-    if run.program.is_none() || run.manifests.iter().any(|m| m.decision.is_none()) {
-        return "error";
+    decision_of(run, &tally(run))
+}
+
+/// The decision for a run whose manifests `tally` counts.
+pub fn decision_of(run: &Run<'_>, tally: &Tally) -> &'static str {
+    let verdict = if tally.denied > 0 {
+        Verdict::Deny
+    } else if tally.warned > 0 {
+        Verdict::Warn
+    } else {
+        Verdict::Allow
+    };
+    if run.program.is_none() || tally.errors > 0 {
+        "error"
+    } else {
+        verdict.as_str()
     }
-    run.manifests
-        .iter()
-        .filter_map(|m| m.decision.as_ref())
-        .map(|d| d.verdict)
-        .max()
-        .unwrap_or(Verdict::Allow)
-        .as_str()
 }
 
 /// 1-based line and column of a span's start and end.

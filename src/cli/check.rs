@@ -249,13 +249,18 @@ fn print_summary(program: &Program, counts: &report::PolicyCounts, format: Forma
 /// `--format` and `--report` alike; `quiet` applies to the line-oriented formats (human and
 /// github), the others are complete documents.
 fn render(run: &Run<'_>, format: Format, style: report::human::Style) -> String {
+    report::document::render(run, doc_format(format, style))
+}
+
+fn doc_format(format: Format, style: report::human::Style) -> report::document::Format {
+    use report::document::Format as F;
     match format {
-        Format::Human => report::human::render(run, style),
-        Format::Json => report::json::render(run),
-        Format::Jsonl => report::json::render_lines(run),
-        Format::Sarif => report::sarif::render(run),
-        Format::Junit => report::junit::render(run),
-        Format::Github => report::github::render(run, style.quiet),
+        Format::Human => F::Human(style),
+        Format::Json => F::Json,
+        Format::Jsonl => F::Jsonl,
+        Format::Sarif => F::Sarif,
+        Format::Junit => F::Junit,
+        Format::Github => F::Github { quiet: style.quiet },
     }
 }
 

@@ -159,7 +159,7 @@ const LIMITS_KEYS: [&str; 1] = ["eval_memory"];
 const HELP: &str = "charter.toml accepts `policies = \"dir\"`, `format = \"human\"` (or json, jsonl, sarif, junit, github), a `[manifest]` table (`people`, `ai_tools`, `ai_emails`, `ai_logins`), a `[limits]` table (`eval_memory = \"64MiB\"`), an `[overrides]` table (`deny = true`, `never = [\"policy\"]`), `waivers = \"waivers.yaml\"` and `max_waiver_days = 90`";
 
 pub fn load(path: &Path) -> Result<Config, String> {
-    let text = std::fs::read_to_string(path)
+    let text = super::files::read_text(path)
         .map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
     // Every unknown key at once (serde stops at the first), each with its place.
     let unknown = unknown_keys(&text);

@@ -56,7 +56,7 @@ pub fn load(policies: Option<&Path>, config_file: Option<&Path>) -> Result<Proje
         None => Some(dir.join("waivers.yaml")).filter(|p| p.is_file()),
     };
     let waivers = match waiver_path {
-        Some(path) => match std::fs::read_to_string(&path) {
+        Some(path) => match super::files::read_text(&path) {
             Ok(text) => Some(sources.add(display(&path), text)),
             Err(e) => {
                 return Err(format!(
@@ -93,7 +93,7 @@ pub fn read_set(dir: &Path, sources: &mut Sources) -> Result<Vec<crate::source::
     let mut ids = Vec::new();
     let mut errors = Vec::new();
     for path in charter_files(dir)? {
-        match std::fs::read_to_string(&path) {
+        match super::files::read_text(&path) {
             Ok(text) => ids.push(sources.add(display(&path), text)),
             Err(e) => errors.push(format!("cannot read policy file `{}`: {e}", display(&path))),
         }

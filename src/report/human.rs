@@ -8,7 +8,7 @@ use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, S
 use super::{
     ManifestRun, Run, Tally, count_outcomes, diagnostic_fails, is_failure, manifest_decision,
     manifest_fails, override_diagnostic, plural, result_diagnostic, result_fails, summary,
-    summary_of, tally,
+    summary_of,
 };
 use crate::diag::{Diagnostic, Level, escape_controls};
 use crate::eval::Outcome;
@@ -21,19 +21,6 @@ pub struct Style {
     pub width: usize,
     /// `--quiet`: only what fails the run (see [`super::status`]); no summary line.
     pub quiet: bool,
-}
-
-pub fn render(run: &Run<'_>, style: Style) -> String {
-    let mut out = render_head(run, style);
-    if run.program.is_none() {
-        return out;
-    }
-    for m in &run.manifests {
-        out.push_str(&render_manifest(run, m, style));
-    }
-    let printed = !out.is_empty();
-    out.push_str(&render_tail(run, &tally(run), printed, style));
-    out
 }
 
 /// Policy-set problems shown in full. A snippet costs a scan of its file from the start, so

@@ -17,7 +17,7 @@
 
 use serde::Serialize;
 
-use super::{ManifestRun, Run, manifest_decision, run_decision};
+use super::{ManifestRun, Run, manifest_decision};
 use crate::check::ir::Program;
 use crate::diag::{Diagnostic, Level};
 use crate::eval::{Evidence, Outcome, PolicyResult};
@@ -223,35 +223,60 @@ fn evidence<'a>(sources: &'a Sources, evidence: &'a [Evidence]) -> Vec<JsonEvide
         .collect()
 }
 
-pub fn render(run: &Run<'_>) -> String {
-    let sources = run.sources;
-    let manifests = run.manifests.iter().map(|m| manifest(run, m)).collect();
+/// One element of `manifests`, as the pretty-printed document holds it (indented, without the
+/// separator). `run.sources` must hold the manifest's text.
+pub(super) fn part(run: &Run<'_>, m: &ManifestRun) -> String {
+    indented(&manifest(run, m), "    ")
+}
+
+/// `value` pretty-printed as an element at that depth of a pretty-printed document: serde_json
+/// writes every line break of a pretty document between tokens (never in a string, where it is
+/// `\n`), so an element printed alone is the same text with `indent` after each line break.
+pub(super) fn indented(value: &impl Serialize, indent: &str) -> String {
+    let text =
+        serde_json::to_string_pretty(value).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    let mut out = String::with_capacity(text.len() + text.len() / 8);
+    out.push_str(indent);
+    for (i, line) in text.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+            out.push_str(indent);
+        }
+        out.push_str(line);
+    }
+    out
+}
+
+/// What comes before and after `n` manifest objects (joined by `,\n`): the opening holds the
+/// run's decision, known once every manifest is in.
+pub(super) fn frame(head: &Run<'_>, decision: &str, n: usize) -> (String, String) {
+    let sources = head.sources;
     let doc = JsonRun {
         version: VERSION,
-        decision: run_decision(run),
-        now: run.now.map(|t| t.to_string()),
-        policies: run.program.map_or(0, |p| p.policies.len()),
-        diagnostics: run
+        decision,
+        now: head.now.map(|t| t.to_string()),
+        policies: head.program.map_or(0, |p| p.policies.len()),
+        diagnostics: head
             .policy_diagnostics
             .iter()
             .map(|d| diagnostic(sources, d))
             .collect(),
-        manifests,
+        manifests: Vec::new(),
     };
     let mut s =
         serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     s.push('\n');
-    s
+    // `manifests` is the last field: the document ends `"manifests": []\n}\n`.
+    match s.strip_suffix("[]\n}\n") {
+        Some(open) if n > 0 => (format!("{open}[\n"), "\n  ]\n}\n".to_string()),
+        _ => (s, String::new()),
+    }
 }
 
 /// JSON Lines (`--format jsonl`): one line per manifest, each the object the JSON format has in
 /// `manifests`. Problems in the policy files are not lines (the CLI prints them on standard
 /// error).
-pub fn render_lines(run: &Run<'_>) -> String {
-    let lines = Lines::new(run);
-    run.manifests.iter().map(|m| lines.render(run, m)).collect()
-}
-
+///
 /// Renders JSON Lines one manifest at a time (for streaming). What does not depend on the
 /// manifest is worked out once: the location of each policy, and the whole object of a result
 /// that passed or was skipped.

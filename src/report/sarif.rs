@@ -27,10 +27,11 @@
 //! are 1-based, columns in Unicode code points, `endColumn` one past the last character.
 
 use std::collections::BTreeMap;
+use std::io::Write;
 
 use serde::Serialize;
 
-use super::{Run, locate, manifest_anchor, run_decision, severity_level};
+use super::{ManifestRun, Run, locate, manifest_anchor, severity_level};
 use crate::check::ir::{Policy, Program};
 use crate::diag::{Diagnostic, Label, Level};
 use crate::eval::PolicyResult;
@@ -163,62 +164,149 @@ struct Region {
     end_column: Option<usize>,
 }
 
-pub fn render(run: &Run<'_>) -> String {
+/// What one manifest adds to `results`: its diagnostics (each with the rule of its code, which
+/// takes its index in order of first use across the run) and its failed policies, as
+/// pretty-printed elements.
+pub struct Part {
+    diagnostics: Vec<(Rule, String)>,
+    results: Vec<String>,
+}
+
+/// Stands for a diagnostic's `ruleIndex` until the run's rules are known.
+const UNKNOWN_RULE: usize = usize::MAX;
+/// Results are elements of `runs[0].results`, this deep in the document.
+const RESULT_INDENT: &str = "        ";
+
+/// One manifest's results. `run.sources` must hold the manifest's text.
+pub(super) fn part(run: &Run<'_>, m: &ManifestRun) -> Part {
     let sources = run.sources;
-    let mut rules: Vec<Rule> = run
-        .program
-        .map(|p| p.policies.iter().map(|p| policy_rule(sources, p)).collect())
-        .unwrap_or_default();
-    // Diagnostic codes become rules after the policies, in order of first use.
-    let mut code_rules: BTreeMap<String, usize> = BTreeMap::new();
-    let mut rule_for = |d: &Diagnostic| {
-        *code_rules.entry(d.code.to_string()).or_insert_with(|| {
-            rules.push(code_rule(d));
-            rules.len() - 1
+    let diagnostics = m
+        .diagnostics
+        .iter()
+        .map(|d| {
+            let result = diagnostic_to_result(sources, d, UNKNOWN_RULE, Some(&m.name));
+            (code_rule(d), super::json::indented(&result, RESULT_INDENT))
         })
-    };
-    let mut results: Vec<SarifResult<'_>> = Vec::new();
-    for d in &run.policy_diagnostics {
-        results.push(diagnostic_to_result(sources, d, rule_for(d), None));
-    }
-    for m in &run.manifests {
-        for d in &m.diagnostics {
-            results.push(diagnostic_to_result(sources, d, rule_for(d), Some(&m.name)));
-        }
-        let (Some(decision), Some(program), Some(file)) = (&m.decision, run.program, m.file) else {
-            continue;
-        };
+        .collect();
+    let mut results = Vec::new();
+    if let (Some(decision), Some(program), Some(file)) = (&m.decision, run.program, m.file) {
         for r in decision
             .results
             .iter()
             .filter(|r| super::is_failure(r) || r.overridden.is_some() || r.waived.is_some())
         {
-            results.push(policy_result(sources, program, r, &m.name, file));
+            let result = policy_result(sources, program, r, &m.name, file);
+            results.push(super::json::indented(&result, RESULT_INDENT));
         }
     }
-    let log = Log {
-        schema: SCHEMA,
-        version: "2.1.0",
-        runs: [SarifRun {
-            tool: Tool {
-                driver: Driver {
-                    name: "charter",
-                    version: env!("CARGO_PKG_VERSION"),
-                    semantic_version: env!("CARGO_PKG_VERSION"),
-                    rules,
+    Part {
+        diagnostics,
+        results,
+    }
+}
+
+/// The document as the run goes: the rules of the diagnostic codes used so far (after the
+/// policies' rules, in order of first use) and how many results the body holds.
+pub struct Doc {
+    code_rules: BTreeMap<String, usize>,
+    rules: Vec<Rule>,
+    policies: usize,
+    results: usize,
+}
+
+impl Doc {
+    /// The policy set's diagnostics are the first results.
+    pub(super) fn new(head: &Run<'_>, body: &mut dyn Write) -> std::io::Result<Doc> {
+        let policies = head.program.map_or(0, |p| p.policies.len());
+        let mut doc = Doc {
+            code_rules: BTreeMap::new(),
+            rules: Vec::new(),
+            policies,
+            results: 0,
+        };
+        for d in &head.policy_diagnostics {
+            let index = doc.rule_for(d.code.as_ref(), || code_rule(d));
+            let result = diagnostic_to_result(head.sources, d, index, None);
+            doc.write(&super::json::indented(&result, RESULT_INDENT), body)?;
+        }
+        Ok(doc)
+    }
+
+    fn rule_for(&mut self, code: &str, rule: impl FnOnce() -> Rule) -> usize {
+        if let Some(&i) = self.code_rules.get(code) {
+            return i;
+        }
+        let i = self.policies + self.rules.len();
+        self.rules.push(rule());
+        self.code_rules.insert(code.to_string(), i);
+        i
+    }
+
+    fn write(&mut self, element: &str, body: &mut dyn Write) -> std::io::Result<()> {
+        if self.results > 0 {
+            body.write_all(b",\n")?;
+        }
+        self.results += 1;
+        body.write_all(element.as_bytes())
+    }
+
+    pub(super) fn add(&mut self, part: Part, body: &mut dyn Write) -> std::io::Result<()> {
+        for (rule, text) in part.diagnostics {
+            let code = rule.id.clone();
+            let index = self.rule_for(&code, || rule);
+            let text = text.replacen(
+                &format!("\"ruleIndex\": {UNKNOWN_RULE}"),
+                &format!("\"ruleIndex\": {index}"),
+                1,
+            );
+            self.write(&text, body)?;
+        }
+        for text in part.results {
+            self.write(&text, body)?;
+        }
+        Ok(())
+    }
+
+    /// What comes before and after the results: the rules (known once every manifest is in)
+    /// and the run's decision.
+    pub(super) fn finish(self, head: &Run<'_>, decision: &str) -> (String, String) {
+        let sources = head.sources;
+        let mut rules: Vec<Rule> = head
+            .program
+            .map(|p| p.policies.iter().map(|p| policy_rule(sources, p)).collect())
+            .unwrap_or_default();
+        rules.extend(self.rules);
+        let log = Log {
+            schema: SCHEMA,
+            version: "2.1.0",
+            runs: [SarifRun {
+                tool: Tool {
+                    driver: Driver {
+                        name: "charter",
+                        version: env!("CARGO_PKG_VERSION"),
+                        semantic_version: env!("CARGO_PKG_VERSION"),
+                        rules,
+                    },
                 },
-            },
-            column_kind: "unicodeCodePoints",
-            results,
-            properties: RunProperties {
-                decision: run_decision(run),
-            },
-        }],
-    };
-    let mut s =
-        serde_json::to_string_pretty(&log).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
-    s.push('\n');
-    s
+                column_kind: "unicodeCodePoints",
+                results: Vec::new(),
+                properties: RunProperties { decision },
+            }],
+        };
+        let mut s = serde_json::to_string_pretty(&log)
+            .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+        s.push('\n');
+        // The last `"results": []` is the run's (the properties after it hold the decision).
+        const EMPTY: &str = "\"results\": []";
+        match s.rfind(EMPTY) {
+            Some(at) if self.results > 0 => {
+                let open = format!("{}\"results\": [\n", &s[..at]);
+                let close = format!("\n      ]{}", &s[at + EMPTY.len()..]);
+                (open, close)
+            }
+            _ => (s, String::new()),
+        }
+    }
 }
 
 fn level(l: Level) -> &'static str {

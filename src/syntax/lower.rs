@@ -451,9 +451,26 @@ fn syntax_error(
         format!("expected {expected_text}")
     };
     let len = found.as_ref().map_or(0, |_| token_len(rest));
+    if found.is_none() {
+        // The item (or file) ended early: point at the end of what was written, not at the
+        // next item's first column below the blank lines and comments.
+        pos = written_end(text, pos);
+    }
     Diagnostic::error("charter::syntax::unexpected", message)
         .with_label(Span::new(file, base + pos, base + pos + len), label)
         .with_help_opt(syntax_help(rest, &expected))
+}
+
+/// The end of `text[..pos]` without trailing blank space and comment lines.
+fn written_end(text: &str, pos: usize) -> usize {
+    let mut end = text[..pos].trim_end().len();
+    loop {
+        let line_start = text[..end].rfind('\n').map_or(0, |i| i + 1);
+        if line_start == 0 || !text[line_start..end].trim_start().starts_with("//") {
+            return end;
+        }
+        end = text[..line_start].trim_end().len();
+    }
 }
 
 fn syntax_help(rest: &str, expected: &[String]) -> Option<String> {

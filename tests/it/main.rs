@@ -9,6 +9,7 @@ mod fmt;
 mod formats;
 mod fuzz_regressions;
 mod init;
+mod inputs;
 mod lsp;
 mod manifest_git;
 mod manifest_github;
