@@ -14,7 +14,8 @@
 # per command) ROUNDS (25, interleaved rounds for the summary) RUNS_SINGLE (20) JOBS (threads for
 # Charter and the floor; default: all cores) PEERS_DIR (../shared/bench/peers: the peers' rules,
 # adapters and oracle) PEERS_HOME (/opt/peers: where ../shared/bench/peers/install.sh put the
-# engines) WORK (/tmp/charter-compare: data, outputs, hyperfine JSON). Needs python3, hyperfine
+# engines) WORK (/tmp/charter-compare: data, outputs, hyperfine JSON) STREAM_MEMORY (1: also
+# benches/stream_memory.sh, peak memory of the document formats). Needs python3, hyperfine
 # and /usr/bin/time (installed with apt-get when missing and possible).
 #
 # The data: benches/gen_manifests.py (sizes and reviewer counts from the real changes in
@@ -233,6 +234,12 @@ peak charter-yaml-files-$N "$CH --format jsonl $D/yaml"
 peak charter-jsonl-stream-$N_BIG "$CH --format jsonl - < $DB/manifests.jsonl"
 peak charter-yaml-files-$N_BIG "$CH --format jsonl $DB/yaml"
 peak charter-single "$CHARTER check --policies $ROOT/policies $EXAMPLE"
+# The document formats (json, sarif, junit, a --report file) over N_BIG and ten times N_BIG
+# manifests on standard input: the peak stays flat. STREAM_MEMORY=0 skips it (minutes).
+if [ "${STREAM_MEMORY:-1}" = 1 ] && [ "$HAVE_TIME" = 1 ]; then
+  CHARTER=$CHARTER N_SMALL=$N_BIG N_BIG=$((N_BIG * 10)) SEED=$SEED WORK=$WORK/stream-memory \
+    bash benches/stream_memory.sh | tee "$R/stream-memory.txt"
+fi
 
 # ---------------------------------------------------------------- interleaved
 # The machine's speed drifts (other tenants): the bulk passes above ran one engine after another,

@@ -1,18 +1,20 @@
 //! `charter check [--policies DIR] [MANIFEST | DIR]...`
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 mod inputs;
+mod spool;
 mod stream;
 
-use super::project::{self, display, parse_now};
+use super::project::{self, parse_now};
 use super::{Color, Exit, Format};
 use crate::bulk::Checker;
 use crate::check::ir::Program;
 use crate::eval;
+use crate::report::document::Renderer;
 use crate::report::{self, Run};
 use inputs::Inputs;
-use stream::Progress;
+use stream::{Deferred, Progress, Streamed, Target};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -67,7 +69,7 @@ pub fn run(args: &Args) -> Exit {
         }
     };
     let format = args.format.or(project.format).unwrap_or(Format::Human);
-    let (mut sources, set) = (project.sources, project.set);
+    let (sources, set) = (project.sources, project.set);
 
     let now = args.now.unwrap_or_else(jiff::Timestamp::now);
     let options = eval::Options {
@@ -97,125 +99,84 @@ pub fn run(args: &Args) -> Exit {
         manifests: Vec::new(),
         deny_warnings: args.deny_warnings,
     };
-    // Human output and JSON Lines stream, unless report files need the whole run.
-    if let Some(program) = program
-        && matches!(format, Format::Human | Format::Jsonl)
-        && args.report.is_empty()
-    {
-        let checker = Checker {
-            program,
-            sources: head.sources,
-            options,
-        };
-        return streamed(args, &head, checker, inputs, format, style, progress);
-    }
-
-    let Run {
-        now,
-        policy_diagnostics,
-        ..
-    } = head;
-    let collected = match program {
-        Some(program) => {
-            let checker = Checker {
-                program,
-                sources: &sources,
-                options,
-            };
-            stream::collect(checker, sources.len(), inputs, &mut progress)
-        }
-        None => Vec::new(),
-    };
-    progress.finish();
-    let mut manifests = Vec::with_capacity(collected.len());
-    for (m, text) in collected {
-        sources.add(m.name.clone(), text.unwrap_or_default());
-        manifests.push(m);
-    }
-    let run = Run {
-        now,
-        sources: &sources,
-        program,
-        policy_diagnostics,
-        manifests,
-        deny_warnings: args.deny_warnings,
-    };
-    let mut exit = exit_code(report::status(&run));
-    // Report files: no colour, the width of a CI log, complete whatever `--quiet` says.
+    // Human output and JSON Lines go to standard output as results come. The document formats
+    // (there, and in every report file) are written at the end: their opening depends on the
+    // whole run. Report files: no colour, the width of a CI log, complete whatever `--quiet`
+    // says.
+    let live = matches!(format, Format::Human | Format::Jsonl)
+        .then(|| Renderer::new(&head, doc_format(format, style)));
     let file_style = report::human::Style {
         color: false,
         width: 100,
         quiet: false,
     };
-    for (format, path) in &args.report {
-        let text = render(&run, *format, file_style);
-        if let Err(e) = write_report(path, &text) {
-            eprintln!(
-                "error: cannot write the {} report `{}`: {e}",
-                format.name(),
-                display(path)
-            );
-            exit = Exit::BadInput;
-        }
+    let mut deferred: Vec<Deferred> = Vec::new();
+    if live.is_none() {
+        deferred.push(Deferred::new(
+            &head,
+            doc_format(format, style),
+            Target::Stdout,
+        ));
     }
-    if format == Format::Jsonl {
-        eprint!("{}", report::human::render_head(&run, style));
+    for (f, path) in &args.report {
+        let target = Target::File {
+            path: path.clone(),
+            format: f.name(),
+        };
+        deferred.push(Deferred::new(&head, doc_format(*f, file_style), target));
     }
-    super::print(&render(&run, format, style));
-    if args.summary
-        && let Some(program) = run.program
-    {
-        let mut counts = report::PolicyCounts::new(program.policies.len());
-        for m in &run.manifests {
-            counts.add(m);
-        }
-        print_summary(program, &counts, format);
-    }
-    exit
-}
-
-/// A run whose output streams (human, JSON Lines): the policy-set part first, then each
-/// manifest as it is checked, then the closing line.
-fn streamed(
-    args: &Args,
-    head: &Run<'_>,
-    checker: Checker<'_>,
-    inputs: Inputs,
-    format: Format,
-    style: report::human::Style,
-    mut progress: Progress,
-) -> Exit {
-    let program = checker.program;
     // Policy-set problems come first; on standard error for JSON Lines, which has only
     // manifests.
-    let problems = report::human::render_head(head, style);
+    let problems = match format {
+        Format::Human | Format::Jsonl => report::human::render_head(&head, style),
+        _ => String::new(),
+    };
     match format {
         Format::Jsonl => eprint!("{problems}"),
         _ => super::print(&problems),
     }
-    let done = stream::stream(
-        head,
-        checker,
-        inputs,
-        format,
-        style,
-        args.summary,
-        &mut progress,
-    );
+    let done = match program {
+        Some(program) => {
+            let checker = Checker {
+                program,
+                sources: head.sources,
+                options,
+            };
+            stream::stream(
+                &head,
+                checker,
+                inputs,
+                live.as_ref(),
+                &mut deferred,
+                args.summary,
+                &mut progress,
+            )
+        }
+        None => Streamed::nothing(0),
+    };
     progress.finish();
     if format == Format::Human {
         let printed = done.printed || !problems.is_empty();
         super::print(&report::human::render_tail(
-            head,
+            &head,
             &done.tally,
             printed,
             style,
         ));
     }
-    if args.summary {
+    let mut exit = exit_code(report::head_status(&head).max(done.status));
+    for d in deferred {
+        if let Err(msg) = d.finish(&head, &done.tally) {
+            eprintln!("error: {msg}");
+            exit = Exit::BadInput;
+        }
+    }
+    if args.summary
+        && let Some(program) = program
+    {
         print_summary(program, &done.counts, format);
     }
-    exit_code(report::head_status(head).max(done.status))
+    exit
 }
 
 fn exit_code(status: report::Status) -> Exit {
@@ -238,10 +199,6 @@ fn print_summary(program: &Program, counts: &report::PolicyCounts, format: Forma
 
 /// `--format` and `--report` alike; `quiet` applies to the line-oriented formats (human and
 /// github), the others are complete documents.
-fn render(run: &Run<'_>, format: Format, style: report::human::Style) -> String {
-    report::document::render(run, doc_format(format, style))
-}
-
 fn doc_format(format: Format, style: report::human::Style) -> report::document::Format {
     use report::document::Format as F;
     match format {
@@ -252,13 +209,6 @@ fn doc_format(format: Format, style: report::human::Style) -> report::document::
         Format::Junit => F::Junit,
         Format::Github => F::Github { quiet: style.quiet },
     }
-}
-
-fn write_report(path: &Path, text: &str) -> std::io::Result<()> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)?;
-    }
-    std::fs::write(path, text)
 }
 
 /// `FORMAT=PATH` for `--report`.
