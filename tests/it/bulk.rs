@@ -544,3 +544,66 @@ fn document_formats_keep_a_long_run_out_of_memory() {
     );
     assert_eq!(top.children().filter(|n| n.is_element()).count(), 3000);
 }
+
+/// With `--report`, standard output still streams: the first manifest's line is out while the
+/// stream is still open (the run used to hold everything until the input ended), and the report
+/// is complete once it has.
+#[test]
+fn a_report_file_does_not_hold_back_standard_output() {
+    use std::io::{BufRead, Write};
+    let (_, line) = allowed_example();
+    let dir = TempDir::new("report-streams");
+    let report = dir.path().join("report.json");
+    let policies = root().join("policies").display().to_string();
+    let report_arg = format!("json={}", report.display());
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_charter"))
+        .args([
+            "check",
+            "--policies",
+            &policies,
+            "--format",
+            "jsonl",
+            "--report",
+            &report_arg,
+            "-",
+        ])
+        .current_dir(root())
+        .env_remove("CHARTER_CONFIG")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("charter runs");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let stdout = child.stdout.take().expect("stdout");
+    let (tx, rx) = std::sync::mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        let mut lines = std::io::BufReader::new(stdout).lines();
+        let first = lines.next();
+        let _ = tx.send(first.and_then(Result::ok));
+        lines.count() + 1
+    });
+    // More than standard output's buffer (256 KiB) of verdicts, and the stream left open.
+    for _ in 0..1000 {
+        writeln!(stdin, "{line}").expect("a manifest written");
+    }
+    stdin.flush().expect("flushed");
+    let first = rx.recv_timeout(std::time::Duration::from_secs(120));
+    if first.is_err() {
+        let _ = child.kill();
+    }
+    drop(stdin);
+    let status = child.wait().expect("charter ends");
+    let first = first
+        .expect("a verdict while the input is still open")
+        .unwrap_or_default();
+    assert!(
+        first.starts_with(r#"{"path":"<stdin>:1","decision":"allow""#),
+        "{first}"
+    );
+    assert_eq!(reader.join().expect("the reader"), 1000);
+    assert_eq!(status.code(), Some(0));
+    let report = std::fs::read_to_string(&report).expect("the report");
+    let doc: serde_json::Value = serde_json::from_str(&report).expect("a JSON document");
+    assert_eq!(doc["manifests"].as_array().map(Vec::len), Some(1000));
+}
