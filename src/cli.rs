@@ -3,6 +3,7 @@
 
 pub(crate) mod check;
 pub(crate) mod config;
+mod diff;
 mod explain;
 pub(crate) mod files;
 mod fmt;
@@ -11,6 +12,7 @@ mod lsp;
 mod manifest;
 pub(crate) mod project;
 mod test;
+mod waivers;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -58,8 +60,14 @@ enum Command {
     Lsp(lsp::Args),
     /// Print the change manifest of a commit, a range or a pull request.
     Manifest(manifest::Args),
+    /// What changing the policy set would flip: both sets (the work tree's and the one at a git
+    /// revision, or another folder) evaluated on the same manifests, e.g. a replayed history.
+    Diff(diff::Args),
     /// Set up Charter in a repository: charter.toml, a policy set, a people file, a CI workflow.
     Init(init::Args),
+    /// List the waivers of the waiver file with their state (active, expiring, expired, and,
+    /// given manifests, unused).
+    Waivers(waivers::Args),
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq, serde::Deserialize)]
@@ -143,7 +151,9 @@ fn run(cli: Cli) -> Exit {
         Command::Fmt(args) => fmt::run(&args),
         Command::Lsp(args) => lsp::run(&args),
         Command::Manifest(args) => manifest::run(&args),
+        Command::Diff(args) => diff::run(&args),
         Command::Init(args) => init::run(&args),
+        Command::Waivers(args) => waivers::run(&args),
     }
 }
 

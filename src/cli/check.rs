@@ -2,11 +2,11 @@
 
 use std::path::PathBuf;
 
-mod inputs;
+pub(super) mod inputs;
 mod spool;
-mod stream;
+pub(super) mod stream;
 
-use super::project::{self, parse_now};
+use super::project::{self, parse_duration, parse_now};
 use super::{Color, Exit, Format};
 use crate::bulk::Checker;
 use crate::check::ir::Program;
@@ -38,6 +38,14 @@ pub struct Args {
     /// manifest field, an unused definition).
     #[arg(long)]
     pub deny_warnings: bool,
+    /// Overridden failures fail too: a policy whose `override when` holds stays `fail` (for a
+    /// pipeline that must not accept break-glass changes; `[overrides] deny` in charter.toml).
+    #[arg(long)]
+    pub deny_overrides: bool,
+    /// Warn about waivers that expire within this time (e.g. `7d`), so their owners renew or
+    /// remove them.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub warn_expiring: Option<jiff::SignedDuration>,
     /// Print only what fails the run: no allowed manifests, no advice, no summary line.
     #[arg(long, short = 'q')]
     pub quiet: bool,
@@ -69,11 +77,13 @@ pub fn run(args: &Args) -> Exit {
         }
     };
     let format = args.format.or(project.format).unwrap_or(Format::Human);
-    let (sources, set) = (project.sources, project.set);
+    let (sources, mut set) = (project.sources, project.set);
 
     let now = args.now.unwrap_or_else(jiff::Timestamp::now);
+    project::audit_waivers(&mut set, now, project.max_waiver_days, args.warn_expiring);
     let options = eval::Options {
         now,
+        deny_overrides: project.options.deny_overrides || args.deny_overrides,
         ..project.options
     };
     let style = report::human::Style {

@@ -21,6 +21,29 @@ pub struct Config {
     /// `[limits]`: resource budgets of evaluation.
     #[serde(default)]
     pub limits: LimitsConfig,
+    /// `[overrides]`: how break-glass overrides may be used.
+    #[serde(default)]
+    pub overrides: OverridesConfig,
+    /// The waiver file, relative to this file (default: `waivers.yaml` in the policy folder).
+    pub waivers: Option<PathBuf>,
+    /// How far ahead a waiver may expire, in days (default 90).
+    pub max_waiver_days: Option<u32>,
+}
+
+/// `[overrides]`: who may get past a rule.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OverridesConfig {
+    /// A failure whose override holds still fails (what `--deny-overrides` does for one run).
+    #[serde(default)]
+    pub deny: bool,
+    /// Policies that may never be overridden or waived: a policy set that gives one an
+    /// `override when`, or a waiver file that waives one, is refused.
+    #[serde(default)]
+    pub never: Vec<toml::Spanned<String>>,
+    /// Where each of `never` is written (`charter.toml:3:10`), filled by [`load`].
+    #[serde(skip)]
+    pub never_at: Vec<String>,
 }
 
 /// `[limits]`: how much a policy may do for one manifest.
@@ -121,10 +144,19 @@ pub fn discover(explicit: Option<&Path>) -> Result<Config, String> {
 }
 
 /// The keys `charter.toml` knows, at the top and in `[manifest]`.
-const KEYS: [&str; 4] = ["policies", "format", "manifest", "limits"];
+const KEYS: [&str; 7] = [
+    "policies",
+    "format",
+    "manifest",
+    "limits",
+    "overrides",
+    "waivers",
+    "max_waiver_days",
+];
+const OVERRIDES_KEYS: [&str; 2] = ["deny", "never"];
 const MANIFEST_KEYS: [&str; 4] = ["people", "ai_tools", "ai_emails", "ai_logins"];
 const LIMITS_KEYS: [&str; 1] = ["eval_memory"];
-const HELP: &str = "charter.toml accepts `policies = \"dir\"`, `format = \"human\"` (or json, jsonl, sarif, junit, github), a `[manifest]` table (`people`, `ai_tools`, `ai_emails`, `ai_logins`) and a `[limits]` table (`eval_memory = \"64MiB\"`)";
+const HELP: &str = "charter.toml accepts `policies = \"dir\"`, `format = \"human\"` (or json, jsonl, sarif, junit, github), a `[manifest]` table (`people`, `ai_tools`, `ai_emails`, `ai_logins`), a `[limits]` table (`eval_memory = \"64MiB\"`), an `[overrides]` table (`deny = true`, `never = [\"policy\"]`), `waivers = \"waivers.yaml\"` and `max_waiver_days = 90`";
 
 pub fn load(path: &Path) -> Result<Config, String> {
     let text = super::files::read_text(path)
@@ -162,8 +194,18 @@ pub fn load(path: &Path) -> Result<Config, String> {
             e.message()
         )
     })?;
+    config.overrides.never_at = (config.overrides.never.iter())
+        .map(|n| format!("{}{}", path.display(), position(&text, n.span().start)))
+        .collect();
     let base = path.parent().unwrap_or(Path::new("."));
     config.policies = config.policies.map(|p| {
+        if p.is_absolute() {
+            p
+        } else {
+            relative(base, &p)
+        }
+    });
+    config.waivers = config.waivers.map(|p| {
         if p.is_absolute() {
             p
         } else {
@@ -214,11 +256,13 @@ fn unknown_keys(text: &str) -> Vec<(String, usize, &'static [&'static str])> {
     struct Outer {
         manifest: Option<Keys>,
         limits: Option<Keys>,
+        overrides: Option<Keys>,
     }
     if let Ok(outer) = toml::from_str::<Outer>(text) {
         for (table, known) in [
             (outer.manifest, &MANIFEST_KEYS[..]),
             (outer.limits, &LIMITS_KEYS[..]),
+            (outer.overrides, &OVERRIDES_KEYS[..]),
         ] {
             for key in table.iter().flat_map(|t| t.keys()) {
                 if !known.contains(&key.get_ref().as_str()) {

@@ -273,8 +273,8 @@ fn read(path: &Path, what: &str) -> Result<String, String> {
 }
 
 /// `git` on the command line.
-struct GitCommand {
-    dir: Option<PathBuf>,
+pub(super) struct GitCommand {
+    pub dir: Option<PathBuf>,
 }
 
 impl git::Git for GitCommand {

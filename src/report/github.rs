@@ -10,11 +10,12 @@
 //! (no line). The message continues with each failed clause and deciding value as
 //! `file:line:column: text`, and the help. Diagnostics (syntax errors, invalid manifests) are
 //! annotations at their first label, titled by their code. The summary line closes the output
-//! as plain text. With `quiet`, only what fails the run, and no summary.
+//! as plain text. With `quiet`, only what fails the run, and no summary. An overridden or
+//! waived policy is a `notice` with the override's or waiver's message.
 
 use super::{
-    ManifestRun, Run, Tally, diagnostic_fails, locate, manifest_anchor, plain_text,
-    result_diagnostic, result_fails, severity_level, summary_of,
+    ManifestRun, Run, Tally, diagnostic_fails, locate, manifest_anchor, override_diagnostic,
+    plain_text, result_diagnostic, result_fails, severity_level, summary_of,
 };
 use crate::diag::{Diagnostic, Level};
 use crate::source::{Sources, Span};
@@ -63,6 +64,24 @@ pub(super) fn part(run: &Run<'_>, m: &ManifestRun, quiet: bool) -> String {
             sources,
             severity_level(p.severity),
             manifest_anchor(r),
+            Some(&m.name),
+            &d.code,
+            &plain_text(sources, &d),
+        ));
+    }
+    // Overrides and waivers are on the record: a notice each (not with --quiet, which shows
+    // only failures).
+    for r in decision.results.iter().filter(|_| !quiet) {
+        let Some(d) = override_diagnostic(program, r) else {
+            continue;
+        };
+        out.push_str(&command(
+            sources,
+            d.level,
+            r.overridden
+                .as_ref()
+                .and_then(|o| o.evidence.first().map(|e| e.span))
+                .or_else(|| manifest_anchor(r)),
             Some(&m.name),
             &d.code,
             &plain_text(sources, &d),

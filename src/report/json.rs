@@ -7,7 +7,10 @@
 //!   "manifests": [ { "path", "decision", "diagnostics": [ <diagnostic> ],
 //!                    "results": [ { "policy", "severity", "outcome", "message", "help", "remediation",
 //!                                   "location", "clauses": [ {"text", "location"} ],
-//!                                   "evidence": [ {"path", "text", "location"} ] } ] } ] }
+//!                                   "evidence": [ {"path", "text", "location"} ],
+//!                                   "override": {"message", "location", "evidence"},
+//!                                   "waiver": {"owner", "reason", "expires", "approved_by", "location"} } ] } ] }
+//!                                   (`override` only on an `overridden` result, `waiver` on a `waived` one)
 //! <diagnostic> = { "level", "code", "message", "help", "labels": [ {"text", "location"} ] }
 //! <location>   = { "file", "line", "column", "end_line", "end_column" }   (1-based)
 //! ```
@@ -17,7 +20,7 @@ use serde::Serialize;
 use super::{ManifestRun, Run, manifest_decision};
 use crate::check::ir::Program;
 use crate::diag::{Diagnostic, Level};
-use crate::eval::{Outcome, PolicyResult};
+use crate::eval::{Evidence, Outcome, PolicyResult};
 use crate::source::{FileId, Sources, Span};
 
 pub const VERSION: u32 = 1;
@@ -42,7 +45,7 @@ struct JsonManifest<'a> {
 }
 
 #[derive(Serialize)]
-struct JsonResult<'a> {
+pub(super) struct JsonResult<'a> {
     policy: &'a str,
     severity: &'a str,
     outcome: &'a str,
@@ -52,6 +55,28 @@ struct JsonResult<'a> {
     remediation: Option<&'a str>,
     location: JsonLocation<'a>,
     clauses: Vec<JsonLabel<'a>>,
+    evidence: Vec<JsonEvidence<'a>>,
+    /// Only on an `overridden` result: the override that let the failure pass.
+    #[serde(rename = "override", skip_serializing_if = "Option::is_none")]
+    overridden: Option<JsonOverride<'a>>,
+    /// Only on a `waived` result: the waiver that let the failure pass.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    waiver: Option<JsonWaiver<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonWaiver<'a> {
+    owner: &'a str,
+    reason: &'a str,
+    expires: String,
+    approved_by: &'a [String],
+    location: JsonLocation<'a>,
+}
+
+#[derive(Serialize)]
+struct JsonOverride<'a> {
+    message: &'a str,
+    location: JsonLocation<'a>,
     evidence: Vec<JsonEvidence<'a>>,
 }
 
@@ -63,7 +88,7 @@ struct JsonEvidence<'a> {
 }
 
 #[derive(Serialize)]
-struct JsonDiagnostic<'a> {
+pub(super) struct JsonDiagnostic<'a> {
     level: &'static str,
     code: &'a str,
     message: &'a str,
@@ -78,7 +103,7 @@ struct JsonLabel<'a> {
 }
 
 #[derive(Clone, Copy, Serialize)]
-struct JsonLocation<'a> {
+pub(super) struct JsonLocation<'a> {
     file: &'a str,
     line: usize,
     column: usize,
@@ -86,7 +111,7 @@ struct JsonLocation<'a> {
     end_column: usize,
 }
 
-fn location(sources: &Sources, span: Span) -> JsonLocation<'_> {
+pub(super) fn location(sources: &Sources, span: Span) -> JsonLocation<'_> {
     let f = sources.get(span.file);
     let (line, column) = f.line_col(span.start);
     let (end_line, end_column) = f.line_col(span.end);
@@ -99,7 +124,7 @@ fn location(sources: &Sources, span: Span) -> JsonLocation<'_> {
     }
 }
 
-fn diagnostic<'a>(sources: &'a Sources, d: &'a Diagnostic) -> JsonDiagnostic<'a> {
+pub(super) fn diagnostic<'a>(sources: &'a Sources, d: &'a Diagnostic) -> JsonDiagnostic<'a> {
     JsonDiagnostic {
         level: match d.level {
             Level::Error => "error",
@@ -145,7 +170,7 @@ fn manifest<'a>(run: &'a Run<'_>, m: &'a ManifestRun) -> JsonManifest<'a> {
     }
 }
 
-fn result<'a>(
+pub(super) fn result<'a>(
     sources: &'a Sources,
     program: &'a Program,
     r: &'a PolicyResult,
@@ -168,16 +193,34 @@ fn result<'a>(
                 location: location(sources, n.span),
             })
             .collect(),
-        evidence: r
-            .evidence
-            .iter()
-            .map(|e| JsonEvidence {
-                path: &e.path,
-                text: &e.text,
-                location: location(sources, e.span),
-            })
-            .collect(),
+        evidence: evidence(sources, &r.evidence),
+        overridden: r.overridden.as_ref().map(|o| JsonOverride {
+            message: &o.message,
+            location: location(sources, o.span),
+            evidence: evidence(sources, &o.evidence),
+        }),
+        waiver: r.waived.map(|w| {
+            let w = &program.waivers[w];
+            JsonWaiver {
+                owner: &w.owner,
+                reason: &w.reason,
+                expires: w.expires.to_string(),
+                approved_by: &w.approved_by,
+                location: location(sources, w.span),
+            }
+        }),
     }
+}
+
+fn evidence<'a>(sources: &'a Sources, evidence: &'a [Evidence]) -> Vec<JsonEvidence<'a>> {
+    evidence
+        .iter()
+        .map(|e| JsonEvidence {
+            path: &e.path,
+            text: &e.text,
+            location: location(sources, e.span),
+        })
+        .collect()
 }
 
 /// One element of `manifests`, as the pretty-printed document holds it (indented, without the
@@ -358,21 +401,41 @@ impl JsonResult<'_> {
             c.location.write(out);
             out.push('}');
         }
-        out.push_str("],\"evidence\":[");
-        for (i, e) in self.evidence.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            out.push_str("{\"path\":");
-            write_str(out, e.path);
-            out.push_str(",\"text\":");
-            write_str(out, e.text);
+        out.push_str("],\"evidence\":");
+        write_evidence(out, &self.evidence);
+        if let Some(o) = &self.overridden {
+            out.push_str(",\"override\":{\"message\":");
+            write_str(out, o.message);
             out.push_str(",\"location\":");
-            e.location.write(out);
+            o.location.write(out);
+            out.push_str(",\"evidence\":");
+            write_evidence(out, &o.evidence);
             out.push('}');
         }
-        out.push_str("]}");
+        if let Some(w) = &self.waiver {
+            // Rare: serde writes it.
+            out.push_str(",\"waiver\":");
+            out.push_str(&serde_json::to_string(w).unwrap_or_else(|_| "null".into()));
+        }
+        out.push('}');
     }
+}
+
+fn write_evidence(out: &mut String, evidence: &[JsonEvidence<'_>]) {
+    out.push('[');
+    for (i, e) in evidence.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str("{\"path\":");
+        write_str(out, e.path);
+        out.push_str(",\"text\":");
+        write_str(out, e.text);
+        out.push_str(",\"location\":");
+        e.location.write(out);
+        out.push('}');
+    }
+    out.push(']');
 }
 
 impl JsonLocation<'_> {
@@ -458,6 +521,16 @@ mod tests {
                         location,
                     })
                     .collect(),
+                overridden: (k % 2 == 1).then(|| JsonOverride {
+                    message: text,
+                    location,
+                    evidence: vec![JsonEvidence {
+                        path: text,
+                        text,
+                        location,
+                    }],
+                }),
+                waiver: None,
             };
             let mut out = String::new();
             r.write(&mut out);

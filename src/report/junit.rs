@@ -9,6 +9,8 @@
 //!   <testsuite name=MANIFEST tests failures errors skipped>     one per manifest, sorted
 //!     <testcase name=POLICY classname=MANIFEST file=POLICY_FILE line=LINE>   one per policy
 //!       pass:                 nothing inside
+//!       overridden, waived:   <properties> outcome=overridden|waived, override|waiver=MESSAGE
+//!                             </properties> <system-out> details </system-out> (a passed case)
 //!       skip (`when` false):  <skipped message="..."/>
 //!       deny or warn, fail:   <failure type="deny"|"warn" message=MESSAGE> details </failure>
 //!       deny or warn, error:  <error type="deny"|"warn" message=MESSAGE> details </error>
@@ -24,7 +26,7 @@
 
 use std::io::Write;
 
-use super::{ManifestRun, Run, locate, plain_text, result_diagnostic};
+use super::{ManifestRun, Run, locate, override_diagnostic, plain_text, result_diagnostic};
 use crate::diag::{Diagnostic, Level};
 use crate::eval::Outcome;
 use crate::source::Sources;
@@ -49,6 +51,13 @@ enum Body {
         details: String,
     },
     Output(String),
+    /// A failure an override or a waiver let pass: a passed case with it on the record.
+    Overridden {
+        /// `overridden` or `waived`.
+        outcome: &'static str,
+        message: String,
+        details: String,
+    },
 }
 
 struct Suite {
@@ -158,6 +167,15 @@ fn manifest_suite(run: &Run<'_>, m: &ManifestRun) -> Suite {
             let details = || plain_text(sources, &result_diagnostic(program, r));
             let body = match (r.outcome, p.severity) {
                 (Outcome::Pass, _) => Body::Pass,
+                (Outcome::Overridden | Outcome::Waived, _) => match override_diagnostic(program, r)
+                {
+                    Some(d) => Body::Overridden {
+                        outcome: r.outcome.as_str(),
+                        message: d.message.clone(),
+                        details: plain_text(sources, &d),
+                    },
+                    None => Body::Pass,
+                },
                 (Outcome::Skip, _) => Body::Skipped("the policy's `when` condition is false"),
                 (_, Severity::Info) => Body::Output(details()),
                 (outcome, severity) => Body::Failed {
@@ -284,6 +302,16 @@ fn write_suite(s: &Suite) -> String {
             Body::Output(out) => x.push_str(&format!(
                 "{open}>\n      <system-out>{}</system-out>\n    </testcase>\n",
                 text(out)
+            )),
+            Body::Overridden {
+                outcome,
+                message,
+                details,
+            } => x.push_str(&format!(
+                "{open}>\n      <properties>\n        <property name=\"outcome\" value=\"{outcome}\"/>\n        <property name=\"{}\" value=\"{}\"/>\n      </properties>\n      <system-out>{}</system-out>\n    </testcase>\n",
+                if *outcome == "waived" { "waiver" } else { "override" },
+                attr(message),
+                text(details)
             )),
         }
     }

@@ -190,7 +190,11 @@ pub(super) fn part(run: &Run<'_>, m: &ManifestRun) -> Part {
         .collect();
     let mut results = Vec::new();
     if let (Some(decision), Some(program), Some(file)) = (&m.decision, run.program, m.file) {
-        for r in decision.results.iter().filter(|r| super::is_failure(r)) {
+        for r in decision
+            .results
+            .iter()
+            .filter(|r| super::is_failure(r) || r.overridden.is_some() || r.waived.is_some())
+        {
             let result = policy_result(sources, program, r, &m.name, file);
             results.push(super::json::indented(&result, RESULT_INDENT));
         }
@@ -386,8 +390,17 @@ fn policy_result<'a>(
     file: crate::source::FileId,
 ) -> SarifResult<'a> {
     let p = &program.policies[r.policy];
-    let mut labels = super::result_labels(program, r);
-    let anchor = manifest_anchor(r).and_then(|span| labels.iter().position(|l| l.span == span));
+    // An overridden failure is a note, anchored at the values that made the override hold.
+    let overridden = super::override_diagnostic(program, r);
+    let mut labels = match &overridden {
+        Some(d) => d.labels.clone(),
+        None => super::result_labels(program, r),
+    };
+    let anchor = match &r.overridden {
+        Some(o) => o.evidence.first().map(|e| e.span),
+        None => manifest_anchor(r),
+    }
+    .and_then(|span| labels.iter().position(|l| l.span == span));
     let primary = match anchor {
         Some(i) => {
             let l = labels.remove(i);
@@ -413,12 +426,18 @@ fn policy_result<'a>(
     SarifResult {
         rule_id: p.name.clone(),
         rule_index: r.policy,
-        level: level(severity_level(p.severity)),
+        level: match &overridden {
+            Some(d) => level(d.level),
+            None => level(severity_level(p.severity)),
+        },
         message: Text {
-            text: with_help(
-                r.message.as_deref().unwrap_or(&p.name),
-                super::result_help(r).as_deref(),
-            ),
+            text: match &overridden {
+                Some(d) => with_help(&d.message, d.help.as_deref()),
+                None => with_help(
+                    r.message.as_deref().unwrap_or(&p.name),
+                    super::result_help(r).as_deref(),
+                ),
+            },
         },
         // The manifest first (GitHub shows the first location), then the clause in the policy
         // file: a refusal is fixed in one or the other.

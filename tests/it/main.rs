@@ -3,6 +3,7 @@
 mod bulk;
 mod cases;
 mod cli;
+mod diff;
 mod fast;
 mod fmt;
 mod formats;
