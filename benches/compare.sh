@@ -6,6 +6,7 @@
 #            yaml_overhead_pct=P single_check_ms=T peer_single_ms=U peak_mb_100k=M
 #            check_jsonl_per_s=C diff_per_s=D diff_vs_check_pct=Q check_peak_mb_100k=E
 #            diff_peak_mb_100k=K
+#            log_ratio=L log_cpu_ratio=C log_peak_mb_100k=K
 #
 # (one line; `na` for a figure that could not be measured, with the reason printed above it).
 #
@@ -19,7 +20,8 @@
 # adapters and oracle) PEERS_HOME (/opt/peers: where ../shared/bench/peers/install.sh put the
 # engines) SHARED (../shared: the real changes the data is drawn from, and the peers) ROUNDS_DIFF
 # (15) STREAM_MEMORY (1: also benches/stream_memory.sh, peak memory of the document formats)
-# WORK (/tmp/charter-compare: data, outputs, hyperfine JSON). Needs python3, hyperfine
+# WORK (/tmp/charter-compare: data, outputs, hyperfine JSON) LOG_ROUNDS (5, rounds of the
+# plain run and the --log run). Needs python3, hyperfine
 # and /usr/bin/time (installed with apt-get when missing and possible).
 #
 # The data: benches/gen_manifests.py (sizes and reviewer counts from the real changes in
@@ -320,6 +322,52 @@ fi
 
 diff_bench
 
+# ---------------------------------------------------------------- the decision log (--log)
+# The same 100,000 JSON Lines manifests with and without `--log` (issue 18): every record
+# hashed on the workers, appended in batches of 1 MiB, synced, one signed checkpoint at the end.
+# Each run starts from no log, so every run appends the same 100,000 entries; in alternating
+# rounds (plain, then --log; a first round to warm up) so that both see the same minutes.
+log "decision log: $N_BIG manifests, plain and with --log, in alternating rounds"
+LOGDIR=$WORK/log; mkdir -p "$LOGDIR"; rm -f "$LOGDIR/bench.key" "$LOGDIR/bench.pub"
+"$CHARTER" keygen --out "$LOGDIR/bench" > /dev/null || na "charter keygen failed: no --log figures"
+LOG_ROUNDS=${LOG_ROUNDS:-5}
+if [ "$HAVE_HF" = 1 ] && [ -f "$LOGDIR/bench.key" ]; then
+  python3 - "$R" "$LOG_ROUNDS" "$LOGDIR" "$CH --format jsonl - < $DB/manifests.jsonl > /dev/null" \
+    "$CH --format jsonl --key-file $LOGDIR/bench.key --log $LOGDIR/bench.log - < $DB/manifests.jsonl > /dev/null" <<'PY'
+import json, os, resource, statistics, subprocess, sys, time
+R, rounds, logdir, plain, logged = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
+def run(cmd):  # wall seconds, and CPU seconds (user + system) of the process
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t = time.perf_counter()
+    subprocess.run(["bash", "-c", "exec " + cmd], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wall = time.perf_counter() - t
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+times = {"plain": [], "log": []}
+cpu = {"plain": [], "log": []}
+for r in range(rounds + 1):
+    for name, cmd in (("plain", plain), ("log", logged)):
+        if os.path.exists(f"{logdir}/bench.log"):
+            os.remove(f"{logdir}/bench.log")
+        t, c = run(cmd)
+        if r > 0:  # the first round warms the caches
+            times[name].append(t)
+            cpu[name].append(c)
+out = {k: statistics.median(v) for k, v in times.items()}
+out_cpu = {k: statistics.median(v) for k, v in cpu.items()}
+size = os.path.getsize(f"{logdir}/bench.log") if os.path.exists(f"{logdir}/bench.log") else 0
+json.dump({"median": out, "cpu": out_cpu, "times": times, "log_bytes": size}, open(f"{R}/log.json", "w"))
+print(f"  plain run                    median {out['plain'] * 1000:9.1f} ms  (CPU {out_cpu['plain'] * 1000:.0f} ms)")
+print(f"  with --log                   median {out['log'] * 1000:9.1f} ms  (CPU {out_cpu['log'] * 1000:.0f} ms)")
+print(f"  --log / plain: {out['log'] / out['plain']:.2f}x wall, {out_cpu['log'] / out_cpu['plain']:.2f}x CPU; log {size / 1e6:.1f} MB")
+PY
+  rm -f "$LOGDIR/bench.log"
+  peak charter-jsonl-log-$N_BIG "$CH --format jsonl --key-file $LOGDIR/bench.key --log $LOGDIR/bench.log - < $DB/manifests.jsonl"
+  rm -f "$LOGDIR/bench.log"
+  peak charter-jsonl-log-$N "$CH --format jsonl --key-file $LOGDIR/bench.key --log $LOGDIR/bench.log - < $D/manifests.jsonl"
+  rm -f "$LOGDIR/bench.log"
+fi
+
 # ---------------------------------------------------------------- interleaved
 # The machine's speed drifts (other tenants): the bulk passes above ran one engine after another,
 # so a slow minute can fall on one of them. The figures of the summary come from rounds that run
@@ -420,11 +468,19 @@ peer_single = peer_singles[0][0] if peer_singles else None
 if not peer_singles:
     print("na: peer_single_ms: no peer single check was measured")
 peak = max([v for v in (mb(f"charter-jsonl-stream-{NB}"), mb(f"charter-yaml-files-{NB}")) if v is not None], default=None)
+try:
+    logged = json.load(open(f"{R}/log.json"))
+    log_ratio = logged["median"]["log"] / logged["median"]["plain"]
+    log_cpu_ratio = logged["cpu"]["log"] / logged["cpu"]["plain"]
+except (OSError, ValueError, KeyError, ZeroDivisionError):
+    log_ratio = log_cpu_ratio = None
+    print("na: log_ratio: the --log runs did not run")
 if agree == "no":
     print("note: an engine disagreed with the oracle; see the agreement table above")
 print(f"summary: jsonl_per_s={fmt(jsonl)} fastest_peer={peer} peer_per_s={fmt(peer_rate)} "
       f"ratio={fmt(jsonl / peer_rate if jsonl and peer_rate else None, 1)} yaml_per_s={fmt(yaml)} "
       f"yaml_floor_per_s={fmt(floor)} yaml_overhead_pct={fmt((floor / yaml - 1) * 100 if yaml and floor else None, 1)} "
       f"single_check_ms={fmt(single * 1000 if single else None, 2)} peer_single_ms={fmt(peer_single, 2)} "
-      f"peak_mb_100k={fmt(peak, 1)} {diff_figures}")
+      f"peak_mb_100k={fmt(peak, 1)} {diff_figures} "
+      f"log_ratio={fmt(log_ratio, 2)} log_cpu_ratio={fmt(log_cpu_ratio, 2)} log_peak_mb_100k={fmt(mb(f'charter-jsonl-log-{NB}'), 1)}")
 EOF

@@ -8,6 +8,8 @@ mod explain;
 pub(crate) mod files;
 mod fmt;
 mod init;
+pub mod keys;
+pub(crate) mod log;
 mod lsp;
 mod manifest;
 pub(crate) mod project;
@@ -65,6 +67,12 @@ enum Command {
     Diff(diff::Args),
     /// Set up Charter in a repository: charter.toml, a policy set, a people file, a CI workflow.
     Init(init::Args),
+    /// Make an Ed25519 key pair for signing attestations: PREFIX.key (private, PKCS#8 PEM) and
+    /// PREFIX.pub (public, SPKI PEM).
+    Keygen(keys::Args),
+    /// The decision log that `charter check --log` appends to: verify it, prove that a record
+    /// is in it or that it only grew, check such a proof without the log.
+    Log(log::Args),
     /// List the waivers of the waiver file with their state (active, expiring, expired, and,
     /// given manifests, unused).
     Waivers(waivers::Args),
@@ -153,6 +161,8 @@ fn run(cli: Cli) -> Exit {
         Command::Manifest(args) => manifest::run(&args),
         Command::Diff(args) => diff::run(&args),
         Command::Init(args) => init::run(&args),
+        Command::Keygen(args) => keys::run(&args),
+        Command::Log(args) => log::run(&args),
         Command::Waivers(args) => waivers::run(&args),
     }
 }

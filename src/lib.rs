@@ -13,6 +13,7 @@ pub mod cli;
 pub mod compare;
 pub mod diag;
 pub mod eval;
+pub mod evidence;
 pub mod facts;
 pub mod fmt;
 pub mod glob;

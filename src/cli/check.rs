@@ -6,6 +6,7 @@ pub(super) mod inputs;
 mod spool;
 pub(super) mod stream;
 
+use super::log::LogWriter;
 use super::project::{self, parse_duration, parse_now};
 use super::{Color, Exit, Format};
 use crate::bulk::Checker;
@@ -66,6 +67,19 @@ pub struct Args {
     /// Worker threads (default: one per core).
     #[arg(long, short = 'j', value_name = "N")]
     pub jobs: Option<usize>,
+    /// Append every manifest's decision record to the decision log FILE (created when missing;
+    /// default: `[log] file` in charter.toml), then sign a checkpoint over the whole log with
+    /// the signing key (`--key-file`, else `$CHARTER_SIGNING_KEY`).
+    #[arg(long, value_name = "FILE")]
+    pub log: Option<PathBuf>,
+    /// The origin a new log is created with: the name its checkpoints are signed under, e.g.
+    /// `example.com/charter` (default: `[log] origin` in charter.toml, else `charter/decisions`).
+    #[arg(long, value_name = "NAME")]
+    pub log_origin: Option<String>,
+    /// The private key (PKCS#8 PEM) that signs the log's checkpoints; default: the PEM text in
+    /// the environment variable `CHARTER_SIGNING_KEY`.
+    #[arg(long, value_name = "PATH")]
+    pub key_file: Option<PathBuf>,
 }
 
 pub fn run(args: &Args) -> Exit {
@@ -77,6 +91,23 @@ pub fn run(args: &Args) -> Exit {
         }
     };
     let format = args.format.or(project.format).unwrap_or(Format::Human);
+    // The log is opened (and locked) before anything is checked: a log that cannot take the
+    // records stops the run before it starts.
+    let mut log = match args.log.as_ref().or(project.log.file.as_ref()) {
+        Some(path) if set_has_program(&project.set) => {
+            let origin = args.log_origin.as_deref().or(project.log.origin.as_deref());
+            let opened = super::keys::load_private_key(args.key_file.as_deref())
+                .and_then(|key| LogWriter::open(path, origin, key));
+            match opened {
+                Ok(writer) => Some(writer),
+                Err(msg) => {
+                    eprintln!("error: {msg}");
+                    return Exit::BadInput;
+                }
+            }
+        }
+        _ => None,
+    };
     let (sources, mut set) = (project.sources, project.set);
 
     let now = args.now.unwrap_or_else(jiff::Timestamp::now);
@@ -160,6 +191,7 @@ pub fn run(args: &Args) -> Exit {
                 &mut deferred,
                 args.summary,
                 &mut progress,
+                log.as_mut(),
             )
         }
         None => Streamed::nothing(0),
@@ -175,6 +207,13 @@ pub fn run(args: &Args) -> Exit {
         ));
     }
     let mut exit = exit_code(report::head_status(&head).max(done.status));
+    if let Some(writer) = log {
+        let writer = match done.log_error {
+            Some(e) => Err(e),
+            None => Ok(writer),
+        };
+        exit = exit.max(finish_log(writer, args.quiet));
+    }
     for d in deferred {
         if let Err(msg) = d.finish(&head, &done.tally) {
             eprintln!("error: {msg}");
@@ -187,6 +226,32 @@ pub fn run(args: &Args) -> Exit {
         print_summary(program, &done.counts, format);
     }
     exit
+}
+
+/// Whether the policy set compiled (a run that checks no manifest leaves the log alone).
+fn set_has_program(set: &crate::PolicySet) -> bool {
+    set.program.is_some()
+}
+
+/// Ends the log's part of a run: the pending records written and synced, the checkpoint
+/// signed, written and synced; a line on standard error says so (unless `--quiet`).
+fn finish_log(writer: Result<LogWriter, String>, quiet: bool) -> Exit {
+    match writer.and_then(LogWriter::finish) {
+        Ok((checkpoint, added)) => {
+            if !quiet && let Some(cp) = checkpoint {
+                eprintln!(
+                    "log: {added} decision record{} appended; checkpoint signed at tree size {}",
+                    if added == 1 { "" } else { "s" },
+                    cp.size
+                );
+            }
+            Exit::Ok
+        }
+        Err(msg) => {
+            eprintln!("error: {msg}");
+            Exit::BadInput
+        }
+    }
 }
 
 fn exit_code(status: report::Status) -> Exit {

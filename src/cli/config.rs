@@ -28,6 +28,19 @@ pub struct Config {
     pub waivers: Option<PathBuf>,
     /// How far ahead a waiver may expire, in days (default 90).
     pub max_waiver_days: Option<u32>,
+    /// `[log]`: the decision log `charter check` appends to.
+    #[serde(default)]
+    pub log: LogConfig,
+}
+
+/// `[log]`: the decision log (`charter check --log`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogConfig {
+    /// The log file, relative to charter.toml; every `charter check` appends to it.
+    pub file: Option<PathBuf>,
+    /// The origin a new log is created with (the name its checkpoints are signed under).
+    pub origin: Option<String>,
 }
 
 /// `[overrides]`: who may get past a rule.
@@ -144,7 +157,7 @@ pub fn discover(explicit: Option<&Path>) -> Result<Config, String> {
 }
 
 /// The keys `charter.toml` knows, at the top and in `[manifest]`.
-const KEYS: [&str; 7] = [
+const KEYS: [&str; 8] = [
     "policies",
     "format",
     "manifest",
@@ -152,11 +165,13 @@ const KEYS: [&str; 7] = [
     "overrides",
     "waivers",
     "max_waiver_days",
+    "log",
 ];
 const OVERRIDES_KEYS: [&str; 2] = ["deny", "never"];
 const MANIFEST_KEYS: [&str; 4] = ["people", "ai_tools", "ai_emails", "ai_logins"];
 const LIMITS_KEYS: [&str; 1] = ["eval_memory"];
-const HELP: &str = "charter.toml accepts `policies = \"dir\"`, `format = \"human\"` (or json, jsonl, sarif, junit, github), a `[manifest]` table (`people`, `ai_tools`, `ai_emails`, `ai_logins`), a `[limits]` table (`eval_memory = \"64MiB\"`), an `[overrides]` table (`deny = true`, `never = [\"policy\"]`), `waivers = \"waivers.yaml\"` and `max_waiver_days = 90`";
+const LOG_KEYS: [&str; 2] = ["file", "origin"];
+const HELP: &str = "charter.toml accepts `policies = \"dir\"`, `format = \"human\"` (or json, jsonl, sarif, junit, github), a `[manifest]` table (`people`, `ai_tools`, `ai_emails`, `ai_logins`), a `[limits]` table (`eval_memory = \"64MiB\"`), an `[overrides]` table (`deny = true`, `never = [\"policy\"]`), `waivers = \"waivers.yaml\"`, `max_waiver_days = 90` and a `[log]` table (`file`, `origin`)";
 
 pub fn load(path: &Path) -> Result<Config, String> {
     let text = super::files::read_text(path)
@@ -199,6 +214,13 @@ pub fn load(path: &Path) -> Result<Config, String> {
         .collect();
     let base = path.parent().unwrap_or(Path::new("."));
     config.policies = config.policies.map(|p| {
+        if p.is_absolute() {
+            p
+        } else {
+            relative(base, &p)
+        }
+    });
+    config.log.file = config.log.file.map(|p| {
         if p.is_absolute() {
             p
         } else {
@@ -257,12 +279,14 @@ fn unknown_keys(text: &str) -> Vec<(String, usize, &'static [&'static str])> {
         manifest: Option<Keys>,
         limits: Option<Keys>,
         overrides: Option<Keys>,
+        log: Option<Keys>,
     }
     if let Ok(outer) = toml::from_str::<Outer>(text) {
         for (table, known) in [
             (outer.manifest, &MANIFEST_KEYS[..]),
             (outer.limits, &LIMITS_KEYS[..]),
             (outer.overrides, &OVERRIDES_KEYS[..]),
+            (outer.log, &LOG_KEYS[..]),
         ] {
             for key in table.iter().flat_map(|t| t.keys()) {
                 if !known.contains(&key.get_ref().as_str()) {

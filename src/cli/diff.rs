@@ -122,9 +122,9 @@ fn compare_sets(args: &Args) -> Result<Exit, String> {
         (_, Some(dir)) => {
             let ids = project::read_set(dir, &mut sources)?;
             let path = dir.join("waivers.yaml");
-            let waivers = match std::fs::read_to_string(&path) {
+            let waivers = match super::files::read_text(&path) {
                 Ok(text) => Some(sources.add(display(&path), text)),
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+                Err(e) if e.is_missing() => None,
                 Err(e) => {
                     return Err(format!(
                         "cannot read the waiver file `{}`: {e}",

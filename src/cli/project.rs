@@ -24,6 +24,8 @@ pub struct Project {
     /// Where the waiver file is or would be (named in charter.toml, else `waivers.yaml` in the
     /// policy folder): where `charter diff` looks for the base set's.
     pub waiver_path: PathBuf,
+    /// `[log]` in charter.toml.
+    pub log: config::LogConfig,
 }
 
 /// How far ahead a waiver may expire unless charter.toml says otherwise.
@@ -74,6 +76,7 @@ pub fn load(policies: Option<&Path>, config_file: Option<&Path>) -> Result<Proje
         set,
         dir,
         format: cfg.format,
+        log: cfg.log,
         options: crate::eval::Options {
             memory_budget: cfg
                 .limits

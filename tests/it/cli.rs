@@ -96,7 +96,7 @@ fn config_reports_every_unknown_key() {
       charter.toml:1:1: unknown key `polices`; did you mean `policies`?
       charter.toml:5:1: unknown key `ai_tool`; did you mean `ai_tools`?
       charter.toml:7:1: unknown key `colour`
-      help: charter.toml accepts `policies = "dir"`, `format = "human"` (or json, jsonl, sarif, junit, github), a `[manifest]` table (`people`, `ai_tools`, `ai_emails`, `ai_logins`), a `[limits]` table (`eval_memory = "64MiB"`), an `[overrides]` table (`deny = true`, `never = ["policy"]`), `waivers = "waivers.yaml"` and `max_waiver_days = 90`
+      help: charter.toml accepts `policies = "dir"`, `format = "human"` (or json, jsonl, sarif, junit, github), a `[manifest]` table (`people`, `ai_tools`, `ai_emails`, `ai_logins`), a `[limits]` table (`eval_memory = "64MiB"`), an `[overrides]` table (`deny = true`, `never = ["policy"]`), `waivers = "waivers.yaml"`, `max_waiver_days = 90` and a `[log]` table (`file`, `origin`)
     "#);
 }
 

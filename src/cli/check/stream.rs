@@ -13,9 +13,11 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use super::inputs::{Input, Inputs, read_manifest};
 use super::spool::Spool;
 use crate::bulk::{self, Checker};
+use crate::cli::log::LogWriter;
 use crate::cli::project::display;
 use crate::diag::Diagnostic;
 use crate::eval::Outcome;
+use crate::evidence::merkle::{self, Hash};
 use crate::report::document::{self as doc, Document, Part, Renderer};
 use crate::report::{self, ManifestRun, PolicyCounts, Run, Status, Tally};
 use crate::source::{FileId, Sources};
@@ -27,6 +29,8 @@ pub struct Streamed {
     pub tally: Tally,
     pub counts: PolicyCounts,
     pub printed: bool,
+    /// Why the decision log could not take a record (`--log`), if it could not.
+    pub log_error: Option<String>,
 }
 
 impl Streamed {
@@ -37,6 +41,7 @@ impl Streamed {
             tally: Tally::default(),
             counts: PolicyCounts::new(policies),
             printed: false,
+            log_error: None,
         }
     }
 }
@@ -53,6 +58,9 @@ struct Done {
     tally: Tally,
     /// Each policy's outcome (`None`: none was evaluated); kept for `--summary` only.
     outcomes: Option<Vec<Outcome>>,
+    /// With `--log`: the record's leaf hash (computed here, on the worker), and the record
+    /// when it is not `piece` (JSON Lines output is the record itself).
+    logged: Option<(Hash, Option<String>)>,
 }
 
 /// Where a deferred document goes once the run ends.
@@ -164,6 +172,10 @@ impl Body {
 /// JSON Lines) as soon as it and every input before it are done, and adds its part to each
 /// deferred document in the same order. `head` is the run without manifests (policy set,
 /// options).
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the parts of one run, each passed on once"
+)]
 pub fn stream(
     head: &Run<'_>,
     checker: Checker<'_>,
@@ -172,8 +184,12 @@ pub fn stream(
     deferred: &mut [Deferred],
     summary: bool,
     progress: &mut Progress,
+    mut log: Option<&mut LogWriter>,
 ) -> Streamed {
     let program = checker.program;
+    // With `--log`, each manifest's record is its JSON Lines line: its fragments worked out once.
+    let lines = log.is_some().then(|| report::json::Lines::new(head));
+    let live_lines = live.is_some_and(|r| matches!(r.format(), doc::Format::Jsonl));
     // Each manifest is rendered with the policy files plus its own text, as the next file; the
     // workers keep a copy of the policy files to add it to for a while.
     let policies = head.sources.len();
@@ -204,6 +220,15 @@ pub fn stream(
             .and_then(|r| r.part(&one, &run).into_text())
             .unwrap_or_default();
         let parts = renderers.iter().map(|r| r.part(&one, &run)).collect();
+        // JSON Lines output is the record itself.
+        let logged = match &lines {
+            Some(_) if live_lines => Some((record_hash(&piece), None)),
+            Some(lines) => {
+                let record = lines.render(&one, &run);
+                Some((record_hash(&record), Some(record)))
+            }
+            None => None,
+        };
         let mut tally = Tally::default();
         tally.add(&run);
         let outcomes = match &run.decision {
@@ -216,12 +241,19 @@ pub fn stream(
             status: report::manifest_status(&one, &run),
             tally,
             outcomes,
+            logged,
         }
     };
     let mut out = Output::new(std::io::stdout(), std::io::stdout().is_terminal());
     let mut done = Streamed::nothing(program.policies.len());
     let init = || head.sources.clone();
     bulk::ordered(inputs.into_iter(), bulk::WINDOW, init, work, |d: Done| {
+        if let (Some(log), Some((leaf, record)), None) = (&mut log, &d.logged, &done.log_error) {
+            let record = record.as_deref().unwrap_or(&d.piece);
+            if let Err(e) = log.add(leaf, record.as_bytes()) {
+                done.log_error = Some(e);
+            }
+        }
         if !d.piece.is_empty() {
             out.write(&d.piece, progress);
             done.printed = true;
@@ -238,6 +270,11 @@ pub fn stream(
     });
     out.flush(progress);
     done
+}
+
+/// The leaf hash of a decision record (a JSON Lines line, without its newline).
+pub fn record_hash(record: &str) -> Hash {
+    merkle::leaf_hash(record.strip_suffix('\n').unwrap_or(record).as_bytes())
 }
 
 /// Reads (for a file) and checks one input: the result, and the text when there is one.

@@ -11,6 +11,7 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+use crate::cli::files::MAX_FILE;
 use crate::cli::manifest::GitCommand;
 use crate::cli::project::{MAX_POLICY_DEPTH, MAX_POLICY_FILES, display};
 use crate::facts::git::Git;
@@ -238,6 +239,12 @@ fn cat_files(top: &Path, objects: &[&str]) -> Result<Vec<Vec<u8>>, String> {
             .next()
             .and_then(|s| s.parse().ok())
             .ok_or_else(bad)?;
+        if size as u64 > MAX_FILE {
+            return Err(format!(
+                "a base policy file (`{object}`) holds more than the {} MiB one file may hold",
+                MAX_FILE >> 20
+            ));
+        }
         let body = rest.get(nl + 1..nl + 1 + size).ok_or_else(bad)?;
         texts.push(body.to_vec());
         rest = rest.get(nl + 2 + size..).unwrap_or_default();
