@@ -19,7 +19,8 @@
 # Charter and the floor; default: all cores) PEERS_DIR (../shared/bench/peers: the peers' rules,
 # adapters and oracle) PEERS_HOME (/opt/peers: where ../shared/bench/peers/install.sh put the
 # engines) SHARED (../shared: the real changes the data is drawn from, and the peers) ROUNDS_DIFF
-# (15) WORK (/tmp/charter-compare: data, outputs, hyperfine JSON) LOG_ROUNDS (5, rounds of the
+# (15) STREAM_MEMORY (1: also benches/stream_memory.sh, peak memory of the document formats)
+# WORK (/tmp/charter-compare: data, outputs, hyperfine JSON) LOG_ROUNDS (5, rounds of the
 # plain run and the --log run). Needs python3, hyperfine
 # and /usr/bin/time (installed with apt-get when missing and possible).
 #
@@ -312,8 +313,15 @@ peak charter-yaml-files-$N "$CH --format jsonl $D/yaml"
 peak charter-jsonl-stream-$N_BIG "$CH --format jsonl - < $DB/manifests.jsonl"
 peak charter-yaml-files-$N_BIG "$CH --format jsonl $DB/yaml"
 peak charter-single "$CHARTER check --policies $ROOT/policies $EXAMPLE"
+# The document formats (json, sarif, junit, a --report file) over N_BIG and ten times N_BIG
+# manifests on standard input: the peak stays flat. STREAM_MEMORY=0 skips it (minutes).
+if [ "${STREAM_MEMORY:-1}" = 1 ] && [ "$HAVE_TIME" = 1 ]; then
+  CHARTER=$CHARTER N_SMALL=$N_BIG N_BIG=$((N_BIG * 10)) SEED=$SEED WORK=$WORK/stream-memory \
+    SUMMARIES="${SUMMARIES[*]}" bash benches/stream_memory.sh | tee "$R/stream-memory.txt"
+fi
 
 diff_bench
+
 # ---------------------------------------------------------------- the decision log (--log)
 # The same 100,000 JSON Lines manifests with and without `--log` (issue 18): every record
 # hashed on the workers, appended in batches of 1 MiB, synced, one signed checkpoint at the end.

@@ -7,6 +7,10 @@ use unicode_normalization::UnicodeNormalization;
 
 /// The folded form of a login or name: NFC, then Unicode lowercase.
 pub fn fold(s: &str) -> String {
+    // ASCII text is in NFC already, and its Unicode lowercase is its ASCII lowercase.
+    if s.is_ascii() {
+        return s.to_ascii_lowercase();
+    }
     let nfc: String = s.nfc().collect();
     nfc.to_lowercase()
 }

@@ -1,19 +1,21 @@
 //! `charter check [--policies DIR] [MANIFEST | DIR]...`
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 pub(super) mod inputs;
+mod spool;
 pub(super) mod stream;
 
 use super::log::LogWriter;
-use super::project::{self, display, parse_duration, parse_now};
+use super::project::{self, parse_duration, parse_now};
 use super::{Color, Exit, Format};
 use crate::bulk::Checker;
 use crate::check::ir::Program;
 use crate::eval;
+use crate::report::document::Renderer;
 use crate::report::{self, Run};
 use inputs::Inputs;
-use stream::Progress;
+use stream::{Deferred, Progress, Streamed, Target};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -91,7 +93,7 @@ pub fn run(args: &Args) -> Exit {
     let format = args.format.or(project.format).unwrap_or(Format::Human);
     // The log is opened (and locked) before anything is checked: a log that cannot take the
     // records stops the run before it starts.
-    let log = match args.log.as_ref().or(project.log.file.as_ref()) {
+    let mut log = match args.log.as_ref().or(project.log.file.as_ref()) {
         Some(path) if set_has_program(&project.set) => {
             let origin = args.log_origin.as_deref().or(project.log.origin.as_deref());
             let opened = super::keys::load_private_key(args.key_file.as_deref())
@@ -106,7 +108,7 @@ pub fn run(args: &Args) -> Exit {
         }
         _ => None,
     };
-    let (mut sources, mut set) = (project.sources, project.set);
+    let (sources, mut set) = (project.sources, project.set);
 
     let now = args.now.unwrap_or_else(jiff::Timestamp::now);
     project::audit_waivers(&mut set, now, project.max_waiver_days, args.warn_expiring);
@@ -138,145 +140,90 @@ pub fn run(args: &Args) -> Exit {
         manifests: Vec::new(),
         deny_warnings: args.deny_warnings,
     };
-    // Human output and JSON Lines stream, unless report files need the whole run.
-    if let Some(program) = program
-        && matches!(format, Format::Human | Format::Jsonl)
-        && args.report.is_empty()
-    {
-        let checker = Checker {
-            program,
-            sources: head.sources,
-            options,
-        };
-        return streamed(args, &head, checker, inputs, format, style, progress, log);
-    }
-
-    let Run {
-        now,
-        policy_diagnostics,
-        ..
-    } = head;
-    let collected = match program {
-        Some(program) => {
-            let checker = Checker {
-                program,
-                sources: &sources,
-                options,
-            };
-            stream::collect(checker, sources.len(), inputs, &mut progress)
-        }
-        None => Vec::new(),
-    };
-    progress.finish();
-    let mut manifests = Vec::with_capacity(collected.len());
-    for (m, text) in collected {
-        sources.add(m.name.clone(), text.unwrap_or_default());
-        manifests.push(m);
-    }
-    let run = Run {
-        now,
-        sources: &sources,
-        program,
-        policy_diagnostics,
-        manifests,
-        deny_warnings: args.deny_warnings,
-    };
-    let mut exit = exit_code(report::status(&run));
-    if let Some(mut writer) = log {
-        let lines = report::json::Lines::new(&run);
-        let added = run.manifests.iter().try_for_each(|m| {
-            let record = lines.render(&run, m);
-            writer.add(&stream::record_hash(&record), record.as_bytes())
-        });
-        exit = exit.max(finish_log(added.map(|()| writer), args.quiet));
-    }
-    // Report files: no colour, the width of a CI log, complete whatever `--quiet` says.
+    // Human output and JSON Lines go to standard output as results come. The document formats
+    // (there, and in every report file) are written at the end: their opening depends on the
+    // whole run. Report files: no colour, the width of a CI log, complete whatever `--quiet`
+    // says.
+    let live = matches!(format, Format::Human | Format::Jsonl)
+        .then(|| Renderer::new(&head, doc_format(format, style)));
     let file_style = report::human::Style {
         color: false,
         width: 100,
         quiet: false,
     };
-    for (format, path) in &args.report {
-        let text = render(&run, *format, file_style);
-        if let Err(e) = write_report(path, &text) {
-            eprintln!(
-                "error: cannot write the {} report `{}`: {e}",
-                format.name(),
-                display(path)
-            );
-            exit = Exit::BadInput;
-        }
+    let mut deferred: Vec<Deferred> = Vec::new();
+    if live.is_none() {
+        deferred.push(Deferred::new(
+            &head,
+            doc_format(format, style),
+            Target::Stdout,
+        ));
     }
-    if format == Format::Jsonl {
-        eprint!("{}", report::human::render_head(&run, style));
+    for (f, path) in &args.report {
+        let target = Target::File {
+            path: path.clone(),
+            format: f.name(),
+        };
+        deferred.push(Deferred::new(&head, doc_format(*f, file_style), target));
     }
-    super::print(&render(&run, format, style));
-    if args.summary
-        && let Some(program) = run.program
-    {
-        let mut counts = report::PolicyCounts::new(program.policies.len());
-        for m in &run.manifests {
-            counts.add(m);
-        }
-        print_summary(program, &counts, format);
-    }
-    exit
-}
-
-/// A run whose output streams (human, JSON Lines): the policy-set part first, then each
-/// manifest as it is checked, then the closing line.
-#[expect(
-    clippy::too_many_arguments,
-    reason = "the parts of one run, each passed on once"
-)]
-fn streamed(
-    args: &Args,
-    head: &Run<'_>,
-    checker: Checker<'_>,
-    inputs: Inputs,
-    format: Format,
-    style: report::human::Style,
-    mut progress: Progress,
-    mut log: Option<LogWriter>,
-) -> Exit {
-    let program = checker.program;
     // Policy-set problems come first; on standard error for JSON Lines, which has only
     // manifests.
-    let problems = report::human::render_head(head, style);
+    let problems = match format {
+        Format::Human | Format::Jsonl => report::human::render_head(&head, style),
+        _ => String::new(),
+    };
     match format {
         Format::Jsonl => eprint!("{problems}"),
         _ => super::print(&problems),
     }
-    let done = stream::stream(
-        head,
-        checker,
-        inputs,
-        format,
-        style,
-        args.summary,
-        &mut progress,
-        log.as_mut(),
-    );
+    let done = match program {
+        Some(program) => {
+            let checker = Checker {
+                program,
+                sources: head.sources,
+                options,
+            };
+            stream::stream(
+                &head,
+                checker,
+                inputs,
+                live.as_ref(),
+                &mut deferred,
+                args.summary,
+                &mut progress,
+                log.as_mut(),
+            )
+        }
+        None => Streamed::nothing(0),
+    };
     progress.finish();
     if format == Format::Human {
         let printed = done.printed || !problems.is_empty();
         super::print(&report::human::render_tail(
-            head,
+            &head,
             &done.tally,
             printed,
             style,
         ));
     }
-    if args.summary {
-        print_summary(program, &done.counts, format);
-    }
-    let mut exit = exit_code(report::head_status(head).max(done.status));
+    let mut exit = exit_code(report::head_status(&head).max(done.status));
     if let Some(writer) = log {
         let writer = match done.log_error {
             Some(e) => Err(e),
             None => Ok(writer),
         };
         exit = exit.max(finish_log(writer, args.quiet));
+    }
+    for d in deferred {
+        if let Err(msg) = d.finish(&head, &done.tally) {
+            eprintln!("error: {msg}");
+            exit = Exit::BadInput;
+        }
+    }
+    if args.summary
+        && let Some(program) = program
+    {
+        print_summary(program, &done.counts, format);
     }
     exit
 }
@@ -327,10 +274,6 @@ fn print_summary(program: &Program, counts: &report::PolicyCounts, format: Forma
 
 /// `--format` and `--report` alike; `quiet` applies to the line-oriented formats (human and
 /// github), the others are complete documents.
-fn render(run: &Run<'_>, format: Format, style: report::human::Style) -> String {
-    report::document::render(run, doc_format(format, style))
-}
-
 fn doc_format(format: Format, style: report::human::Style) -> report::document::Format {
     use report::document::Format as F;
     match format {
@@ -341,13 +284,6 @@ fn doc_format(format: Format, style: report::human::Style) -> report::document::
         Format::Junit => F::Junit,
         Format::Github => F::Github { quiet: style.quiet },
     }
-}
-
-fn write_report(path: &Path, text: &str) -> std::io::Result<()> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)?;
-    }
-    std::fs::write(path, text)
 }
 
 /// `FORMAT=PATH` for `--report`.

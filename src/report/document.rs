@@ -48,6 +48,10 @@ impl Renderer {
         }
     }
 
+    pub fn format(&self) -> Format {
+        self.format
+    }
+
     /// One manifest's part. `run.sources` must hold the manifest's text when its rendering
     /// shows it (a diagnostic, a failed policy); `run.manifests` is not read.
     pub fn part(&self, run: &Run<'_>, m: &ManifestRun) -> Part {

@@ -420,3 +420,191 @@ fn a_line_that_is_not_utf8_does_not_end_the_stream() {
     assert_eq!(names.len(), 5, "{names:?}");
     assert_eq!(names[4], "<stdin>:5");
 }
+
+/// The document formats cannot be written as they go (their opening holds the decision, SARIF's
+/// rules, JUnit's totals), so a run holds their body: in memory up to 8 MiB, then in a temporary
+/// file, never the whole document in memory. 3,000 manifests from standard input give more than
+/// 8 MiB of JSON and SARIF: with no place for a temporary file (TMPDIR names a file), the run
+/// says so (exit 2); with one, every document is complete and is what the formats say of the
+/// same run (the JSON document's manifests are the JSON Lines, SARIF and JUnit have every
+/// failure), on standard output and in `--report` files alike.
+#[test]
+fn document_formats_keep_a_long_run_out_of_memory() {
+    let examples = ["chg-1041-ok", "chg-1042-ai-unreviewed", "chg-1043-large"];
+    let lines: Vec<String> = examples
+        .iter()
+        .map(|name| {
+            let path = root().join(format!("examples/changes/{name}.yaml"));
+            let text = std::fs::read_to_string(path).expect("an example");
+            let value: serde_json::Value = serde_saphyr::from_str(&text).expect("YAML");
+            serde_json::to_string(&value).expect("JSON")
+        })
+        .collect();
+    let mut stream = String::new();
+    for _ in 0..1000 {
+        for line in &lines {
+            stream.push_str(line);
+            stream.push('\n');
+        }
+    }
+    let policies = root().join("policies").display().to_string();
+    let dir = TempDir::new("spool");
+    let run = |format: &str, tmp: &Path, report: Option<&str>| {
+        let mut args = vec!["check", "--policies", &policies, "--format", format, "-"];
+        let report = report.map(|r| format!("{r}={}", dir.path().join(r).display()));
+        if let Some(r) = &report {
+            args.splice(1..1, ["--report", r.as_str()]);
+        }
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_charter"));
+        cmd.args(&args)
+            .current_dir(root())
+            .env("TMPDIR", tmp)
+            .env_remove("CHARTER_CONFIG")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        let mut child = cmd.spawn().expect("charter runs");
+        let mut stdin = child.stdin.take().expect("stdin");
+        let text = stream.clone();
+        let writer = std::thread::spawn(move || {
+            use std::io::Write;
+            stdin.write_all(text.as_bytes())
+        });
+        let out = child.wait_with_output().expect("charter ends");
+        writer.join().expect("the writer").expect("stdin written");
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+
+    // No temporary file can be made: the body stays in memory only up to 8 MiB.
+    let not_a_folder = dir.path().join("not-a-folder");
+    std::fs::write(&not_a_folder, "").expect("a file");
+    for format in ["json", "sarif"] {
+        let (code, out, err) = run(format, &not_a_folder, None);
+        assert_eq!(code, 2, "{format}: {err}");
+        assert!(out.is_empty(), "{format}: no half document");
+        assert!(
+            err.contains("error: cannot write the output: more than 8 MiB of output is held in a temporary file, which cannot be made in"),
+            "{format}: {err}"
+        );
+    }
+    let (code, _, err) = run("jsonl", &not_a_folder, Some("junit"));
+    assert_eq!(code, 1, "{err}");
+    let (code, _, err) = run("jsonl", &not_a_folder, Some("json"));
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("error: cannot write the json report `"),
+        "{err}"
+    );
+
+    // With a place for it: complete documents.
+    let tmp = TempDir::new("spool-tmp");
+    let (code, jsonl, err) = run("jsonl", tmp.path(), Some("json"));
+    assert_eq!(code, 1, "{err}");
+    let (code, json, err) = run("json", tmp.path(), None);
+    assert_eq!(code, 1, "{err}");
+    assert!(json.len() > 8 << 20, "{} bytes", json.len());
+    let report = std::fs::read_to_string(dir.path().join("json")).expect("the report");
+    assert_eq!(report, json);
+    let doc: serde_json::Value = serde_json::from_str(&json).expect("a JSON document");
+    assert_eq!(doc["decision"], "deny");
+    let objects: Vec<serde_json::Value> = jsonl
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect();
+    assert_eq!(objects.len(), 3000);
+    assert_eq!(doc["manifests"].as_array(), Some(&objects));
+    let failures: usize = objects
+        .iter()
+        .flat_map(|m| m["results"].as_array().cloned().unwrap_or_default())
+        .filter(|r| r["outcome"] == "fail")
+        .count();
+
+    let (code, sarif, err) = run("sarif", tmp.path(), None);
+    assert_eq!(code, 1, "{err}");
+    assert!(sarif.len() > 8 << 20, "{} bytes", sarif.len());
+    let sarif: serde_json::Value = serde_json::from_str(&sarif).expect("a SARIF document");
+    assert_eq!(
+        sarif["runs"][0]["results"].as_array().map(Vec::len),
+        Some(failures)
+    );
+    assert_eq!(sarif["runs"][0]["properties"]["decision"], "deny");
+
+    let (code, junit, err) = run("junit", tmp.path(), None);
+    assert_eq!(code, 1, "{err}");
+    let xml = roxmltree::Document::parse(&junit).expect("JUnit XML");
+    let top = xml.root_element();
+    let tests = 3000 * doc["policies"].as_u64().unwrap_or_default();
+    assert_eq!(top.attribute("tests"), Some(tests.to_string().as_str()));
+    assert_eq!(
+        top.attribute("failures"),
+        Some(failures.to_string().as_str())
+    );
+    assert_eq!(top.children().filter(|n| n.is_element()).count(), 3000);
+}
+
+/// With `--report`, standard output still streams: the first manifest's line is out while the
+/// stream is still open (the run used to hold everything until the input ended), and the report
+/// is complete once it has.
+#[test]
+fn a_report_file_does_not_hold_back_standard_output() {
+    use std::io::{BufRead, Write};
+    let (_, line) = allowed_example();
+    let dir = TempDir::new("report-streams");
+    let report = dir.path().join("report.json");
+    let policies = root().join("policies").display().to_string();
+    let report_arg = format!("json={}", report.display());
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_charter"))
+        .args([
+            "check",
+            "--policies",
+            &policies,
+            "--format",
+            "jsonl",
+            "--report",
+            &report_arg,
+            "-",
+        ])
+        .current_dir(root())
+        .env_remove("CHARTER_CONFIG")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("charter runs");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let stdout = child.stdout.take().expect("stdout");
+    let (tx, rx) = std::sync::mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        let mut lines = std::io::BufReader::new(stdout).lines();
+        let first = lines.next();
+        let _ = tx.send(first.and_then(Result::ok));
+        lines.count() + 1
+    });
+    // More than standard output's buffer (256 KiB) of verdicts, and the stream left open.
+    for _ in 0..1000 {
+        writeln!(stdin, "{line}").expect("a manifest written");
+    }
+    stdin.flush().expect("flushed");
+    let first = rx.recv_timeout(std::time::Duration::from_secs(120));
+    if first.is_err() {
+        let _ = child.kill();
+    }
+    drop(stdin);
+    let status = child.wait().expect("charter ends");
+    let first = first
+        .expect("a verdict while the input is still open")
+        .unwrap_or_default();
+    assert!(
+        first.starts_with(r#"{"path":"<stdin>:1","decision":"allow""#),
+        "{first}"
+    );
+    assert_eq!(reader.join().expect("the reader"), 1000);
+    assert_eq!(status.code(), Some(0));
+    let report = std::fs::read_to_string(&report).expect("the report");
+    let doc: serde_json::Value = serde_json::from_str(&report).expect("a JSON document");
+    assert_eq!(doc["manifests"].as_array().map(Vec::len), Some(1000));
+}

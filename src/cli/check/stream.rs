@@ -1,6 +1,7 @@
-//! Running the checks over many manifests, in parallel: streaming the output as results come
-//! (human and JSON Lines on standard output), or collecting a whole run (the document formats,
-//! and whenever `--report` files are written). Plus the progress bar.
+//! Running the checks over many manifests, in parallel, with the output written as results come:
+//! human and JSON Lines straight to standard output; the document formats (on standard output,
+//! and every `--report` file) a manifest at a time into a [`Spool`], around which their opening
+//! and closing are written at the end. No run holds its results. Plus the progress bar.
 
 use std::io::{IsTerminal, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -10,18 +11,19 @@ use std::time::{Duration, Instant};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::inputs::{Input, Inputs, read_manifest};
+use super::spool::Spool;
 use crate::bulk::{self, Checker};
-use crate::cli::Format;
 use crate::cli::log::LogWriter;
 use crate::cli::project::display;
 use crate::diag::Diagnostic;
 use crate::eval::Outcome;
 use crate::evidence::merkle::{self, Hash};
+use crate::report::document::{self as doc, Document, Part, Renderer};
 use crate::report::{self, ManifestRun, PolicyCounts, Run, Status, Tally};
 use crate::source::{FileId, Sources};
 
-/// What a streaming run ends with: its status (the exit code), the counts for the closing line
-/// and the `--summary` table, and whether anything was printed.
+/// What a run ends with: its status (the exit code), the counts for the closing line and the
+/// `--summary` table, and whether anything was printed on standard output as it went.
 pub struct Streamed {
     pub status: Status,
     pub tally: Tally,
@@ -31,11 +33,27 @@ pub struct Streamed {
     pub log_error: Option<String>,
 }
 
+impl Streamed {
+    /// A run that checked nothing (the policy set has errors).
+    pub fn nothing(policies: usize) -> Streamed {
+        Streamed {
+            status: Status::Pass,
+            tally: Tally::default(),
+            counts: PolicyCounts::new(policies),
+            printed: false,
+            log_error: None,
+        }
+    }
+}
+
 /// One manifest checked and rendered by a worker. The result itself is dropped by the worker
-/// (freeing memory on the thread that allocated it); only what the closing line and `--summary`
-/// count travels.
+/// (freeing memory on the thread that allocated it); only its rendered parts and what the
+/// closing line and `--summary` count travel.
 struct Done {
+    /// For standard output, when it is written as results come (human, JSON Lines).
     piece: String,
+    /// One per [`Deferred`] output, in their order.
+    parts: Vec<Part>,
     status: Status,
     tally: Tally,
     /// Each policy's outcome (`None`: none was evaluated); kept for `--summary` only.
@@ -45,8 +63,115 @@ struct Done {
     logged: Option<(Hash, Option<String>)>,
 }
 
-/// Checks every input and prints each manifest's part of the output as soon as it and every
-/// input before it are done. `head` is the run without manifests (policy set, options).
+/// Where a deferred document goes once the run ends.
+pub enum Target {
+    Stdout,
+    /// A `--report` file, named for messages by its format.
+    File {
+        path: std::path::PathBuf,
+        format: &'static str,
+    },
+}
+
+/// A document written at the end of the run (the document formats on standard output, and every
+/// `--report` file): its parts go to a [`Spool`] as manifests are checked, in input order; its
+/// opening and closing are written around them at the end.
+pub struct Deferred {
+    renderer: Renderer,
+    body: Body,
+}
+
+/// A deferred document's state and where its body waits.
+struct Body {
+    doc: Option<Document>,
+    spool: Spool,
+    target: Target,
+    /// The first problem writing the body (no temporary file could be made).
+    error: Option<std::io::Error>,
+}
+
+impl Deferred {
+    pub fn new(head: &Run<'_>, format: doc::Format, target: Target) -> Deferred {
+        let mut spool = Spool::new();
+        let (doc, error) = match Document::new(head, format, &mut spool) {
+            Ok(doc) => (Some(doc), None),
+            Err(e) => (None, Some(e)),
+        };
+        Deferred {
+            renderer: Renderer::new(head, format),
+            body: Body {
+                doc,
+                spool,
+                target,
+                error,
+            },
+        }
+    }
+
+    /// Writes the document; the error is a message for standard error (the run exits 2). A
+    /// reader that went away from standard output (`| head`) is no error.
+    pub fn finish(self, head: &Run<'_>, tally: &Tally) -> Result<(), String> {
+        self.body.finish(head, tally)
+    }
+}
+
+impl Body {
+    fn add(&mut self, part: Part) {
+        if let Some(doc) = &mut self.doc
+            && let Err(e) = doc.add(part, &mut self.spool)
+        {
+            self.error = Some(e);
+            self.doc = None;
+        }
+    }
+
+    fn finish(self, head: &Run<'_>, tally: &Tally) -> Result<(), String> {
+        let what = match &self.target {
+            Target::Stdout => "the output".to_string(),
+            Target::File { path, format } => format!("the {format} report `{}`", display(path)),
+        };
+        let doc = match (self.doc, self.error) {
+            (Some(doc), None) => doc,
+            (_, Some(e)) => return Err(format!("cannot write {what}: {e}")),
+            (None, None) => return Ok(()),
+        };
+        let (open, close) = doc.finish(head, tally);
+        let write = |out: &mut dyn Write| -> std::io::Result<()> {
+            out.write_all(open.as_bytes())?;
+            self.spool.copy_to(out)?;
+            out.write_all(close.as_bytes())?;
+            out.flush()
+        };
+        match &self.target {
+            Target::Stdout => {
+                let mut out =
+                    std::io::BufWriter::with_capacity(256 * 1024, std::io::stdout().lock());
+                match write(&mut out) {
+                    Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                        Err(format!("cannot write {what}: {e}"))
+                    }
+                    _ => Ok(()),
+                }
+            }
+            Target::File { path, .. } => {
+                let file = || -> std::io::Result<()> {
+                    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                        std::fs::create_dir_all(dir)?;
+                    }
+                    let mut out =
+                        std::io::BufWriter::with_capacity(256 * 1024, std::fs::File::create(path)?);
+                    write(&mut out)
+                };
+                file().map_err(|e| format!("cannot write {what}: {e}"))
+            }
+        }
+    }
+}
+
+/// Checks every input; prints each manifest's part of `live` (standard output, for human and
+/// JSON Lines) as soon as it and every input before it are done, and adds its part to each
+/// deferred document in the same order. `head` is the run without manifests (policy set,
+/// options).
 #[expect(
     clippy::too_many_arguments,
     reason = "the parts of one run, each passed on once"
@@ -55,21 +180,24 @@ pub fn stream(
     head: &Run<'_>,
     checker: Checker<'_>,
     inputs: Inputs,
-    format: Format,
-    style: report::human::Style,
+    live: Option<&Renderer>,
+    deferred: &mut [Deferred],
     summary: bool,
     progress: &mut Progress,
     mut log: Option<&mut LogWriter>,
 ) -> Streamed {
     let program = checker.program;
-    // JSON Lines fragments are worked out once, and only for that format (or the log).
-    let lines =
-        (matches!(format, Format::Jsonl) || log.is_some()).then(|| report::json::Lines::new(head));
-    let logging = log.is_some();
+    // With `--log`, each manifest's record is its JSON Lines line: its fragments worked out once.
+    let lines = log.is_some().then(|| report::json::Lines::new(head));
+    let live_lines = live.is_some_and(|r| matches!(r.format(), doc::Format::Jsonl));
     // Each manifest is rendered with the policy files plus its own text, as the next file; the
     // workers keep a copy of the policy files to add it to for a while.
     let policies = head.sources.len();
     let file = FileId(policies as u32);
+    let (renderers, mut bodies): (Vec<&Renderer>, Vec<&mut Body>) = deferred
+        .iter_mut()
+        .map(|d| (&d.renderer, &mut d.body))
+        .unzip();
     let work = |sources: &mut Sources, input: Input| -> Done {
         let (run, text) = check(checker, file, input);
         let with_text = match text {
@@ -88,17 +216,18 @@ pub fn stream(
             manifests: Vec::new(),
             deny_warnings: head.deny_warnings,
         };
-        let piece = match &lines {
-            Some(lines) if format == Format::Jsonl => lines.render(&one, &run),
-            _ => report::human::render_manifest(&one, &run, style),
-        };
+        let piece = live
+            .and_then(|r| r.part(&one, &run).into_text())
+            .unwrap_or_default();
+        let parts = renderers.iter().map(|r| r.part(&one, &run)).collect();
+        // JSON Lines output is the record itself.
         let logged = match &lines {
-            Some(_) if logging && format == Format::Jsonl => Some((record_hash(&piece), None)),
-            Some(lines) if logging => {
+            Some(_) if live_lines => Some((record_hash(&piece), None)),
+            Some(lines) => {
                 let record = lines.render(&one, &run);
                 Some((record_hash(&record), Some(record)))
             }
-            _ => None,
+            None => None,
         };
         let mut tally = Tally::default();
         tally.add(&run);
@@ -108,6 +237,7 @@ pub fn stream(
         };
         Done {
             piece,
+            parts,
             status: report::manifest_status(&one, &run),
             tally,
             outcomes,
@@ -115,13 +245,7 @@ pub fn stream(
         }
     };
     let mut out = Output::new(std::io::stdout(), std::io::stdout().is_terminal());
-    let mut done = Streamed {
-        status: Status::Pass,
-        tally: Tally::default(),
-        counts: PolicyCounts::new(program.policies.len()),
-        printed: false,
-        log_error: None,
-    };
+    let mut done = Streamed::nothing(program.policies.len());
     let init = || head.sources.clone();
     bulk::ordered(inputs.into_iter(), bulk::WINDOW, init, work, |d: Done| {
         if let (Some(log), Some((leaf, record)), None) = (&mut log, &d.logged, &done.log_error) {
@@ -133,6 +257,9 @@ pub fn stream(
         if !d.piece.is_empty() {
             out.write(&d.piece, progress);
             done.printed = true;
+        }
+        for (body, part) in bodies.iter_mut().zip(d.parts) {
+            body.add(part);
         }
         done.status = done.status.max(d.status);
         done.tally.merge(&d.tally);
@@ -148,29 +275,6 @@ pub fn stream(
 /// The leaf hash of a decision record (a JSON Lines line, without its newline).
 pub fn record_hash(record: &str) -> Hash {
     merkle::leaf_hash(record.strip_suffix('\n').unwrap_or(record).as_bytes())
-}
-
-/// Checks every input and keeps every result with its text, in order. Input `i` is checked as
-/// file `first + i`: the caller adds the texts to its sources in this order (an input without
-/// text as an empty placeholder, so the numbering holds).
-pub fn collect(
-    checker: Checker<'_>,
-    first: usize,
-    inputs: Inputs,
-    progress: &mut Progress,
-) -> Vec<(ManifestRun, Option<String>)> {
-    let mut out = Vec::new();
-    bulk::ordered(
-        inputs.into_iter().enumerate(),
-        bulk::WINDOW,
-        || (),
-        |(), (i, input)| check(checker, FileId((first + i) as u32), input),
-        |done| {
-            out.push(done);
-            progress.inc();
-        },
-    );
-    out
 }
 
 /// Reads (for a file) and checks one input: the result, and the text when there is one.
