@@ -41,6 +41,7 @@ impl Checker<'_> {
         ManifestRun {
             name,
             file: Some(file),
+            digest: Some(crate::evidence::digest::Digest::of(text.as_bytes())),
             diagnostics: loaded.diagnostics,
             decision,
         }

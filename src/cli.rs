@@ -3,6 +3,7 @@
 
 pub(crate) mod check;
 pub(crate) mod config;
+mod digest;
 mod explain;
 mod fmt;
 mod init;
@@ -63,6 +64,8 @@ enum Command {
     /// Make an Ed25519 key pair for signing attestations: PREFIX.key (private, PKCS#8 PEM) and
     /// PREFIX.pub (public, SPKI PEM).
     Keygen(keys::Args),
+    /// Print the policy-set digest (SHA-256 over the set's files; README.md gives the format).
+    Digest(digest::Args),
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq, serde::Deserialize)]
@@ -148,6 +151,7 @@ fn run(cli: Cli) -> Exit {
         Command::Manifest(args) => manifest::run(&args),
         Command::Init(args) => init::run(&args),
         Command::Keygen(args) => keys::run(&args),
+        Command::Digest(args) => digest::run(&args),
     }
 }
 

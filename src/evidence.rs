@@ -3,4 +3,5 @@
 //! Values in, values out: key files are read and written by `cli::keys`; this module only turns
 //! PEM text into keys and back, and signs and verifies bytes.
 
+pub mod digest;
 pub mod key;

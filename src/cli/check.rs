@@ -69,7 +69,16 @@ pub fn run(args: &Args) -> Exit {
     let format = args.format.or(project.format).unwrap_or(Format::Human);
     let (mut sources, set) = (project.sources, project.set);
 
-    let now = args.now.unwrap_or_else(jiff::Timestamp::now);
+    // The clock to the second: the evaluation time every result carries is then exactly what
+    // `--now` reproduces.
+    let now = args.now.unwrap_or_else(|| {
+        let t = jiff::Timestamp::now();
+        jiff::Timestamp::from_second(t.as_second()).unwrap_or(t)
+    });
+    let provenance = report::Provenance {
+        policy_set: project.digest,
+        evaluated_at: now,
+    };
     let options = eval::Options {
         now,
         ..project.options
@@ -90,6 +99,7 @@ pub fn run(args: &Args) -> Exit {
     let mut progress = Progress::new((!inputs.streams()).then_some(inputs.len()), args.quiet);
     let program = set.program.as_ref();
     let head = Run {
+        provenance,
         now: program.filter(|p| p.uses_now).map(|_| now),
         sources: &sources,
         program,
@@ -133,6 +143,7 @@ pub fn run(args: &Args) -> Exit {
         manifests.push(m);
     }
     let run = Run {
+        provenance,
         now,
         sources: &sources,
         program,

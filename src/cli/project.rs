@@ -6,6 +6,7 @@ use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
 use super::{Format, config};
+use crate::evidence::digest::{self, Digest};
 use crate::source::Sources;
 
 pub struct Project {
@@ -17,6 +18,8 @@ pub struct Project {
     pub format: Option<Format>,
     /// The evaluation options charter.toml sets (`[limits]`); the rest are defaults.
     pub options: crate::eval::Options,
+    /// The policy-set digest (`evidence::digest`): of the files read, whatever they hold.
+    pub digest: Digest,
 }
 
 /// Loads the policy set. The error is a message for standard error (the run exits 2).
@@ -35,16 +38,26 @@ pub fn load(policies: Option<&Path>, config_file: Option<&Path>) -> Result<Proje
         .unwrap_or_else(|| PathBuf::from("policies"));
     let mut sources = Sources::new();
     let mut ids = Vec::new();
+    let mut relative = Vec::new();
     let mut errors = Vec::new();
     for path in charter_files(&dir)? {
         match std::fs::read_to_string(&path) {
-            Ok(text) => ids.push(sources.add(display(&path), text)),
+            Ok(text) => {
+                relative.push(relative_name(&dir, &path));
+                ids.push(sources.add(display(&path), text));
+            }
             Err(e) => errors.push(format!("cannot read policy file `{}`: {e}", display(&path))),
         }
     }
     if !errors.is_empty() {
         return Err(errors.join("\nerror: "));
     }
+    let listed: Vec<(String, &[u8])> = relative
+        .into_iter()
+        .zip(&ids)
+        .map(|(name, &id)| (name, sources.get(id).text.as_bytes()))
+        .collect();
+    let digest = digest::policy_set(&listed);
     let set = crate::compile(&sources, &ids);
     Ok(Project {
         sources,
@@ -58,7 +71,36 @@ pub fn load(policies: Option<&Path>, config_file: Option<&Path>) -> Result<Proje
                 .unwrap_or(crate::eval::DEFAULT_MEMORY_BUDGET),
             ..crate::eval::Options::default()
         },
+        digest,
     })
+}
+
+/// A policy file's path relative to the policy folder, `/` between folders (what the
+/// policy-set digest lists).
+pub fn relative_name(dir: &Path, path: &Path) -> String {
+    let rel = path.strip_prefix(dir).unwrap_or(path);
+    let parts: Vec<String> = rel
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    parts.join("/")
+}
+
+/// The policy folder a command uses: `--policies`, else charter.toml's (found from
+/// `config_file` or by walking up), else `policies/`.
+pub fn policy_dir(policies: Option<&Path>, config_file: Option<&Path>) -> Result<PathBuf, String> {
+    if let Some(p) = policies {
+        return Ok(p.to_path_buf());
+    }
+    let found = match config_file {
+        Some(p) => Some(p.to_path_buf()),
+        None => std::env::current_dir().ok().and_then(|d| config::find(&d)),
+    };
+    let cfg = found
+        .map(|p| config::load(&p))
+        .transpose()?
+        .unwrap_or_default();
+    Ok(cfg.policies.unwrap_or_else(|| PathBuf::from("policies")))
 }
 
 /// A path as the user gave it, without a leading `./`.

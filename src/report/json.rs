@@ -2,15 +2,21 @@
 //! documents it field by field.
 //!
 //! ```text
-//! { "version": 1, "decision": "deny", "policies": 5,
+//! { "version": 1, "decision": "deny", <provenance>, "now", "policies": 5,
 //!   "diagnostics": [ <diagnostic> ],            // problems in the policy files
-//!   "manifests": [ { "path", "decision", "diagnostics": [ <diagnostic> ],
+//!   "manifests": [ { "path", "decision", "manifest_digest", <provenance>,
+//!                    "diagnostics": [ <diagnostic> ],
 //!                    "results": [ { "policy", "severity", "outcome", "message", "help", "remediation",
 //!                                   "location", "clauses": [ {"text", "location"} ],
 //!                                   "evidence": [ {"path", "text", "location"} ] } ] } ] }
 //! <diagnostic> = { "level", "code", "message", "help", "labels": [ {"text", "location"} ] }
 //! <location>   = { "file", "line", "column", "end_line", "end_column" }   (1-based)
+//! <provenance> = "policy_set_digest": "sha256:<hex>", "engine": "charter/<version>",
+//!                "evaluated_at": RFC 3339
 //! ```
+//!
+//! Each manifest object is a whole decision record (issue 18): with the same policy set,
+//! manifest and `--now` it is the same bytes, whatever the thread count or input order.
 
 use serde::Serialize;
 
@@ -26,6 +32,9 @@ pub const VERSION: u32 = 1;
 struct JsonRun<'a> {
     version: u32,
     decision: &'a str,
+    policy_set_digest: String,
+    engine: &'static str,
+    evaluated_at: String,
     /// The `now` policies saw (RFC 3339), when any policy reads it; else null.
     now: Option<String>,
     policies: usize,
@@ -37,6 +46,11 @@ struct JsonRun<'a> {
 struct JsonManifest<'a> {
     path: &'a str,
     decision: &'a str,
+    /// `sha256:<hex>` of the manifest's bytes; null when it could not be read.
+    manifest_digest: Option<String>,
+    policy_set_digest: String,
+    engine: &'static str,
+    evaluated_at: String,
     diagnostics: Vec<JsonDiagnostic<'a>>,
     results: Vec<JsonResult<'a>>,
 }
@@ -126,6 +140,10 @@ fn manifest<'a>(run: &'a Run<'_>, m: &'a ManifestRun) -> JsonManifest<'a> {
     JsonManifest {
         path: &m.name,
         decision: manifest_decision(m),
+        manifest_digest: m.digest.map(|d| d.to_string()),
+        policy_set_digest: run.provenance.policy_set.to_string(),
+        engine: super::ENGINE,
+        evaluated_at: run.provenance.evaluated_at.to_string(),
         diagnostics: m
             .diagnostics
             .iter()
@@ -186,6 +204,9 @@ pub fn render(run: &Run<'_>) -> String {
     let doc = JsonRun {
         version: VERSION,
         decision: run_decision(run),
+        policy_set_digest: run.provenance.policy_set.to_string(),
+        engine: super::ENGINE,
+        evaluated_at: run.provenance.evaluated_at.to_string(),
         now: run.now.map(|t| t.to_string()),
         policies: run.program.map_or(0, |p| p.policies.len()),
         diagnostics: run
@@ -217,14 +238,23 @@ pub struct Lines {
     policies: Vec<(FileId, [usize; 4])>,
     /// Per policy: the result object of a pass and of a skip, as JSON.
     plain: Vec<[String; 2]>,
+    /// `,"policy_set_digest":…,"engine":…,"evaluated_at":…`: the same on every line.
+    provenance: String,
 }
 
 impl Lines {
     pub fn new(run: &Run<'_>) -> Lines {
+        let mut provenance = String::from(",\"policy_set_digest\":");
+        write_str(&mut provenance, &run.provenance.policy_set.to_string());
+        provenance.push_str(",\"engine\":");
+        write_str(&mut provenance, super::ENGINE);
+        provenance.push_str(",\"evaluated_at\":");
+        write_str(&mut provenance, &run.provenance.evaluated_at.to_string());
         let Some(program) = run.program else {
             return Lines {
                 policies: Vec::new(),
                 plain: Vec::new(),
+                provenance,
             };
         };
         let mut policies = Vec::new();
@@ -241,7 +271,11 @@ impl Lines {
             };
             plain.push([object(Outcome::Pass), object(Outcome::Skip)]);
         }
-        Lines { policies, plain }
+        Lines {
+            policies,
+            plain,
+            provenance,
+        }
     }
 
     /// One manifest's line (with its newline). `run` gives the sources that hold the manifest.
@@ -252,7 +286,17 @@ impl Lines {
         write_str(&mut out, &m.name);
         out.push_str(",\"decision\":\"");
         out.push_str(manifest_decision(m));
-        out.push_str("\",\"diagnostics\":");
+        out.push_str("\",\"manifest_digest\":");
+        match m.digest {
+            Some(d) => {
+                out.push_str("\"sha256:");
+                out.push_str(&d.hex());
+                out.push('"');
+            }
+            None => out.push_str("null"),
+        }
+        out.push_str(&self.provenance);
+        out.push_str(",\"diagnostics\":");
         if m.diagnostics.is_empty() {
             out.push_str("[]");
         } else {

@@ -7,6 +7,7 @@
 //!     <testcase name="policy set" classname="charter"> <error> every error </error> or
 //!                                                       <system-out> the warnings </system-out>
 //!   <testsuite name=MANIFEST tests failures errors skipped>     one per manifest, sorted
+//!     <properties> manifest_digest, policy_set_digest, engine, evaluated_at </properties>
 //!     <testcase name=POLICY classname=MANIFEST file=POLICY_FILE line=LINE>   one per policy
 //!       pass:                 nothing inside
 //!       skip (`when` false):  <skipped message="..."/>
@@ -51,6 +52,8 @@ enum Body {
 
 struct Suite {
     name: String,
+    /// `<property name value>` pairs (what the decision is reproduced from).
+    properties: Vec<(&'static str, String)>,
     cases: Vec<Case>,
     out: Option<String>,
 }
@@ -58,9 +61,20 @@ struct Suite {
 pub fn render(run: &Run<'_>) -> String {
     let sources = run.sources;
     let mut suites: Vec<Suite> = Vec::new();
+    let provenance = |digest: Option<crate::evidence::digest::Digest>| {
+        let mut p = Vec::new();
+        if let Some(d) = digest {
+            p.push(("manifest_digest", d.to_string()));
+        }
+        p.push(("policy_set_digest", run.provenance.policy_set.to_string()));
+        p.push(("engine", super::ENGINE.to_string()));
+        p.push(("evaluated_at", run.provenance.evaluated_at.to_string()));
+        p
+    };
     if !run.policy_diagnostics.is_empty() {
         suites.push(Suite {
             name: "policy set".into(),
+            properties: provenance(None),
             cases: vec![problems_case(
                 sources,
                 "policy set",
@@ -74,6 +88,7 @@ pub fn render(run: &Run<'_>) -> String {
         let (Some(decision), Some(program)) = (&m.decision, run.program) else {
             suites.push(Suite {
                 name: m.name.clone(),
+                properties: provenance(m.digest),
                 cases: vec![problems_case(sources, "manifest", &m.name, &m.diagnostics)],
                 out: None,
             });
@@ -116,6 +131,7 @@ pub fn render(run: &Run<'_>) -> String {
             .collect();
         suites.push(Suite {
             name: m.name.clone(),
+            properties: provenance(m.digest),
             cases,
             out: (!warnings.is_empty()).then(|| warnings.join("\n")),
         });
@@ -195,6 +211,16 @@ fn write(suites: &[Suite]) -> String {
             count(s, &errors),
             count(s, &skipped)
         ));
+        if !s.properties.is_empty() {
+            x.push_str("    <properties>\n");
+            for (name, value) in &s.properties {
+                x.push_str(&format!(
+                    "      <property name=\"{name}\" value=\"{}\"/>\n",
+                    attr(value)
+                ));
+            }
+            x.push_str("    </properties>\n");
+        }
         for c in &s.cases {
             let mut open = format!(
                 "    <testcase name=\"{}\" classname=\"{}\"",

@@ -6,7 +6,9 @@
 //!     "tool": { "driver": { "name": "charter", "version", "rules": [ <rule> ] } },
 //!     "columnKind": "unicodeCodePoints",
 //!     "results": [ <result> ],
-//!     "properties": { "decision" } } ] }
+//!     "properties": { "decision", "engine": "charter/<version>", "policySetDigest": "sha256:<hex>",
+//!                     "evaluatedAt": RFC 3339,
+//!                     "manifests": [ { "path", "manifestDigest": "sha256:<hex>" | null } ] } } ] }
 //! <rule>   = one per policy, in policy-set order, then one per diagnostic code used:
 //!            { "id": policy name | diagnostic code, "name", "shortDescription": first line of
 //!              the doc comment, "fullDescription": the doc comment, "help",
@@ -57,8 +59,21 @@ struct SarifRun<'a> {
 }
 
 #[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
 struct RunProperties<'a> {
     decision: &'a str,
+    engine: &'static str,
+    policy_set_digest: String,
+    evaluated_at: String,
+    /// Every manifest of the run, in order, with the digest of its bytes.
+    manifests: Vec<ManifestDigest<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ManifestDigest<'a> {
+    path: &'a str,
+    manifest_digest: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -208,6 +223,17 @@ pub fn render(run: &Run<'_>) -> String {
             results,
             properties: RunProperties {
                 decision: run_decision(run),
+                engine: super::ENGINE,
+                policy_set_digest: run.provenance.policy_set.to_string(),
+                evaluated_at: run.provenance.evaluated_at.to_string(),
+                manifests: run
+                    .manifests
+                    .iter()
+                    .map(|m| ManifestDigest {
+                        path: &m.name,
+                        manifest_digest: m.digest.map(|d| d.to_string()),
+                    })
+                    .collect(),
             },
         }],
     };

@@ -1,22 +1,22 @@
 //! Decisions as evidence (issue 18): keys (`charter keygen`, key loading).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use charter::evidence::key::{KeyError, PrivateKey, PublicKey};
 
 use crate::cases::charter;
+use crate::support::TempDir;
 
 /// The example key pair of RFC 8410 (sections 10.3 and 10.1).
 pub const RFC8410_KEY: &str = "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEINTuctv5E1hK1bbY8fdp+K06/nwoy/HU++CXqI9EdVhC\n-----END PRIVATE KEY-----\n";
 pub const RFC8410_PUB: &str = "-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEAGb9ECWmEzf6FQbrBZ9w7lshQhqowtrbLDFw4rXAxZuE=\n-----END PUBLIC KEY-----\n";
 
-/// A fresh scratch folder for one test.
-pub fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("charter-evidence-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
+
+/// The evaluation time of runs whose records are compared.
+const NOW: &str = "2026-12-24T09:00:00Z";
 
 fn args(a: &[&str]) -> Vec<String> {
     a.iter().map(|s| s.to_string()).collect()
@@ -79,8 +79,9 @@ fn key_errors_name_the_origin_and_the_mixup() {
 
 #[test]
 fn keygen_writes_a_private_key_for_its_owner_and_a_public_key() {
-    let dir = scratch("keygen");
-    let (code, out, err) = charter(&dir, &args(&["keygen", "--out", "ci"]));
+    let tmp = TempDir::new("keygen");
+    let dir = tmp.path();
+    let (code, out, err) = charter(dir, &args(&["keygen", "--out", "ci"]));
     assert_eq!(code, 0, "{err}");
     let key_text = std::fs::read_to_string(dir.join("ci.key")).expect("ci.key");
     let pub_text = std::fs::read_to_string(dir.join("ci.pub")).expect("ci.pub");
@@ -102,7 +103,7 @@ fn keygen_writes_a_private_key_for_its_owner_and_a_public_key() {
         );
     }
     // A second run refuses to replace the pair, and names the file.
-    let (code, _, err) = charter(&dir, &args(&["keygen", "--out", "ci"]));
+    let (code, _, err) = charter(dir, &args(&["keygen", "--out", "ci"]));
     assert_eq!(code, 2);
     assert!(err.contains("error: `ci.key` already exists"), "{err}");
     assert_eq!(
@@ -110,24 +111,236 @@ fn keygen_writes_a_private_key_for_its_owner_and_a_public_key() {
         key_text
     );
     // --force makes a new pair.
-    let (code, _, err) = charter(&dir, &args(&["keygen", "--out", "ci", "--force"]));
+    let (code, _, err) = charter(dir, &args(&["keygen", "--out", "ci", "--force"]));
     assert_eq!(code, 0, "{err}");
     assert_ne!(
         std::fs::read_to_string(dir.join("ci.key")).expect("ci.key"),
         key_text
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
 fn keygen_into_a_missing_folder_names_the_file() {
-    let dir = scratch("keygen-missing");
-    let (code, _, err) = charter(&dir, &args(&["keygen", "--out", "no/such/ci"]));
+    let tmp = TempDir::new("keygen-missing");
+    let dir = tmp.path();
+    let (code, _, err) = charter(dir, &args(&["keygen", "--out", "no/such/ci"]));
     assert_eq!(code, 2);
     assert!(
         err.starts_with("error: cannot write `no/such/ci.key`: "),
         "{err}"
     );
-    assert!(!Path::new(&dir.join("no")).exists());
-    let _ = std::fs::remove_dir_all(&dir);
+    assert!(!dir.join("no").exists());
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    charter::evidence::digest::Digest::of(bytes).hex()
+}
+
+/// Copies the shipped policy set (its .charter files, in their folders) to `to`.
+fn copy_policies(to: &std::path::Path) {
+    fn copy(from: &std::path::Path, to: &std::path::Path) {
+        std::fs::create_dir_all(to).expect("a folder");
+        for e in std::fs::read_dir(from).expect("policies").flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                copy(&p, &to.join(e.file_name()));
+            } else if p.extension().is_some_and(|x| x == "charter") {
+                std::fs::copy(&p, to.join(e.file_name())).expect("a policy file");
+            }
+        }
+    }
+    copy(&root().join("policies"), to);
+}
+
+/// `charter digest` is the SHA-256 of `sha256sum`'s output over the sorted relative paths
+/// (README.md's recipe), the same for a copy of the set elsewhere and in every result.
+#[test]
+fn the_policy_set_digest_is_what_the_readme_recipe_computes() {
+    let tmp = TempDir::new("digest");
+    let a = tmp.path().join("a/policies");
+    let b = tmp.path().join("somewhere/else/rules");
+    copy_policies(&a);
+    copy_policies(&b);
+    // A subfolder, so the order of paths is not only the order of names.
+    std::fs::create_dir_all(a.join("extra")).expect("a folder");
+    std::fs::create_dir_all(b.join("extra")).expect("a folder");
+    let extra = "policy extra_note {\n  severity info\n  require true\n}\n";
+    std::fs::write(a.join("extra/note.charter"), extra).expect("a policy");
+    std::fs::write(b.join("extra/note.charter"), extra).expect("a policy");
+    let digest = |dir: &std::path::Path| {
+        let (code, out, err) = charter(
+            tmp.path(),
+            &args(&["digest", "--policies", &dir.display().to_string()]),
+        );
+        assert_eq!(code, 0, "{err}");
+        out
+    };
+    let (da, db) = (digest(&a), digest(&b));
+    assert_eq!(da, db, "the folder's place does not enter the digest");
+    // The recipe: `find . -type f -iname '*.charter' | cut -c3- | LC_ALL=C sort | xargs sha256sum | sha256sum`
+    let mut names: Vec<String> = Vec::new();
+    fn walk(dir: &std::path::Path, prefix: &str, out: &mut Vec<String>) {
+        for e in std::fs::read_dir(dir).expect("a folder").flatten() {
+            let name = format!("{prefix}{}", e.file_name().to_string_lossy());
+            if e.path().is_dir() {
+                walk(&e.path(), &format!("{name}/"), out);
+            } else if name.ends_with(".charter") {
+                out.push(name);
+            }
+        }
+    }
+    walk(&a, "", &mut names);
+    names.sort();
+    let list: String = names
+        .iter()
+        .map(|n| {
+            let bytes = std::fs::read(a.join(n)).expect("a policy file");
+            format!("{}  {n}\n", sha256_hex(&bytes))
+        })
+        .collect();
+    assert!(list.contains("  extra/note.charter\n"), "{list}");
+    assert_eq!(da, format!("sha256:{}\n", sha256_hex(list.as_bytes())));
+    let (_, listed, _) = charter(
+        tmp.path(),
+        &args(&["digest", "--list", "--policies", &a.display().to_string()]),
+    );
+    assert_eq!(listed, format!("{list}{da}"));
+    // Every result carries it; a changed file changes it.
+    let manifest = root().join("examples/changes/chg-1041-ok.yaml");
+    let (_, json, _) = charter(
+        tmp.path(),
+        &args(&[
+            "check",
+            "--format=json",
+            "--policies",
+            &a.display().to_string(),
+            &manifest.display().to_string(),
+        ]),
+    );
+    let v: serde_json::Value = serde_json::from_str(&json).expect("JSON");
+    assert_eq!(v["policy_set_digest"].as_str(), Some(da.trim()));
+    assert_eq!(
+        v["manifests"][0]["policy_set_digest"].as_str(),
+        Some(da.trim())
+    );
+    let text = std::fs::read(&manifest).expect("manifest");
+    assert_eq!(
+        v["manifests"][0]["manifest_digest"].as_str(),
+        Some(format!("sha256:{}", sha256_hex(&text)).as_str())
+    );
+    assert_eq!(
+        v["manifests"][0]["engine"].as_str(),
+        Some(concat!("charter/", env!("CARGO_PKG_VERSION")))
+    );
+    std::fs::write(
+        b.join("extra/note.charter"),
+        extra.replace("true", "1 == 1"),
+    )
+    .expect("edit");
+    assert_ne!(digest(&b), da);
+}
+
+/// A run's records over many manifests, one per manifest, keyed by path.
+fn records(out: &str) -> Vec<(String, String)> {
+    out.lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).expect("a JSON line");
+            (v["path"].as_str().unwrap_or("").to_string(), l.to_string())
+        })
+        .collect()
+}
+
+/// Same policy set, manifests and `--now`: byte-identical decision records, whatever the
+/// number of threads or the order the inputs come in.
+#[test]
+fn decision_records_do_not_depend_on_threads_or_input_order() {
+    let tmp = TempDir::new("reproducible");
+    let examples = [
+        "chg-1041-ok.yaml",
+        "chg-1042-ai-unreviewed.yaml",
+        "chg-1043-large.yaml",
+    ];
+    let texts: Vec<String> = examples
+        .iter()
+        .map(|e| std::fs::read_to_string(root().join("examples/changes").join(e)).expect("example"))
+        .collect();
+    // 150 manifest files, and a JSON Lines stream of 150 documents.
+    let mut names = Vec::new();
+    let mut lines = Vec::new();
+    for i in 0..150 {
+        let text = texts[i % 3].replace("CHG-10", &format!("CHG-{i:04}-"));
+        let name = format!("m{:03}.yaml", (i * 7) % 150);
+        std::fs::write(tmp.path().join(&name), &text).expect("a manifest");
+        names.push(name);
+        let mut doc: serde_json::Value = serde_saphyr::from_str(&text).expect("YAML");
+        doc["id"] = serde_json::Value::String(format!("CHG-J{i}"));
+        lines.push(doc.to_string());
+    }
+    let policies = root().join("policies").display().to_string();
+    let run = |jobs: &str, inputs: &[String]| {
+        let mut a = args(&[
+            "check",
+            "--format=jsonl",
+            "--now",
+            NOW,
+            "-j",
+            jobs,
+            "--policies",
+            &policies,
+        ]);
+        a.extend(inputs.iter().cloned());
+        let (code, out, err) = charter(tmp.path(), &a);
+        assert_eq!(code, 1, "{err}");
+        out
+    };
+    let mut reversed = names.clone();
+    reversed.reverse();
+    let base = run("1", &names);
+    assert_eq!(records(&base).len(), 150);
+    for (jobs, inputs) in [
+        ("2", &names),
+        ("3", &names),
+        ("1", &reversed),
+        ("2", &reversed),
+    ] {
+        let mut got = records(&run(jobs, inputs));
+        let mut want = records(&base);
+        got.sort();
+        want.sort();
+        assert_eq!(got, want, "-j {jobs}, {} first", inputs[0]);
+    }
+    // A stream: each document's record is the same in any order and at any thread count, but
+    // for the name of its place in the stream (`FILE:N`, in `path` and in locations).
+    let place = regex::Regex::new(r"(forward|backward)\.jsonl:\d+").expect("a pattern");
+    let without_path = |out: &str| {
+        let mut r: Vec<String> = out
+            .lines()
+            .map(|l| place.replace_all(l, "DOC").into_owned())
+            .collect();
+        r.sort();
+        r
+    };
+    std::fs::write(tmp.path().join("forward.jsonl"), lines.join("\n") + "\n").expect("stream");
+    let mut backward = lines.clone();
+    backward.reverse();
+    std::fs::write(
+        tmp.path().join("backward.jsonl"),
+        backward.join("\n") + "\n",
+    )
+    .expect("stream");
+    let forward = run("1", &["forward.jsonl".to_string()]);
+    let first: serde_json::Value =
+        serde_json::from_str(forward.lines().next().expect("a line")).expect("JSON");
+    assert_eq!(
+        first["manifest_digest"].as_str(),
+        Some(format!("sha256:{}", sha256_hex(lines[0].as_bytes())).as_str()),
+        "a stream document's digest is of its own bytes"
+    );
+    let (f, b) = (
+        without_path(&forward),
+        without_path(&run("2", &["backward.jsonl".to_string()])),
+    );
+    assert_eq!(f.len(), 150);
+    assert!(f == b, "a record differs with the stream reversed");
+    assert_eq!(forward, run("3", &["forward.jsonl".to_string()]));
 }

@@ -289,6 +289,7 @@ fn junit_counts_the_right_failures() {
 
 #[test]
 fn junit_escapes_what_xml_cannot_hold() {
+    let _redact = crate::support::redact_provenance();
     // Quotes, ampersands, angle brackets, tabs and control characters from a manifest's values.
     let dir = root().join("tests/fixtures/escapes");
     let (code, out, _) = run_in(
@@ -333,7 +334,9 @@ fn report_files_match_standard_output() {
     let tmp = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("report_files");
     let _ = std::fs::remove_dir_all(&tmp);
     let formats = ["human", "json", "sarif", "junit", "github"];
-    let mut args: Vec<String> = vec!["check".into(), "examples/changes".into()];
+    // One evaluation time for every run compared: it is part of every format's output.
+    let now = "--now=2026-12-24T09:00:00Z";
+    let mut args: Vec<String> = vec!["check".into(), now.into(), "examples/changes".into()];
     for f in formats {
         // A folder that does not exist yet is made.
         args.push(format!(
@@ -344,7 +347,7 @@ fn report_files_match_standard_output() {
     let (code, human, err) = charter(&root(), &args);
     assert_eq!((code, err.as_str()), (1, ""));
     for f in formats {
-        let (c, stdout, _) = run_in(&root(), &["check", "--format", f, "examples/changes"]);
+        let (c, stdout, _) = run_in(&root(), &["check", now, "--format", f, "examples/changes"]);
         assert_eq!(c, 1);
         let file = std::fs::read_to_string(tmp.join("out").join(f)).expect("report written");
         assert_eq!(file, stdout, "--report {f}=FILE differs from --format {f}");

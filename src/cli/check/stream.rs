@@ -68,6 +68,7 @@ pub fn stream(
         };
         let one = Run {
             sources: if with_text { sources } else { head.sources },
+            provenance: head.provenance,
             now: head.now,
             program: Some(program),
             policy_diagnostics: Vec::new(),
@@ -158,6 +159,7 @@ fn problem(name: String, message: String) -> ManifestRun {
     ManifestRun {
         name,
         file: None,
+        digest: None,
         diagnostics: vec![Diagnostic::error("charter::manifest::io", message)],
         decision: None,
     }
