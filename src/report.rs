@@ -6,6 +6,7 @@
 //! What fails a run is decided here too ([`status`]), so the exit code, `--quiet` and every
 //! format agree on it.
 
+pub mod attest;
 pub mod explain;
 pub mod github;
 pub mod human;
@@ -54,6 +55,8 @@ pub struct ManifestRun {
     pub file: Option<FileId>,
     /// The SHA-256 of the manifest's bytes as read; `None` when it could not be read.
     pub digest: Option<Digest>,
+    /// The git commit the manifest is about (`evidence::commit_of`), when it names one.
+    pub commit: Option<String>,
     pub diagnostics: Vec<Diagnostic>,
     pub decision: Option<Decision>,
 }

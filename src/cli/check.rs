@@ -2,6 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
+mod attest;
 mod inputs;
 mod stream;
 
@@ -56,6 +57,20 @@ pub struct Args {
     /// Worker threads (default: one per core).
     #[arg(long, short = 'j', value_name = "N")]
     pub jobs: Option<usize>,
+    /// Write a signed attestation of each manifest's decision to FILE: JSON Lines, one DSSE
+    /// envelope (in-toto Statement v1) per manifest, in the order of the results (default: from
+    /// charter.toml, `[evidence] attest`).
+    #[arg(long, value_name = "FILE")]
+    pub attest: Option<PathBuf>,
+    /// The Ed25519 private key (PKCS#8 PEM, from `charter keygen`) that signs attestations
+    /// (default: charter.toml's `[evidence] key_file`, else the key's text in the environment
+    /// variable CHARTER_SIGNING_KEY).
+    #[arg(long, value_name = "FILE")]
+    pub key_file: Option<PathBuf>,
+    /// Write the attestations without a signature (no key needed; `charter verify` refuses
+    /// them).
+    #[arg(long)]
+    pub attest_unsigned: bool,
 }
 
 pub fn run(args: &Args) -> Exit {
@@ -67,6 +82,22 @@ pub fn run(args: &Args) -> Exit {
         }
     };
     let format = args.format.or(project.format).unwrap_or(Format::Human);
+    let attest_path = args.attest.clone().or(project.evidence.attest.clone());
+    let key = match signing_key(args, &project.evidence, attest_path.as_deref()) {
+        Ok(key) => key,
+        Err(msg) => {
+            eprintln!("error: {msg}");
+            return Exit::BadInput;
+        }
+    };
+    let mut attest_file = match attest_path.as_deref().map(attest::AttestFile::create) {
+        None => None,
+        Some(Ok(f)) => Some(f),
+        Some(Err(msg)) => {
+            eprintln!("error: {msg}");
+            return Exit::BadInput;
+        }
+    };
     let (mut sources, set) = (project.sources, project.set);
 
     // The clock to the second: the evaluation time every result carries is then exactly what
@@ -98,6 +129,12 @@ pub fn run(args: &Args) -> Exit {
     }
     let mut progress = Progress::new((!inputs.streams()).then_some(inputs.len()), args.quiet);
     let program = set.program.as_ref();
+    let attester = attest::Attester {
+        key: key.as_ref(),
+        program,
+        provenance,
+    };
+    let attest = attest_file.as_mut().map(|f| (&attester, f));
     let head = Run {
         provenance,
         now: program.filter(|p| p.uses_now).map(|_| now),
@@ -117,7 +154,10 @@ pub fn run(args: &Args) -> Exit {
             sources: head.sources,
             options,
         };
-        return streamed(args, &head, checker, inputs, format, style, progress);
+        let exit = streamed(
+            args, &head, checker, inputs, format, style, progress, attest,
+        );
+        return finish_attest(attest_file, exit);
     }
 
     let Run {
@@ -132,7 +172,7 @@ pub fn run(args: &Args) -> Exit {
                 sources: &sources,
                 options,
             };
-            stream::collect(checker, sources.len(), inputs, &mut progress)
+            stream::collect(checker, sources.len(), inputs, &mut progress, attest)
         }
         None => Vec::new(),
     };
@@ -182,11 +222,49 @@ pub fn run(args: &Args) -> Exit {
         }
         print_summary(program, &counts, format);
     }
-    exit
+    finish_attest(attest_file, exit)
+}
+
+/// The key that signs attestations: none without `--attest` (or charter.toml's `attest`) or with
+/// `--attest-unsigned`; else `--key-file`, charter.toml's `key_file`, or `$CHARTER_SIGNING_KEY`.
+fn signing_key(
+    args: &Args,
+    cfg: &super::config::EvidenceConfig,
+    attest: Option<&Path>,
+) -> Result<Option<crate::evidence::key::PrivateKey>, String> {
+    if attest.is_none() {
+        if args.attest_unsigned {
+            return Err(
+                "--attest-unsigned needs --attest FILE (or `[evidence] attest` in charter.toml)"
+                    .into(),
+            );
+        }
+        return Ok(None);
+    }
+    if args.attest_unsigned {
+        return Ok(None);
+    }
+    let file = args.key_file.as_deref().or(cfg.key_file.as_deref());
+    super::keys::load_private_key(file).map(Some)
+}
+
+/// Flushes the attestation file; a run whose attestations could not be written exits 2.
+fn finish_attest(file: Option<attest::AttestFile>, exit: Exit) -> Exit {
+    match file.map(attest::AttestFile::finish) {
+        Some(Err(msg)) => {
+            eprintln!("error: {msg}");
+            Exit::BadInput
+        }
+        _ => exit,
+    }
 }
 
 /// A run whose output streams (human, JSON Lines): the policy-set part first, then each
 /// manifest as it is checked, then the closing line.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one call site; the parts of a run"
+)]
 fn streamed(
     args: &Args,
     head: &Run<'_>,
@@ -195,6 +273,7 @@ fn streamed(
     format: Format,
     style: report::human::Style,
     mut progress: Progress,
+    attest: Option<(&attest::Attester<'_>, &mut attest::AttestFile)>,
 ) -> Exit {
     let program = checker.program;
     // Policy-set problems come first; on standard error for JSON Lines, which has only
@@ -212,6 +291,7 @@ fn streamed(
         style,
         args.summary,
         &mut progress,
+        attest,
     );
     progress.finish();
     if format == Format::Human {

@@ -21,6 +21,19 @@ pub struct Config {
     /// `[limits]`: resource budgets of evaluation.
     #[serde(default)]
     pub limits: LimitsConfig,
+    /// `[evidence]`: attestations (and the key that signs them).
+    #[serde(default)]
+    pub evidence: EvidenceConfig,
+}
+
+/// `[evidence]`: what `charter check` leaves behind as evidence. Paths are relative to the file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EvidenceConfig {
+    /// Write signed attestations here (as `--attest`).
+    pub attest: Option<PathBuf>,
+    /// The private key file that signs (as `--key-file`). Never the key itself.
+    pub key_file: Option<PathBuf>,
 }
 
 /// `[limits]`: how much a policy may do for one manifest.
@@ -121,10 +134,11 @@ pub fn discover(explicit: Option<&Path>) -> Result<Config, String> {
 }
 
 /// The keys `charter.toml` knows, at the top and in `[manifest]`.
-const KEYS: [&str; 4] = ["policies", "format", "manifest", "limits"];
+const KEYS: [&str; 5] = ["policies", "format", "manifest", "limits", "evidence"];
 const MANIFEST_KEYS: [&str; 4] = ["people", "ai_tools", "ai_emails", "ai_logins"];
 const LIMITS_KEYS: [&str; 1] = ["eval_memory"];
-const HELP: &str = "charter.toml accepts `policies = \"dir\"`, `format = \"human\"` (or json, jsonl, sarif, junit, github), a `[manifest]` table (`people`, `ai_tools`, `ai_emails`, `ai_logins`) and a `[limits]` table (`eval_memory = \"64MiB\"`)";
+const EVIDENCE_KEYS: [&str; 2] = ["attest", "key_file"];
+const HELP: &str = "charter.toml accepts `policies = \"dir\"`, `format = \"human\"` (or json, jsonl, sarif, junit, github), a `[manifest]` table (`people`, `ai_tools`, `ai_emails`, `ai_logins`), a `[limits]` table (`eval_memory = \"64MiB\"`) and an `[evidence]` table (`attest`, `key_file`)";
 
 pub fn load(path: &Path) -> Result<Config, String> {
     let text = std::fs::read_to_string(path)
@@ -170,6 +184,15 @@ pub fn load(path: &Path) -> Result<Config, String> {
             relative(base, &p)
         }
     });
+    for p in [&mut config.evidence.attest, &mut config.evidence.key_file] {
+        *p = p.take().map(|p| {
+            if p.is_absolute() {
+                p
+            } else {
+                relative(base, &p)
+            }
+        });
+    }
     config.manifest.people = config.manifest.people.map(|p| {
         if p.is_absolute() {
             p
@@ -214,11 +237,13 @@ fn unknown_keys(text: &str) -> Vec<(String, usize, &'static [&'static str])> {
     struct Outer {
         manifest: Option<Keys>,
         limits: Option<Keys>,
+        evidence: Option<Keys>,
     }
     if let Ok(outer) = toml::from_str::<Outer>(text) {
         for (table, known) in [
             (outer.manifest, &MANIFEST_KEYS[..]),
             (outer.limits, &LIMITS_KEYS[..]),
+            (outer.evidence, &EVIDENCE_KEYS[..]),
         ] {
             for key in table.iter().flat_map(|t| t.keys()) {
                 if !known.contains(&key.get_ref().as_str()) {

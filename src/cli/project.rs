@@ -20,6 +20,8 @@ pub struct Project {
     pub options: crate::eval::Options,
     /// The policy-set digest (`evidence::digest`): of the files read, whatever they hold.
     pub digest: Digest,
+    /// charter.toml's `[evidence]` table.
+    pub evidence: config::EvidenceConfig,
 }
 
 /// Loads the policy set. The error is a message for standard error (the run exits 2).
@@ -72,6 +74,7 @@ pub fn load(policies: Option<&Path>, config_file: Option<&Path>) -> Result<Proje
             ..crate::eval::Options::default()
         },
         digest,
+        evidence: cfg.evidence,
     })
 }
 

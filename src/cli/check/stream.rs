@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use super::attest::{AttestFile, Attester};
 use super::inputs::{Input, Inputs, read_manifest};
 use crate::bulk::{self, Checker};
 use crate::cli::Format;
@@ -36,6 +37,8 @@ struct Done {
     tally: Tally,
     /// Each policy's outcome (`None`: none was evaluated); kept for `--summary` only.
     outcomes: Option<Vec<Outcome>>,
+    /// With `--attest`: the manifest's envelope line (`None` when it could not be read).
+    envelope: Option<String>,
 }
 
 /// Checks every input and prints each manifest's part of the output as soon as it and every
@@ -48,8 +51,10 @@ pub fn stream(
     style: report::human::Style,
     summary: bool,
     progress: &mut Progress,
+    mut attest: Option<(&Attester<'_>, &mut AttestFile)>,
 ) -> Streamed {
     let program = checker.program;
+    let attester = attest.as_ref().map(|(a, _)| *a);
     // JSON Lines fragments are worked out once, and only for that format.
     let lines = matches!(format, Format::Jsonl).then(|| report::json::Lines::new(head));
     // Each manifest is rendered with the policy files plus its own text, as the next file; the
@@ -90,6 +95,7 @@ pub fn stream(
             status: report::manifest_status(&one, &run),
             tally,
             outcomes,
+            envelope: attester.and_then(|a| a.envelope(&run)),
         }
     };
     let mut out = Output::new(std::io::stdout(), std::io::stdout().is_terminal());
@@ -110,6 +116,9 @@ pub fn stream(
         if summary {
             done.counts.add_outcomes(d.outcomes);
         }
+        if let Some((_, file)) = attest.as_mut() {
+            file.write(d.envelope.as_deref());
+        }
         progress.inc();
     });
     out.flush(progress);
@@ -118,21 +127,31 @@ pub fn stream(
 
 /// Checks every input and keeps every result with its text, in order. Input `i` is checked as
 /// file `first + i`: the caller adds the texts to its sources in this order (an input without
-/// text as an empty placeholder, so the numbering holds).
+/// text as an empty placeholder, so the numbering holds). With an attester, each manifest's
+/// envelope is made by the worker that checked it and written to `attest` in order.
 pub fn collect(
     checker: Checker<'_>,
     first: usize,
     inputs: Inputs,
     progress: &mut Progress,
+    mut attest: Option<(&Attester<'_>, &mut AttestFile)>,
 ) -> Vec<(ManifestRun, Option<String>)> {
+    let attester = attest.as_ref().map(|(a, _)| *a);
     let mut out = Vec::new();
     bulk::ordered(
         inputs.into_iter().enumerate(),
         bulk::WINDOW,
         || (),
-        |(), (i, input)| check(checker, FileId((first + i) as u32), input),
-        |done| {
-            out.push(done);
+        |(), (i, input)| {
+            let (run, text) = check(checker, FileId((first + i) as u32), input);
+            let envelope = attester.and_then(|a| a.envelope(&run));
+            (run, text, envelope)
+        },
+        |(run, text, envelope)| {
+            if let Some((_, file)) = attest.as_mut() {
+                file.write(envelope.as_deref());
+            }
+            out.push((run, text));
             progress.inc();
         },
     );
@@ -160,6 +179,7 @@ fn problem(name: String, message: String) -> ManifestRun {
         name,
         file: None,
         digest: None,
+        commit: None,
         diagnostics: vec![Diagnostic::error("charter::manifest::io", message)],
         decision: None,
     }
