@@ -12,6 +12,7 @@ mod lsp;
 mod manifest;
 pub(crate) mod project;
 mod test;
+mod verify;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -66,6 +67,9 @@ enum Command {
     Keygen(keys::Args),
     /// Print the policy-set digest (SHA-256 over the set's files; README.md gives the format).
     Digest(digest::Args),
+    /// Verify an attestation file: every envelope's signature, and, given manifests, that the
+    /// policy set still makes each recorded decision.
+    Verify(verify::Args),
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq, serde::Deserialize)]
@@ -152,6 +156,7 @@ fn run(cli: Cli) -> Exit {
         Command::Init(args) => init::run(&args),
         Command::Keygen(args) => keys::run(&args),
         Command::Digest(args) => digest::run(&args),
+        Command::Verify(args) => verify::run(&args),
     }
 }
 

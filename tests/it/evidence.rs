@@ -277,6 +277,9 @@ fn decision_records_do_not_depend_on_threads_or_input_order() {
         lines.push(doc.to_string());
     }
     let policies = root().join("policies").display().to_string();
+    rfc_keys(tmp.path());
+    // Each run's attestation file, in order.
+    let attestations = std::cell::RefCell::new(Vec::<String>::new());
     let run = |jobs: &str, inputs: &[String]| {
         let mut a = args(&[
             "check",
@@ -285,11 +288,18 @@ fn decision_records_do_not_depend_on_threads_or_input_order() {
             NOW,
             "-j",
             jobs,
+            "--attest",
+            "att.jsonl",
+            "--key-file",
+            "ci.key",
             "--policies",
             &policies,
         ]);
         a.extend(inputs.iter().cloned());
         let (code, out, err) = charter(tmp.path(), &a);
+        attestations
+            .borrow_mut()
+            .push(std::fs::read_to_string(tmp.path().join("att.jsonl")).expect("attestations"));
         assert_eq!(code, 1, "{err}");
         out
     };
@@ -308,6 +318,25 @@ fn decision_records_do_not_depend_on_threads_or_input_order() {
         got.sort();
         want.sort();
         assert_eq!(got, want, "-j {jobs}, {} first", inputs[0]);
+    }
+    // The signed envelopes too: the same file at 1, 2 and 3 threads (runs 1 to 3), and each
+    // manifest's envelope the same in either order.
+    {
+        let files = attestations.borrow();
+        assert_eq!(files[0].lines().count(), 150);
+        assert!(
+            files[0] == files[1] && files[0] == files[2],
+            "thread counts differ"
+        );
+        let sorted = |t: &str| {
+            let mut l: Vec<String> = t.lines().map(String::from).collect();
+            l.sort();
+            l
+        };
+        assert!(
+            sorted(&files[0]) == sorted(&files[3]),
+            "input orders differ"
+        );
     }
     // A stream: each document's record is the same in any order and at any thread count, but
     // for the name of its place in the stream (`FILE:N`, in `path` and in locations).
@@ -343,4 +372,303 @@ fn decision_records_do_not_depend_on_threads_or_input_order() {
     assert_eq!(f.len(), 150);
     assert!(f == b, "a record differs with the stream reversed");
     assert_eq!(forward, run("3", &["forward.jsonl".to_string()]));
+}
+
+/// A key pair in `dir` (`ci.key`, `ci.pub`) from the RFC 8410 example.
+fn rfc_keys(dir: &std::path::Path) -> PrivateKey {
+    std::fs::write(dir.join("ci.key"), RFC8410_KEY).expect("key");
+    std::fs::write(dir.join("ci.pub"), RFC8410_PUB).expect("public key");
+    PrivateKey::from_pem(RFC8410_KEY, "ci.key").expect("key")
+}
+
+/// `charter check --attest` on the shipped examples, in `dir`: the attestation file's text.
+fn attest_examples(dir: &std::path::Path, extra: &[&str]) -> (i32, String, String) {
+    let mut a = args(&[
+        "check",
+        "--now",
+        NOW,
+        "-q",
+        "--attest",
+        "att.jsonl",
+        "--policies",
+    ]);
+    a.push(root().join("policies").display().to_string());
+    a.push(root().join("examples/changes").display().to_string());
+    a.extend(args(extra));
+    let (code, _, err) = charter(dir, &a);
+    let text = std::fs::read_to_string(dir.join("att.jsonl")).unwrap_or_default();
+    (code, text, err)
+}
+
+fn verify(dir: &std::path::Path, extra: &[&str]) -> (i32, String, String) {
+    let mut a = args(&["verify", "att.jsonl", "--key", "ci.pub"]);
+    a.extend(args(extra));
+    charter(dir, &a)
+}
+
+fn example(name: &str) -> String {
+    root()
+        .join("examples/changes")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+/// The statement inside an envelope line.
+fn payload_of(line: &str) -> serde_json::Value {
+    let env = charter::evidence::dsse::Envelope::parse(line).expect("an envelope");
+    serde_json::from_slice(&env.payload).expect("a statement")
+}
+
+#[test]
+fn attestations_are_signed_statements_that_verify_and_reproduce() {
+    let tmp = TempDir::new("attest");
+    let dir = tmp.path();
+    let key = rfc_keys(dir);
+    let (code, text, err) = attest_examples(dir, &["--key-file", "ci.key"]);
+    assert_eq!(code, 1, "{err}");
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 3, "one envelope per manifest");
+    // The envelope: DSSE with our key id, the payload an in-toto statement of the decision.
+    let env: serde_json::Value = serde_json::from_str(lines[1]).expect("JSON");
+    assert_eq!(env["payloadType"], "application/vnd.in-toto+json");
+    assert_eq!(env["signatures"][0]["keyid"], key.public().keyid());
+    let st = payload_of(lines[1]);
+    assert_eq!(st["_type"], "https://in-toto.io/Statement/v1");
+    assert_eq!(st["predicateType"], "https://charter.dev/decision/v1");
+    let manifest = std::fs::read(example("chg-1042-ai-unreviewed.yaml")).expect("manifest");
+    assert_eq!(st["subject"][0]["digest"]["sha256"], sha256_hex(&manifest));
+    let p = &st["predicate"];
+    assert_eq!(p["decision"], "deny");
+    assert_eq!(p["verificationResult"], "FAILED");
+    assert_eq!(p["evaluatedAt"], NOW);
+    assert_eq!(p["timeVerified"], NOW);
+    assert_eq!(p["verifier"]["id"], "https://charter.dev/charter");
+    assert_eq!(p["policy"]["digest"], p["policySet"]["digest"]);
+    let failed = &p["results"][0];
+    assert_eq!(failed["outcome"], "fail");
+    assert!(
+        failed["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("CHG-1042"))
+    );
+    assert_eq!(failed["evidence"][0]["path"], "change.ai_assisted");
+    assert_eq!(
+        payload_of(lines[0])["predicate"]["verificationResult"],
+        "PASSED"
+    );
+    // The statement validates against the predicate's schema.
+    crate::formats::check_decision_statement(&st).expect("valid against the schema");
+
+    // The key from the environment signs the same bytes (Ed25519 is deterministic), at any
+    // thread count.
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_charter"));
+    cmd.current_dir(dir)
+        .env("CHARTER_SIGNING_KEY", RFC8410_KEY)
+        .env_remove("CHARTER_CONFIG")
+        .args([
+            "check",
+            "--now",
+            NOW,
+            "-q",
+            "-j",
+            "2",
+            "--attest",
+            "env.jsonl",
+            "--policies",
+        ])
+        .arg(root().join("policies"))
+        .arg(root().join("examples/changes"));
+    let out = cmd.output().expect("charter runs");
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        std::fs::read_to_string(dir.join("env.jsonl")).expect("written"),
+        text
+    );
+
+    // Signatures only, then each manifest evaluated again.
+    let (code, out, err) = verify(dir, &[]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.ends_with("3 attestations: all verified\n"), "{out}");
+    let policies = root().join("policies").display().to_string();
+    let (code, out, err) = verify(
+        dir,
+        &[
+            "--policies",
+            &policies,
+            &example("chg-1041-ok.yaml"),
+            &example("chg-1043-large.yaml"),
+        ],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(out.matches("re-evaluated: `").count(), 2, "{out}");
+}
+
+/// A forged "allow": the body is a valid statement, but it is not what was signed.
+#[test]
+fn a_forged_decision_with_the_old_signature_fails() {
+    let tmp = TempDir::new("forged");
+    let dir = tmp.path();
+    rfc_keys(dir);
+    let (_, text, err) = attest_examples(dir, &["--key-file", "ci.key"]);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 3, "{err}");
+    let mut st = payload_of(lines[1]);
+    st["predicate"]["decision"] = "allow".into();
+    st["predicate"]["verificationResult"] = "PASSED".into();
+    let mut env: serde_json::Value = serde_json::from_str(lines[1]).expect("JSON");
+    use base64::Engine as _;
+    env["payload"] = base64::engine::general_purpose::STANDARD
+        .encode(st.to_string())
+        .into();
+    let forged = [lines[0].to_string(), env.to_string(), lines[2].to_string()].join("\n");
+    std::fs::write(dir.join("att.jsonl"), forged + "\n").expect("forged file");
+    let (code, out, _) = verify(dir, &[]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("FAILED    att.jsonl:2: no signature verifies with the key given"),
+        "{out}"
+    );
+    assert!(
+        out.ends_with("3 attestations: 1 failed verification\n"),
+        "{out}"
+    );
+    // Another key's public key verifies none.
+    let other = PrivateKey::from_seed(&[9; 32]);
+    std::fs::write(dir.join("other.pub"), other.public().to_pem()).expect("a key");
+    let (code, out, _) = charter(dir, &args(&["verify", "att.jsonl", "--key", "other.pub"]));
+    assert_eq!(code, 1);
+    assert_eq!(out.matches("FAILED").count(), 3, "{out}");
+}
+
+/// A validly signed record whose decision is not what the policy set decides: caught when the
+/// manifest is evaluated again.
+#[test]
+fn a_signed_record_the_policy_set_does_not_reproduce_fails() {
+    let tmp = TempDir::new("resigned");
+    let dir = tmp.path();
+    let key = rfc_keys(dir);
+    let (_, text, err) = attest_examples(dir, &["--key-file", "ci.key"]);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 3, "{err}");
+    let mut st = payload_of(lines[1]);
+    st["predicate"]["decision"] = "allow".into();
+    let resigned = charter::evidence::dsse::envelope(
+        charter::evidence::dsse::IN_TOTO,
+        st.to_string().as_bytes(),
+        Some(&key),
+    );
+    std::fs::write(dir.join("att.jsonl"), resigned + "\n").expect("file");
+    // The signature is good ...
+    let (code, out, _) = verify(dir, &[]);
+    assert_eq!(code, 0, "{out}");
+    // ... but the policy set denies the manifest.
+    let policies = root().join("policies").display().to_string();
+    let manifest = example("chg-1042-ai-unreviewed.yaml");
+    let (code, out, _) = verify(dir, &["--policies", &policies, &manifest]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains(
+            "recorded decision `allow`, but the policy set decides `deny` for this manifest"
+        ),
+        "{out}"
+    );
+    // A manifest with no attestation, and a policy set that is not the recorded one.
+    let (code, out, _) = verify(
+        dir,
+        &["--policies", &policies, &example("chg-1041-ok.yaml")],
+    );
+    assert_eq!(code, 1);
+    assert!(
+        out.contains("no verified attestation in `att.jsonl` is of this manifest"),
+        "{out}"
+    );
+    let other = dir.join("other-policies");
+    copy_policies(&other);
+    std::fs::write(
+        other.join("extra.charter"),
+        "policy extra {\n  severity info\n  require true\n}\n",
+    )
+    .expect("a policy");
+    let (code, out, _) = verify(
+        dir,
+        &["--policies", &other.display().to_string(), &manifest],
+    );
+    assert_eq!(code, 1);
+    assert!(
+        out.contains("made with another policy set: recorded sha256:"),
+        "{out}"
+    );
+}
+
+#[test]
+fn unsigned_attestations_need_the_flag_and_do_not_verify() {
+    let tmp = TempDir::new("unsigned");
+    let dir = tmp.path();
+    rfc_keys(dir);
+    // No key anywhere: an error before anything is written.
+    let mut a = args(&["check", "--attest", "att.jsonl", "--policies"]);
+    a.push(root().join("policies").display().to_string());
+    a.push(example("chg-1041-ok.yaml"));
+    let (code, _, err) = charter(dir, &a);
+    assert_eq!(code, 2);
+    assert!(err.starts_with("error: no signing key: pass --key-file PATH or set the environment variable `CHARTER_SIGNING_KEY`"), "{err}");
+    assert!(!dir.join("att.jsonl").exists());
+    let (code, _, err) = attest_examples(dir, &["--key-file", "ci.pub"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("`ci.pub` is a public key, not a private key"),
+        "{err}"
+    );
+    let (code, text, err) = attest_examples(dir, &["--attest-unsigned"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        text.lines().all(|l| l.ends_with("\"signatures\":[]}")),
+        "{text}"
+    );
+    let (code, out, _) = verify(dir, &[]);
+    assert_eq!(code, 1);
+    assert!(
+        out.contains("the envelope is unsigned (written with --attest-unsigned)"),
+        "{out}"
+    );
+    // Not an attestation file at all: bad input.
+    std::fs::write(dir.join("att.jsonl"), "hello\n").expect("file");
+    let (code, _, err) = verify(dir, &[]);
+    assert_eq!(code, 2);
+    assert!(
+        err.starts_with("error: `att.jsonl:1` is not a DSSE envelope"),
+        "{err}"
+    );
+}
+
+/// `source.commit` (the standard schema's head commit) becomes a `gitCommit` subject.
+#[test]
+fn a_manifest_with_a_commit_has_a_git_commit_subject() {
+    let tmp = TempDir::new("commit");
+    let dir = tmp.path();
+    let init = root().join("examples/init/policies");
+    let manifest = init.join("tests/allow/reviewed.yaml");
+    let (code, _, err) = charter(
+        dir,
+        &args(&[
+            "check",
+            "--attest-unsigned",
+            "--attest",
+            "att.jsonl",
+            "--policies",
+            &init.display().to_string(),
+            &manifest.display().to_string(),
+        ]),
+    );
+    assert_eq!(code, 0, "{err}");
+    let text = std::fs::read_to_string(dir.join("att.jsonl")).expect("written");
+    let st = payload_of(text.trim_end());
+    assert_eq!(
+        st["subject"][1],
+        serde_json::json!({
+            "name": "commit:3f2a9c1e0b7d4a5f6e8c9b0a1d2e3f4a5b6c7d8e",
+            "digest": { "gitCommit": "3f2a9c1e0b7d4a5f6e8c9b0a1d2e3f4a5b6c7d8e" }
+        })
+    );
 }

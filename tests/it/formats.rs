@@ -29,6 +29,39 @@ static REPORT: LazyLock<jsonschema::Validator> = LazyLock::new(|| {
         .expect("the report schema compiles")
 });
 
+static DECISION: LazyLock<jsonschema::Validator> = LazyLock::new(|| {
+    jsonschema::validator_for(&schema("charter-decision-v1.schema.json"))
+        .expect("the decision predicate schema compiles")
+});
+
+/// An in-toto statement of `charter check --attest`: Statement v1, and its predicate valid
+/// against `schemas/charter-decision-v1.schema.json`.
+pub fn check_decision_statement(statement: &Value) -> Result<(), String> {
+    if statement["_type"] != "https://in-toto.io/Statement/v1" {
+        return Err(format!(
+            "not an in-toto Statement v1: {}",
+            statement["_type"]
+        ));
+    }
+    if statement["predicateType"] != "https://charter.dev/decision/v1" {
+        return Err(format!("predicate type {}", statement["predicateType"]));
+    }
+    let subjects = statement["subject"].as_array().cloned().unwrap_or_default();
+    if subjects.is_empty()
+        || subjects
+            .iter()
+            .any(|s| !s["name"].is_string() || !s["digest"].is_object())
+    {
+        return Err(format!("subjects: {}", statement["subject"]));
+    }
+    validate(
+        &DECISION,
+        "the decision predicate",
+        &statement["predicate"].to_string(),
+    )
+    .map(|_| ())
+}
+
 fn validate(validator: &jsonschema::Validator, what: &str, text: &str) -> Result<Value, String> {
     let doc: Value = serde_json::from_str(text).map_err(|e| format!("{what} is not JSON: {e}"))?;
     let errors: Vec<String> = validator
@@ -188,12 +221,17 @@ fn run_in(dir: &Path, args: &[&str]) -> (i32, String, String) {
 
 #[test]
 fn report_schema_is_a_valid_schema() {
-    let s = schema("charter-report.schema.json");
-    assert!(
-        jsonschema::meta::is_valid(&s),
-        "{:?}",
-        jsonschema::meta::validate(&s)
-    );
+    for name in [
+        "charter-report.schema.json",
+        "charter-decision-v1.schema.json",
+    ] {
+        let s = schema(name);
+        assert!(
+            jsonschema::meta::is_valid(&s),
+            "{name}: {:?}",
+            jsonschema::meta::validate(&s)
+        );
+    }
 }
 
 #[test]

@@ -43,7 +43,10 @@ struct Done {
 
 /// Checks every input and prints each manifest's part of the output as soon as it and every
 /// input before it are done. `head` is the run without manifests (policy set, options).
-#[expect(clippy::too_many_arguments, reason = "one call site; the parts of a run")]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one call site; the parts of a run"
+)]
 pub fn stream(
     head: &Run<'_>,
     checker: Checker<'_>,
