@@ -672,3 +672,82 @@ fn a_manifest_with_a_commit_has_a_git_commit_subject() {
         })
     );
 }
+
+/// Where `.ci/python-verifier.sh` installs securesystemslib: `python-verifier` in the target
+/// folder.
+fn python_verifier_dir() -> PathBuf {
+    let tmp = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+    tmp.parent().unwrap_or(&tmp).join("python-verifier")
+}
+
+/// An independent verifier accepts our envelopes: Python's securesystemslib (the DSSE code of
+/// the in-toto project), installed from PyPI by `.ci/python-verifier.sh`, checks every
+/// signature with the public key and each subject against the manifest's bytes (and rejects an
+/// altered payload). Without the package (a fresh clone, offline) the test says why and stops;
+/// CI installs it and sets CHARTER_REQUIRE_PY_VERIFIER, so there it must run.
+#[test]
+fn independent_python_verifier_accepts_our_envelopes() {
+    let site = python_verifier_dir();
+    let required = std::env::var_os("CHARTER_REQUIRE_PY_VERIFIER").is_some_and(|v| !v.is_empty());
+    let probe = std::process::Command::new("python3")
+        .env("PYTHONPATH", &site)
+        .args(["-c", "import securesystemslib.dsse, cryptography"])
+        .output();
+    if !probe.as_ref().is_ok_and(|o| o.status.success()) {
+        let why = match &probe {
+            Err(e) => format!("python3 does not run: {e}"),
+            // The last line of the traceback: `ModuleNotFoundError: No module named ...`.
+            Ok(o) => String::from_utf8_lossy(&o.stderr)
+                .lines()
+                .last()
+                .unwrap_or("")
+                .to_string(),
+        };
+        assert!(
+            !required,
+            "the Python verifier is required but missing: {why}"
+        );
+        println!(
+            "skipped: securesystemslib is not installed in {} ({why}); run .ci/python-verifier.sh",
+            site.display()
+        );
+        return;
+    }
+    let tmp = TempDir::new("python");
+    let dir = tmp.path();
+    rfc_keys(dir);
+    let (code, text, err) = attest_examples(dir, &["--key-file", "ci.key"]);
+    assert_eq!((code, text.lines().count()), (1, 3), "{err}");
+    let script = root().join("tests/python/verify_dsse.py");
+    let python = |attestation: &str, key: &str| {
+        let out = std::process::Command::new("python3")
+            .env("PYTHONPATH", &site)
+            .current_dir(dir)
+            .arg(&script)
+            .args([attestation, key])
+            .args(
+                [
+                    "chg-1041-ok.yaml",
+                    "chg-1042-ai-unreviewed.yaml",
+                    "chg-1043-large.yaml",
+                ]
+                .map(example),
+            )
+            .output()
+            .expect("python3 runs");
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned()
+                + &String::from_utf8_lossy(&out.stderr),
+        )
+    };
+    let (code, out) = python("att.jsonl", "ci.pub");
+    assert_eq!(code, Some(0), "{out}");
+    assert_eq!(out, "verified 3 envelopes\n");
+    // It is not accepting anything: another key fails.
+    let other = PrivateKey::from_seed(&[3; 32]);
+    std::fs::write(dir.join("other.pub"), other.public().to_pem()).expect("a key");
+    let (code, out) = python("att.jsonl", "other.pub");
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("signature does not verify"), "{out}");
+}
