@@ -751,3 +751,88 @@ fn independent_python_verifier_accepts_our_envelopes() {
     assert_eq!(code, Some(1), "{out}");
     assert!(out.contains("signature does not verify"), "{out}");
 }
+
+/// The workflow `charter init` writes: its check step, run as written, attests when the secret
+/// `CHARTER_SIGNING_KEY` is set (the envelope verifies with the public key) and runs as before
+/// without it; the artifact step keeps the attestation file.
+#[test]
+fn the_init_workflow_attests_when_the_signing_key_secret_is_set() {
+    let tmp = TempDir::new("init-workflow");
+    let dir = tmp.path();
+    let (code, _, err) = charter(dir, &args(&["init"]));
+    assert_eq!(code, 0, "{err}");
+    let text =
+        std::fs::read_to_string(dir.join(".github/workflows/charter.yml")).expect("workflow");
+    let workflow: serde_json::Value = serde_saphyr::from_str(&text).expect("YAML");
+    let steps = workflow["jobs"]["charter"]["steps"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let step = |name: &str| {
+        steps
+            .iter()
+            .find(|s| s["name"] == name)
+            .cloned()
+            .unwrap_or_else(|| panic!("a step `{name}`"))
+    };
+    let check = step("Check");
+    assert_eq!(
+        check["env"]["CHARTER_SIGNING_KEY"],
+        "${{ secrets.CHARTER_SIGNING_KEY }}"
+    );
+    let script = check["run"].as_str().expect("a run script").to_string();
+    let kept = step("Keep the manifest and the evidence");
+    assert!(
+        kept["with"]["path"]
+            .as_str()
+            .is_some_and(|p| p.contains("charter.attest.jsonl")),
+        "{kept}"
+    );
+    std::fs::copy(
+        dir.join("policies/tests/allow/reviewed.yaml"),
+        dir.join("charter-change.yaml"),
+    )
+    .expect("a manifest");
+    let bin = PathBuf::from(env!("CARGO_BIN_EXE_charter"));
+    let path = format!(
+        "{}:{}",
+        bin.parent().expect("a folder").display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let run = |secret: &str| {
+        let _ = std::fs::remove_file(dir.join("charter.attest.jsonl"));
+        let out = std::process::Command::new("bash")
+            .args(["-eo", "pipefail", "-c", &script])
+            .current_dir(dir)
+            .env("PATH", &path)
+            .env("CHARTER_SIGNING_KEY", secret)
+            .env_remove("CHARTER_CONFIG")
+            .output()
+            .expect("bash runs");
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    // No secret (a fork's pull request): the check as before, no attestation.
+    let (code, err) = run("");
+    assert_eq!(code, Some(0), "{err}");
+    assert!(dir.join("charter.sarif").exists());
+    assert!(!dir.join("charter.attest.jsonl").exists());
+    // The secret set: one signed envelope that verifies with the committed public key.
+    rfc_keys(dir);
+    let (code, err) = run(RFC8410_KEY);
+    assert_eq!(code, Some(0), "{err}");
+    let (code, out, err) = charter(
+        dir,
+        &args(&[
+            "verify",
+            "charter.attest.jsonl",
+            "--key",
+            "ci.pub",
+            "charter-change.yaml",
+        ]),
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("re-evaluated: `allow` again"), "{out}");
+}
