@@ -4,6 +4,7 @@
 #
 #   summary: jsonl_per_s=X fastest_peer=NAME peer_per_s=Y ratio=R yaml_per_s=A yaml_floor_per_s=B
 #            yaml_overhead_pct=P single_check_ms=T peer_single_ms=U peak_mb_100k=M
+#            plain_100k_per_s=Q attest_per_s=S
 #
 # (one line; `na` for a figure that could not be measured, with the reason printed above it).
 #
@@ -234,6 +235,21 @@ peak charter-jsonl-stream-$N_BIG "$CH --format jsonl - < $DB/manifests.jsonl"
 peak charter-yaml-files-$N_BIG "$CH --format jsonl $DB/yaml"
 peak charter-single "$CHARTER check --policies $ROOT/policies $EXAMPLE"
 
+# ---------------------------------------------------------------- evidence
+# Issue 18: `--attest` (one Ed25519 signature per manifest, on every core) beside the plain run,
+# on the same 100,000 JSON Lines manifests in the same run. Target: >= 50,000 manifests/s on two
+# cores. The figures join the summary line as plain_100k_per_s and attest_per_s.
+log "evidence: $N_BIG JSON Lines manifests, plain and with --attest, $RUNS runs each"
+"$CHARTER" keygen --out "$WORK/bench-key" --force > /dev/null
+hf charter-jsonl-$N_BIG "$RUNS" "$CH --format jsonl - < $DB/manifests.jsonl > /dev/null"
+hf charter-jsonl-attest-$N_BIG "$RUNS" "$CH --format jsonl --attest $WORK/attest.jsonl --key-file $WORK/bench-key.key - < $DB/manifests.jsonl > /dev/null"
+peak charter-jsonl-attest-$N_BIG "$CH --format jsonl --attest $WORK/attest.jsonl --key-file $WORK/bench-key.key - < $DB/manifests.jsonl"
+if [ -f "$WORK/attest.jsonl" ]; then
+  "$CHARTER" verify "$WORK/attest.jsonl" --key "$WORK/bench-key.pub" | tail -1
+fi
+plain_big=$(per_s charter-jsonl-$N_BIG "$N_BIG"); attest_big=$(per_s charter-jsonl-attest-$N_BIG "$N_BIG")
+echo "evidence: plain_per_s=$plain_big attest_per_s=$attest_big (manifests/s, $JOBS threads; target for --attest: 50000 on 2 cores)"
+
 # ---------------------------------------------------------------- interleaved
 # The machine's speed drifts (other tenants): the bulk passes above ran one engine after another,
 # so a slow minute can fall on one of them. The figures of the summary come from rounds that run
@@ -304,6 +320,7 @@ def mb(name):
         return None
 fmt = lambda v, d=0: "na" if v is None else (f"{v:.{d}f}" if d else str(round(v)))
 rate = lambda name: (N / med(name)) if med(name) else None
+rate_big = lambda name: (NB / med(name)) if med(name) else None
 peers = [f[:-5] for f in sorted(os.listdir(f"{R}/hf")) if f.endswith(".json")
          and not f.startswith(("charter", "floor", "single-"))]
 bulk = sorted(((rate(p), p) for p in peers if rate(p)), reverse=True)
@@ -339,5 +356,6 @@ print(f"summary: jsonl_per_s={fmt(jsonl)} fastest_peer={peer} peer_per_s={fmt(pe
       f"ratio={fmt(jsonl / peer_rate if jsonl and peer_rate else None, 1)} yaml_per_s={fmt(yaml)} "
       f"yaml_floor_per_s={fmt(floor)} yaml_overhead_pct={fmt((floor / yaml - 1) * 100 if yaml and floor else None, 1)} "
       f"single_check_ms={fmt(single * 1000 if single else None, 2)} peer_single_ms={fmt(peer_single, 2)} "
-      f"peak_mb_100k={fmt(peak, 1)}")
+      f"peak_mb_100k={fmt(peak, 1)} plain_100k_per_s={fmt(rate_big(f'charter-jsonl-{NB}'))} "
+      f"attest_per_s={fmt(rate_big(f'charter-jsonl-attest-{NB}'))}")
 EOF
