@@ -4,18 +4,22 @@
 #
 #   summary: jsonl_per_s=X fastest_peer=NAME peer_per_s=Y ratio=R yaml_per_s=A yaml_floor_per_s=B
 #            yaml_overhead_pct=P single_check_ms=T peer_single_ms=U peak_mb_100k=M
+#            check_jsonl_per_s=C diff_per_s=D diff_vs_check_pct=Q check_peak_mb_100k=E
+#            diff_peak_mb_100k=K
 #            plain_100k_per_s=Q attest_per_s=S
 #
 # (one line; `na` for a figure that could not be measured, with the reason printed above it).
 #
 #   benches/compare.sh                    # N=10000 manifests
 #   N=2000 RUNS=3 benches/compare.sh      # a quick pass
+#   ONLY=diff benches/compare.sh          # only `charter diff` beside `charter check` (below)
 #
 # Knobs (environment): N (10000) N_BIG (100000, for peak memory) SEED (42) RUNS (5, bulk runs
 # per command) ROUNDS (25, interleaved rounds for the summary) RUNS_SINGLE (20) JOBS (threads for
 # Charter and the floor; default: all cores) PEERS_DIR (../shared/bench/peers: the peers' rules,
 # adapters and oracle) PEERS_HOME (/opt/peers: where ../shared/bench/peers/install.sh put the
-# engines) WORK (/tmp/charter-compare: data, outputs, hyperfine JSON). Needs python3, hyperfine
+# engines) SHARED (../shared: the real changes the data is drawn from, and the peers) ROUNDS_DIFF
+# (15) WORK (/tmp/charter-compare: data, outputs, hyperfine JSON). Needs python3, hyperfine
 # and /usr/bin/time (installed with apt-get when missing and possible).
 #
 # The data: benches/gen_manifests.py (sizes and reviewer counts from the real changes in
@@ -23,13 +27,20 @@
 # Charter checks them against policies/ unchanged (its five policies are R1-R5), the peers
 # with their own rules and adapters from PEERS_DIR. Every engine's verdicts are compared with
 # the peers' oracle before anything is timed.
+#
+# `charter diff` (what a policy change flips): the shipped policies as the base, and a copy that
+# asks two senior approvals of AI-assisted changes (README's worked example) as the new set, on
+# the same JSON Lines input as `charter check --format jsonl -`; interleaved rounds give each
+# one's throughput and their ratio (the target: diff at least 60% of check), /usr/bin/time the
+# peak memory of both on N_BIG manifests.
 set -u
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 N=${N:-10000}; N_BIG=${N_BIG:-100000}; SEED=${SEED:-42}
 RUNS=${RUNS:-5}; RUNS_SINGLE=${RUNS_SINGLE:-20}
 JOBS=${JOBS:-$(nproc)}
-PEERS_DIR=$(cd "${PEERS_DIR:-$ROOT/../shared/bench/peers}" 2>/dev/null && pwd || echo "")
+SHARED=${SHARED:-$ROOT/../shared}
+PEERS_DIR=$(cd "${PEERS_DIR:-$SHARED/bench/peers}" 2>/dev/null && pwd || echo "")
 PEERS_HOME=${PEERS_HOME:-/opt/peers}
 WORK=${WORK:-/tmp/charter-compare}
 BIN=$PEERS_HOME/cargo/bin
@@ -63,8 +74,80 @@ FLOOR=$TARGET/release/examples/parse_floor
 
 # ---------------------------------------------------------------- data
 log "generate $N manifests (seed $SEED), and $N_BIG for peak memory"
-python3 benches/gen_manifests.py --n "$N" --seed "$SEED" --out "$D" || exit 1
-python3 benches/gen_manifests.py --n "$N_BIG" --seed "$SEED" --out "$DB" --formats yaml || exit 1
+SUMMARIES=("$SHARED/data/real-changes/bootc/summary.yaml" "$SHARED/data/real-changes/golang-tools/summary.yaml")
+python3 benches/gen_manifests.py --n "$N" --seed "$SEED" --out "$D" --summaries "${SUMMARIES[@]}" || exit 1
+python3 benches/gen_manifests.py --n "$N_BIG" --seed "$SEED" --out "$DB" --formats yaml --summaries "${SUMMARIES[@]}" || exit 1
+
+# ---------------------------------------------------------------- charter diff beside check
+peak() {  # peak NAME CMD -> KB
+  [ "$HAVE_TIME" = 1 ] || return 1
+  /usr/bin/time -f "%M" -o "$R/mem/$1.txt" bash -c "exec $2" > /dev/null 2>&1
+  local kb; kb=$(tail -1 "$R/mem/$1.txt")
+  printf '  %-28s %8.1f MB\n' "$1" "$(python3 -c "print($kb / 1024)")"
+}
+# Writes $R/diff.json and the peak memory files; the summary line reads them.
+diff_bench() {
+  local raised=$WORK/policies-raised rounds=${ROUNDS_DIFF:-15}
+  rm -rf "$raised" && mkdir -p "$raised"
+  cp "$ROOT"/policies/*.charter "$raised"/
+  sed -i 's/require count(senior_approvals) >= 1/require count(senior_approvals) >= 2/' "$raised/reviews.charter"
+  grep -q 'count(senior_approvals) >= 2' "$raised/reviews.charter" || { na "diff: the shipped policy to change was not found"; return 1; }
+  local check="$CHARTER check --policies $ROOT/policies -j $JOBS --format jsonl - < $D/manifests.jsonl"
+  local diff="$CHARTER diff --policies $raised --base-policies $ROOT/policies -j $JOBS - < $D/manifests.jsonl"
+  log "diff: $N manifests, what asking two senior approvals of AI-assisted changes flips"
+  bash -c "$diff" | tail -1
+  log "diff: $rounds interleaved rounds of check --format jsonl and diff on the same JSON Lines"
+  python3 - "$R" "$rounds" "$N" "$check" "$diff" <<'EOF'
+import json, statistics, subprocess, sys, time
+R, rounds, n, check, diff = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5]
+def wall(cmd):
+    t = time.perf_counter()
+    subprocess.run(["bash", "-c", "exec " + cmd], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - t
+shell = statistics.median(wall("true") for _ in range(20))
+runs = [("check", check), ("diff", diff)]
+times = {name: [] for name, _ in runs}
+for r in range(rounds):
+    # Each round starts with the other command: neither always meets the first minute.
+    for name, cmd in runs[r % 2:] + runs[:r % 2]:
+        wall(cmd)  # warm
+        times[name].append(max(wall(cmd) - shell, 1e-6))
+med = {name: statistics.median(ts) for name, ts in times.items()}
+out = {"rounds": rounds, "check_per_s": n / med["check"], "diff_per_s": n / med["diff"],
+       "diff_vs_check_pct": 100 * med["check"] / med["diff"]}
+for name, m in med.items():
+    print(f"  {name:<28} median {m * 1000:9.1f} ms  {n / m:>10,.0f} manifests/s")
+print(f"  diff throughput is {out['diff_vs_check_pct']:.0f}% of check's (target: at least 60%)")
+json.dump(out, open(f"{R}/diff.json", "w"))
+EOF
+  log "diff: peak memory on $N_BIG manifests (/usr/bin/time, maximum resident set)"
+  peak charter-check-jsonl-$N_BIG "$CHARTER check --policies $ROOT/policies -j $JOBS --format jsonl - < $DB/manifests.jsonl"
+  peak charter-diff-jsonl-$N_BIG "$CHARTER diff --policies $raised --base-policies $ROOT/policies -j $JOBS - < $DB/manifests.jsonl"
+}
+diff_summary() {  # the figures of diff_bench as key=value pairs
+  python3 - "$R" "$N_BIG" <<'EOF'
+import json, sys
+R, NB = sys.argv[1], sys.argv[2]
+def mb(name):
+    try:
+        return f"{int(open(f'{R}/mem/{name}.txt').read().split()[-1]) / 1024:.1f}"
+    except (OSError, ValueError, IndexError):
+        return "na"
+try:
+    d = json.load(open(f"{R}/diff.json"))
+    check = f"check_jsonl_per_s={d['check_per_s']:.0f}"
+    figures = f"diff_per_s={d['diff_per_s']:.0f} diff_vs_check_pct={d['diff_vs_check_pct']:.0f}"
+except (OSError, ValueError, KeyError):
+    check, figures = "check_jsonl_per_s=na", "diff_per_s=na diff_vs_check_pct=na"
+print(f"{check} {figures} check_peak_mb_100k={mb(f'charter-check-jsonl-{NB}')} "
+      f"diff_peak_mb_100k={mb(f'charter-diff-jsonl-{NB}')}")
+EOF
+}
+if [ "${ONLY:-}" = diff ]; then
+  diff_bench
+  echo "summary: $(diff_summary)"
+  exit 0
+fi
 EXAMPLE=${PEERS_DIR:+$PEERS_DIR/example.yaml}
 [ -n "$EXAMPLE" ] && [ -f "$EXAMPLE" ] || EXAMPLE=$ROOT/examples/changes/chg-1042-ai-unreviewed.yaml
 
@@ -223,17 +306,13 @@ EOF
 fi
 
 log "peak memory (/usr/bin/time, maximum resident set)"
-peak() {  # peak NAME CMD -> KB
-  [ "$HAVE_TIME" = 1 ] || return 1
-  /usr/bin/time -f "%M" -o "$R/mem/$1.txt" bash -c "exec $2" > /dev/null 2>&1
-  local kb; kb=$(tail -1 "$R/mem/$1.txt")
-  printf '  %-28s %8.1f MB\n' "$1" "$(python3 -c "print($kb / 1024)")"
-}
 peak charter-jsonl-stream-$N "$CH --format jsonl - < $D/manifests.jsonl"
 peak charter-yaml-files-$N "$CH --format jsonl $D/yaml"
 peak charter-jsonl-stream-$N_BIG "$CH --format jsonl - < $DB/manifests.jsonl"
 peak charter-yaml-files-$N_BIG "$CH --format jsonl $DB/yaml"
 peak charter-single "$CHARTER check --policies $ROOT/policies $EXAMPLE"
+
+diff_bench
 
 # ---------------------------------------------------------------- evidence
 # Issue 18: `--attest` (one Ed25519 signature per manifest, on every core) beside the plain run,
@@ -305,9 +384,10 @@ for name, m in out.items():
 EOF
 
 # ---------------------------------------------------------------- summary
-python3 - "$R" "$N" "$N_BIG" "$AGREE" <<'EOF'
+DIFF_FIGURES=$(diff_summary)
+python3 - "$R" "$N" "$N_BIG" "$AGREE" "$DIFF_FIGURES" <<'EOF'
 import json, os, sys
-R, N, NB, agree = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+R, N, NB, agree, diff_figures = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5]
 def med(name):
     try:
         return json.load(open(f"{R}/hf/{name}.json"))["results"][0]["median"]
@@ -356,6 +436,6 @@ print(f"summary: jsonl_per_s={fmt(jsonl)} fastest_peer={peer} peer_per_s={fmt(pe
       f"ratio={fmt(jsonl / peer_rate if jsonl and peer_rate else None, 1)} yaml_per_s={fmt(yaml)} "
       f"yaml_floor_per_s={fmt(floor)} yaml_overhead_pct={fmt((floor / yaml - 1) * 100 if yaml and floor else None, 1)} "
       f"single_check_ms={fmt(single * 1000 if single else None, 2)} peer_single_ms={fmt(peer_single, 2)} "
-      f"peak_mb_100k={fmt(peak, 1)} plain_100k_per_s={fmt(rate_big(f'charter-jsonl-{NB}'))} "
+      f"peak_mb_100k={fmt(peak, 1)} {diff_figures} plain_100k_per_s={fmt(rate_big(f'charter-jsonl-{NB}'))} "
       f"attest_per_s={fmt(rate_big(f'charter-jsonl-attest-{NB}'))}")
 EOF

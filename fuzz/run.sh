@@ -12,7 +12,7 @@ JOBS=${JOBS:-1}
 # the main thread, whose stack grows to this limit.
 ulimit -s 262144
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
-targets=(policy manifest fmt_roundtrip stream_split fast_route)
+targets=(policy manifest fmt_roundtrip stream_split fast_route lsp)
 cargo +nightly fuzz build -O -s none
 for t in "${targets[@]}"; do
   mkdir -p "corpus/$t" "artifacts/$t"

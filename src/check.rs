@@ -4,6 +4,7 @@
 
 mod expr;
 pub mod ir;
+pub mod waivers;
 
 use std::collections::HashMap;
 
@@ -42,7 +43,13 @@ const WEEKDAYS: [&str; 7] = [
 ];
 
 pub fn check(files: &[&ast::PolicyFile]) -> Checked {
-    let (program, diagnostics) = analyze(files);
+    check_with_waivers(files, &[])
+}
+
+/// [`check`], with the waivers of a waiver file checked against the policy set: each names a
+/// policy of the set, and its condition types like a clause.
+pub fn check_with_waivers(files: &[&ast::PolicyFile], waivers: &[waivers::WaiverDecl]) -> Checked {
+    let (program, diagnostics) = analyze_with_waivers(files, waivers);
     let has_errors = diagnostics
         .iter()
         .any(|d| d.level == crate::diag::Level::Error);
@@ -56,6 +63,15 @@ pub fn check(files: &[&ast::PolicyFile]) -> Checked {
 /// checking failed: for tools that explain a policy set while it is being written (the language
 /// server's hover, definitions and completion). Never evaluate it.
 pub fn analyze(files: &[&ast::PolicyFile]) -> (Program, Vec<Diagnostic>) {
+    analyze_with_waivers(files, &[])
+}
+
+/// [`analyze`], with the waivers of a waiver file checked against the set (as
+/// [`check_with_waivers`] does).
+pub fn analyze_with_waivers(
+    files: &[&ast::PolicyFile],
+    waiver_decls: &[waivers::WaiverDecl],
+) -> (Program, Vec<Diagnostic>) {
     let mut cx = Checker::default();
     let items: Vec<&Item> = files.iter().flat_map(|f| f.items.iter()).collect();
     cx.builtin_types();
@@ -66,6 +82,7 @@ pub fn analyze(files: &[&ast::PolicyFile]) -> (Program, Vec<Diagnostic>) {
     cx.declare_defs(&items);
     cx.check_defs();
     let policies = cx.check_policies(&items);
+    let waivers = cx.check_waivers(waiver_decls, &policies);
     cx.warn_unused_defs();
     dedup(&mut cx.diags);
     for d in &mut cx.diags {
@@ -89,6 +106,7 @@ pub fn analyze(files: &[&ast::PolicyFile]) -> (Program, Vec<Diagnostic>) {
         schema: cx.schema,
         defs,
         policies,
+        waivers,
     };
     (program, cx.diags)
 }
@@ -685,6 +703,8 @@ impl<'a> Checker<'a> {
             requires: Vec::new(),
             message: None,
             help: None,
+            override_when: None,
+            override_message: None,
             span: p.span,
         };
         let mut seen: HashMap<&'static str, Span> = HashMap::new();
@@ -693,6 +713,8 @@ impl<'a> Checker<'a> {
                 Clause::Severity(s) => ("severity", s.span),
                 Clause::When(e) => ("when", e.span),
                 Clause::Require(_) => ("require", Span::default()),
+                Clause::Override(e) => ("override when", e.span),
+                Clause::OverrideMessage(t) => ("override message", t.span),
                 Clause::Message(t) => ("message", t.span),
                 Clause::Help(t) => ("help", t.span),
             };
@@ -700,6 +722,8 @@ impl<'a> Checker<'a> {
                 if let Some(&first) = seen.get(kw) {
                     let help = if kw == "when" {
                         "combine the conditions with `and`"
+                    } else if kw == "override when" {
+                        "combine the ways past the rule with `or`"
                     } else {
                         "keep one of them"
                     };
@@ -723,11 +747,28 @@ impl<'a> Checker<'a> {
                 }
                 Clause::When(e) => policy.when = Some(self.condition(e, "when")),
                 Clause::Require(e) => policy.requires.push(self.condition(e, "require")),
+                Clause::Override(e) => {
+                    policy.override_when = Some(self.condition(e, "override when"))
+                }
+                Clause::OverrideMessage(t) => policy.override_message = Some(self.template(t)),
                 Clause::Message(t) => policy.message = Some(self.template(t)),
                 Clause::Help(t) => policy.help = Some(self.template(t)),
             }
         }
         let _ = severity;
+        if let (Some(&span), None) = (seen.get("override message"), &policy.override_when) {
+            self.error(
+                Diagnostic::error(
+                    "charter::check::override_message_alone",
+                    format!(
+                        "policy `{}` has an `override message` but no `override when`",
+                        p.name.node
+                    ),
+                )
+                .with_label(span, "this message is never shown")
+                .with_help("say when the policy may be overridden, e.g. `override when has(change.break_glass)`, or remove the message"),
+            );
+        }
         if policy.requires.is_empty() {
             self.error(
                 Diagnostic::error(
@@ -744,6 +785,65 @@ impl<'a> Checker<'a> {
         Some(policy)
     }
 
+    fn check_waivers(
+        &mut self,
+        decls: &[waivers::WaiverDecl],
+        policies: &[Policy],
+    ) -> Vec<ir::Waiver> {
+        let mut out = Vec::new();
+        for w in decls {
+            let (name, span) = &w.policy;
+            let Some(policy) = policies.iter().position(|p| &p.name == name) else {
+                let help = crate::diag::suggest(name, policies.iter().map(|p| p.name.as_str()))
+                    .unwrap_or_else(|| "a waiver names a policy of the set by its name".into());
+                self.error(
+                    Diagnostic::error(
+                        "charter::waiver::unknown_policy",
+                        format!("this waiver names `{name}`, which is not a policy of the set"),
+                    )
+                    .with_label(*span, "no such policy")
+                    .with_help(help),
+                );
+                continue;
+            };
+            let id_field = match (w.ids.first(), self.schema.types.get(self.schema.root)) {
+                (None, _) => None,
+                (Some((_, ids_span)), Some(TypeDef::Record(root))) => {
+                    let field = root.field("id");
+                    let ok =
+                        field.is_some_and(|i| matches!(root.fields[i].ty, Ty::Str | Ty::Identity));
+                    if !ok {
+                        self.error(
+                            Diagnostic::error(
+                                "charter::waiver::no_id",
+                                format!("a waiver's `ids` are compared with the manifest's `id`, but `{}` has no `id: string` field", root.name),
+                            )
+                            .with_label(*ids_span, "no `id` to compare with")
+                            .with_help("scope the waiver with a `when` condition instead"),
+                        );
+                        continue;
+                    }
+                    field
+                }
+                _ => None,
+            };
+            let when = w.when.as_ref().map(|e| self.condition(e, "when"));
+            out.push(ir::Waiver {
+                policy,
+                ids: w.ids.iter().map(|(s, _)| s.clone()).collect(),
+                id_field,
+                when,
+                owner: w.owner.clone(),
+                reason: w.reason.clone(),
+                approved_by: w.approved_by.clone(),
+                expires: w.expires,
+                expires_span: w.expires_span,
+                span: w.span,
+            });
+        }
+        out
+    }
+
     fn condition(&mut self, e: &ast::Expr, kw: &str) -> Expr {
         let checked = expr::ExprChecker::new(self).expr(e, Some(&Ty::Bool));
         if !matches!(checked.ty, Ty::Bool | Ty::Unknown) {
@@ -755,7 +855,10 @@ impl<'a> Checker<'a> {
             self.error(
                 Diagnostic::error(
                     "charter::check::not_bool",
-                    format!("a `{kw}` condition must be true or false, but this is a {found}"),
+                    format!(
+                        "{} `{kw}` condition must be true or false, but this is a {found}",
+                        if kw.starts_with('o') { "an" } else { "a" }
+                    ),
                 )
                 .with_label(e.span, format!("this is a {found}"))
                 .with_help(help),

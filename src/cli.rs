@@ -3,8 +3,10 @@
 
 pub(crate) mod check;
 pub(crate) mod config;
+mod diff;
 mod digest;
 mod explain;
+pub(crate) mod files;
 mod fmt;
 mod init;
 pub mod keys;
@@ -13,6 +15,7 @@ mod manifest;
 pub(crate) mod project;
 mod test;
 mod verify;
+mod waivers;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -60,6 +63,9 @@ enum Command {
     Lsp(lsp::Args),
     /// Print the change manifest of a commit, a range or a pull request.
     Manifest(manifest::Args),
+    /// What changing the policy set would flip: both sets (the work tree's and the one at a git
+    /// revision, or another folder) evaluated on the same manifests, e.g. a replayed history.
+    Diff(diff::Args),
     /// Set up Charter in a repository: charter.toml, a policy set, a people file, a CI workflow.
     Init(init::Args),
     /// Make an Ed25519 key pair for signing attestations: PREFIX.key (private, PKCS#8 PEM) and
@@ -70,6 +76,9 @@ enum Command {
     /// Verify an attestation file: every envelope's signature, and, given manifests, that the
     /// policy set still makes each recorded decision.
     Verify(verify::Args),
+    /// List the waivers of the waiver file with their state (active, expiring, expired, and,
+    /// given manifests, unused).
+    Waivers(waivers::Args),
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq, serde::Deserialize)]
@@ -153,10 +162,12 @@ fn run(cli: Cli) -> Exit {
         Command::Fmt(args) => fmt::run(&args),
         Command::Lsp(args) => lsp::run(&args),
         Command::Manifest(args) => manifest::run(&args),
+        Command::Diff(args) => diff::run(&args),
         Command::Init(args) => init::run(&args),
         Command::Keygen(args) => keys::run(&args),
         Command::Digest(args) => digest::run(&args),
         Command::Verify(args) => verify::run(&args),
+        Command::Waivers(args) => waivers::run(&args),
     }
 }
 

@@ -28,6 +28,8 @@ pub struct Options {
     pub now: jiff::Timestamp,
     /// Record which clauses and quantifier bodies were evaluated (`Decision::covered`).
     pub coverage: bool,
+    /// A failure whose `override when` holds stays `fail` (`--deny-overrides`).
+    pub deny_overrides: bool,
 }
 
 impl Default for Options {
@@ -37,6 +39,7 @@ impl Default for Options {
             memory_budget: DEFAULT_MEMORY_BUDGET,
             now: jiff::Timestamp::UNIX_EPOCH,
             coverage: false,
+            deny_overrides: false,
         }
     }
 }
@@ -79,6 +82,12 @@ pub enum Outcome {
     /// The `when` condition was false.
     Skip,
     Error,
+    /// A `require` failed and the policy's `override when` held (break-glass): allowed, and
+    /// reported with the override's evidence. Never counts as `pass`.
+    Overridden,
+    /// A `require` failed and an active waiver of the waiver file covers the change: allowed,
+    /// reported with the waiver's owner, reason and expiry. Never counts as `pass`.
+    Waived,
 }
 
 impl Outcome {
@@ -88,6 +97,8 @@ impl Outcome {
             Outcome::Fail => "fail",
             Outcome::Skip => "skip",
             Outcome::Error => "error",
+            Outcome::Overridden => "overridden",
+            Outcome::Waived => "waived",
         }
     }
 }
@@ -116,6 +127,20 @@ pub struct PolicyResult {
     pub error: Option<EvalError>,
     /// What would change the outcome, computed from the evaluation (common shapes only).
     pub remediation: Option<String>,
+    /// The override that made a failure `overridden`.
+    pub overridden: Option<Override>,
+    /// The waiver (index into `Program::waivers`) that made a failure `waived`.
+    pub waived: Option<usize>,
+}
+
+/// A break-glass override that held: what it says and the manifest values that made it hold.
+#[derive(Clone, Debug)]
+pub struct Override {
+    /// The `override message`, or a sentence naming the clause.
+    pub message: String,
+    /// The `override when` condition.
+    pub span: Span,
+    pub evidence: Vec<Evidence>,
 }
 
 impl PolicyResult {
@@ -130,6 +155,8 @@ impl PolicyResult {
             evidence: Vec::new(),
             error: None,
             remediation: None,
+            overridden: None,
+            waived: None,
         }
     }
 }
@@ -174,6 +201,7 @@ pub fn evaluate(
 ) -> Decision {
     let mut ev = Evaluator::new(program, &manifest.root, sources, options);
     ev.coverage = options.coverage.then(Vec::new);
+    ev.deny_overrides = options.deny_overrides;
     let results: Vec<PolicyResult> = (0..program.policies.len()).map(|i| ev.policy(i)).collect();
     let verdict = results
         .iter()
@@ -242,6 +270,7 @@ struct Evaluator<'a> {
     /// The manifest node the last field access read (for trace locations).
     last_read: Option<Span>,
     coverage: Option<Vec<Span>>,
+    deny_overrides: bool,
     /// The manifest's paths, built for the first failing policy and kept for the others.
     paths: Option<ManifestPaths<'a>>,
 }
@@ -267,6 +296,8 @@ pub struct PolicyTrace {
     pub result: PolicyResult,
     pub when: Option<TraceNode>,
     pub requires: Vec<TraceNode>,
+    /// The `override when` tree, when a `require` failed and the policy has one.
+    pub override_when: Option<TraceNode>,
 }
 
 /// Evaluates one policy and records every step (for `charter explain` and failing tests).
@@ -310,10 +341,22 @@ pub fn explain(
             }
         }
     }
+    let mut override_when = None;
+    if let (Some(ov), Outcome::Fail | Outcome::Overridden) = (&p.override_when, result.outcome) {
+        ev.steps = 0;
+        ev.built = 0;
+        let _ = ev.eval_traced(ov);
+        override_when = ev
+            .trace
+            .as_mut()
+            .and_then(|t| t.last_mut())
+            .and_then(Vec::pop);
+    }
     PolicyTrace {
         result,
         when,
         requires,
+        override_when,
     }
 }
 
@@ -340,6 +383,7 @@ impl<'a> Evaluator<'a> {
             expanded: Vec::new(),
             last_read: None,
             coverage: None,
+            deny_overrides: options.deny_overrides,
             paths: None,
         }
     }
@@ -395,8 +439,72 @@ impl<'a> Evaluator<'a> {
                 result.remediation = self.remediation(req);
             }
         }
+        // A way past the rule: evaluated (still recording) only for a failure.
+        let failure_reads = self.reads.len();
+        let held = p.override_when.as_ref().map(|ov| {
+            if let Some(c) = self.coverage.as_mut() {
+                c.push(ov.span);
+            }
+            self.steps = 0;
+            self.built = 0;
+            (ov, self.eval(ov))
+        });
         self.recording = false;
+        let applies = matches!(&held, Some((_, Ok(v))) if v.as_bool()) && !self.deny_overrides;
+        // An override that applies has its own evidence; one that does not is part of the
+        // failure's (the values that kept it from applying).
+        let override_reads = if applies {
+            self.reads.split_off(failure_reads)
+        } else {
+            Vec::new()
+        };
         result.evidence = self.evidence(when_reads);
+        match held {
+            Some((ov, _)) if applies => {
+                self.reads = override_reads;
+                let evidence = self.evidence(0);
+                let message = match &p.override_message {
+                    Some(t) => self.template(t),
+                    None => format!(
+                        "policy `{}` failed and was overridden: `{}` holds",
+                        p.name,
+                        self.src(ov)
+                    ),
+                };
+                result.outcome = Outcome::Overridden;
+                result.overridden = Some(Override {
+                    message,
+                    span: ov.span,
+                    evidence,
+                });
+            }
+            Some((ov, Ok(v))) if v.as_bool() => result.clauses.push(Note {
+                span: ov.span,
+                text:
+                    "the override holds, but overrides are refused in this run (--deny-overrides)"
+                        .into(),
+            }),
+            Some((ov, Ok(_))) => {
+                let mut note = self.why_false(ov);
+                note.text = ["the override does not apply: ", &note.text].concat();
+                result.clauses.push(note);
+            }
+            Some((_, Err(e))) => result.clauses.push(Note {
+                span: e.span,
+                text: [
+                    "the override could not be evaluated, so it does not apply: ",
+                    &e.message,
+                ]
+                .concat(),
+            }),
+            None => {}
+        }
+        if result.outcome == Outcome::Fail
+            && let Some(w) = self.waiver(index)
+        {
+            result.outcome = Outcome::Waived;
+            result.waived = Some(w);
+        }
         result.message = Some(match &p.message {
             Some(t) => self.template(t),
             None => match p
@@ -414,6 +522,37 @@ impl<'a> Evaluator<'a> {
         });
         result.help = p.help.as_ref().map(|t| self.template(t));
         result
+    }
+
+    /// The first waiver of policy `index` that has not expired and whose scope holds for this
+    /// manifest. A scope condition that errors does not hold (fail closed).
+    fn waiver(&mut self, index: usize) -> Option<usize> {
+        let program = self.program;
+        program.waivers.iter().enumerate().find_map(|(k, w)| {
+            if w.policy != index || w.expires <= self.now {
+                return None;
+            }
+            if !w.ids.is_empty() {
+                let id = match (&self.root.value, w.id_field) {
+                    (NodeValue::Record(fields), Some(i)) => fields.get(i)?.as_ref()?,
+                    _ => return None,
+                };
+                let NodeValue::Str(id) = &id.value else {
+                    return None;
+                };
+                if !w.ids.iter().any(|x| x == id.as_str()) {
+                    return None;
+                }
+            }
+            if let Some(cond) = &w.when {
+                self.steps = 0;
+                self.built = 0;
+                if !matches!(self.eval(cond), Ok(v) if v.as_bool()) {
+                    return None;
+                }
+            }
+            Some(k)
+        })
     }
 
     fn errored(&mut self, mut result: PolicyResult, e: EvalError) -> PolicyResult {

@@ -16,6 +16,8 @@ pub mod git;
 pub mod github;
 pub mod people;
 
+use std::collections::{HashMap, HashSet};
+
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 
@@ -181,34 +183,67 @@ pub struct Timestamps {
 
 /// Trailers in the order first seen; a key keeps its first spelling and collects the values of
 /// every spelling (`Co-authored-by`, `Co-Authored-By`), as git compares keys ignoring case.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Trailers(pub Vec<(String, Vec<String>)>);
+#[derive(Clone, Debug, Default)]
+pub struct Trailers {
+    entries: Vec<(String, Vec<String>)>,
+    /// Each key in ASCII lowercase -> its entry, so a push is one look-up however many keys
+    /// there are.
+    index: HashMap<String, usize>,
+}
+
+impl PartialEq for Trailers {
+    fn eq(&self, other: &Self) -> bool {
+        self.entries == other.entries
+    }
+}
 
 impl Trailers {
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.entries.is_empty()
     }
 
     pub fn push(&mut self, key: &str, value: &str) {
-        match self.0.iter_mut().find(|(k, _)| k.eq_ignore_ascii_case(key)) {
-            Some((_, values)) => values.push(value.to_string()),
-            None => self.0.push((key.to_string(), vec![value.to_string()])),
+        match self.index.get(&key.to_ascii_lowercase()) {
+            Some(&i) => self.entries[i].1.push(value.to_string()),
+            None => {
+                self.index
+                    .insert(key.to_ascii_lowercase(), self.entries.len());
+                self.entries
+                    .push((key.to_string(), vec![value.to_string()]));
+            }
         }
     }
 
     /// Every `(key as written, value)` whose key equals `key` ignoring case.
     pub fn get<'a>(&'a self, key: &'a str) -> impl Iterator<Item = (&'a str, &'a str)> + 'a {
-        self.0
-            .iter()
-            .filter(move |(k, _)| k.eq_ignore_ascii_case(key))
+        self.index
+            .get(&key.to_ascii_lowercase())
+            .map(|&i| &self.entries[i])
+            .into_iter()
             .flat_map(|(k, vs)| vs.iter().map(move |v| (k.as_str(), v.as_str())))
+    }
+}
+
+/// The identities already in a list, by their folded form ([`crate::identity::fold`]), so
+/// de-duplicating a list of 10^5 people is not a scan of the list per person.
+#[derive(Debug, Default)]
+pub struct Seen(HashSet<String>);
+
+impl Seen {
+    /// Adds `login`; false when the same identity was already there.
+    pub fn insert(&mut self, login: &str) -> bool {
+        self.0.insert(crate::identity::fold(login))
+    }
+
+    pub fn contains(&self, login: &str) -> bool {
+        self.0.contains(&crate::identity::fold(login))
     }
 }
 
 impl Serialize for Trailers {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut map = s.serialize_map(Some(self.0.len()))?;
-        for (k, v) in &self.0 {
+        let mut map = s.serialize_map(Some(self.entries.len()))?;
+        for (k, v) in &self.entries {
             map.serialize_entry(k, v)?;
         }
         map.end()

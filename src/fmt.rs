@@ -50,7 +50,9 @@ pub fn format_parsed(
             .with_help("please file an issue at the Charter repository with this file attached"),
         ]);
     }
-    Ok(out)
+    // A file keeps its line ending style: the first line end decides (`\r\n` or `\n`).
+    let crlf = text.find('\n').is_some_and(|i| text[..i].ends_with('\r'));
+    Ok(if crlf { out.replace('\n', "\r\n") } else { out })
 }
 
 fn texts(cs: &[comments::Comment]) -> Vec<&str> {
@@ -86,8 +88,13 @@ fn erase_spans(f: &mut PolicyFile) {
                 d.span = Span::default();
                 for c in &mut d.clauses {
                     match c {
-                        Clause::Message(t) | Clause::Help(t) => erase_template(t),
-                        Clause::When(_) | Clause::Require(_) | Clause::Severity(_) => {}
+                        Clause::Message(t) | Clause::Help(t) | Clause::OverrideMessage(t) => {
+                            erase_template(t)
+                        }
+                        Clause::When(_)
+                        | Clause::Require(_)
+                        | Clause::Override(_)
+                        | Clause::Severity(_) => {}
                     }
                 }
             }

@@ -1,42 +1,40 @@
-//! The language server (`charter lsp`): LSP over a connection, on the same parser, checker and
+//! The language server (`charter lsp`): LSP over a byte stream, on the same parser, checker and
 //! formatter as the command line. Diagnostics are `charter check`'s, for the whole policy set of
 //! each open file; hover, definition, references, completion and symbols read a checked program
 //! that survives syntax errors (see [`analysis`]).
 //!
-//! Every request gets an answer: a handler that panics answers with an internal error and the
-//! server goes on. This module reads the files of a policy set from disk; it is, with `cli`, the
-//! only one that does I/O.
+//! [`serve`] is the one message loop, for the binary (standard input and output) and for tests
+//! and fuzzing (any reader and writer). A reader thread frames messages ([`transport`]) into a
+//! queue; the loop answers them in order. Diagnostics are published when the queue is empty, so
+//! a burst of edits is checked once, at its last version; a request still queued when its
+//! `$/cancelRequest` arrives is answered `RequestCancelled` without being run. Every request
+//! gets an answer: one that is not a JSON-RPC message gets -32700 or -32600, and a handler that
+//! panics answers with an internal error and the server goes on.
+//!
+//! With [`Options::disk`], this module reads the files of a policy set from disk; it is, with
+//! `cli`, the only one that does I/O.
 
 mod analysis;
 pub mod convert;
 mod features;
 mod index;
+pub mod transport;
+mod world;
 
-use std::collections::HashMap;
-use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::path::{Path, PathBuf};
-use std::rc::Rc;
-use std::sync::Arc;
+use std::collections::VecDeque;
+use std::io::{BufReader, Read, Write};
+use std::sync::mpsc::{Receiver, sync_channel};
 
-use lsp_server::{Connection, ErrorCode, Message, Notification, Request, Response};
-use lsp_types::notification::{
-    DidChangeTextDocument, DidCloseTextDocument, DidOpenTextDocument, DidSaveTextDocument,
-    Notification as _, PublishDiagnostics,
-};
-use lsp_types::request::{
-    Completion, DocumentSymbolRequest, Formatting, GotoDefinition, HoverRequest, References,
-    Request as _,
-};
+use lsp_server::{ErrorCode, Message, Notification, Request, RequestId};
+use lsp_types::notification::{Notification as _, PublishDiagnostics};
 use lsp_types::{
-    CompletionOptions, GotoDefinitionResponse, HoverProviderCapability, OneOf,
-    PublishDiagnosticsParams, ServerCapabilities, TextDocumentPositionParams,
+    CompletionOptions, HoverProviderCapability, OneOf, ServerCapabilities, ServerInfo,
     TextDocumentSyncCapability, TextDocumentSyncKind, TextDocumentSyncOptions,
-    TextDocumentSyncSaveOptions, Uri,
+    TextDocumentSyncSaveOptions,
 };
-use serde::de::DeserializeOwned;
 
-use analysis::{Analysis, Input};
-use convert::{LineIndex, path_of};
+use transport::{Incoming, Reply};
+use world::World;
 
 pub fn capabilities() -> ServerCapabilities {
     ServerCapabilities {
@@ -61,293 +59,209 @@ pub fn capabilities() -> ServerCapabilities {
     }
 }
 
-/// Runs the server on `conn` until the client shuts it down.
-pub fn serve(conn: &Connection) -> Result<(), String> {
-    let caps = serde_json::to_value(capabilities()).map_err(|e| e.to_string())?;
-    conn.initialize(caps).map_err(|e| e.to_string())?;
-    let mut world = World::default();
-    for msg in &conn.receiver {
-        match msg {
-            Message::Request(req) => {
-                if conn.handle_shutdown(&req).map_err(|e| e.to_string())? {
-                    return Ok(());
+/// How [`serve`] runs.
+#[derive(Clone, Copy, Debug)]
+pub struct Options {
+    /// Read the policy set of a `file://` document from disk (the binary). Without it, every
+    /// document is a set of its own (fuzzing: no input may make the server walk the disk).
+    pub disk: bool,
+}
+
+/// How the server ended.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Ended {
+    /// `exit` after `shutdown`, or the end of the input after `shutdown` (exit code 0).
+    Clean,
+    /// `exit` without `shutdown`, or the end of the input without it (exit code 1).
+    NoShutdown,
+    /// The input cannot be followed to a next message, or the output cannot be written.
+    Broken(String),
+}
+
+/// Messages read ahead of the loop: enough to see a burst of edits and the cancellations of
+/// queued requests, bounded so a flood cannot fill the memory.
+const QUEUE: usize = 64;
+
+enum Event {
+    In(Incoming),
+    End,
+    Broken(String),
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// Before `initialize`.
+    Waiting,
+    Running,
+    /// After `shutdown`: only `exit` is expected.
+    ShutDown,
+}
+
+/// Runs the server over `input` and `output` until `exit` or the end of the input.
+pub fn serve<R: Read + Send + 'static>(input: R, mut output: impl Write, opts: Options) -> Ended {
+    let (tx, rx) = sync_channel::<Event>(QUEUE);
+    // Not joined: after `exit` the client may leave the input open, and the reader then waits
+    // on it until the process ends; it stops by itself at the end of the input, at a broken
+    // stream, or when the loop is gone.
+    std::thread::spawn(move || {
+        let mut reader = transport::Reader::new(BufReader::new(input));
+        loop {
+            let (event, last) = match reader.read() {
+                Ok(Some(m)) => (Event::In(m), false),
+                Ok(None) => (Event::End, true),
+                Err(e) => (Event::Broken(e), true),
+            };
+            if tx.send(event).is_err() || last {
+                return;
+            }
+        }
+    });
+    let mut lp = Loop {
+        world: World::new(opts),
+        phase: Phase::Waiting,
+        queue: VecDeque::new(),
+        rx,
+    };
+    match lp.run(&mut output) {
+        Ok(ended) => ended,
+        Err(e) => Ended::Broken(format!("cannot write to the client: {e}")),
+    }
+}
+
+struct Loop {
+    world: World,
+    phase: Phase,
+    /// Events taken from the reader, not handled yet.
+    queue: VecDeque<Event>,
+    rx: Receiver<Event>,
+}
+
+impl Loop {
+    fn fill(&mut self) {
+        while self.queue.len() < QUEUE {
+            match self.rx.try_recv() {
+                Ok(e) => self.queue.push_back(e),
+                Err(_) => break,
+            }
+        }
+    }
+
+    fn run(&mut self, out: &mut impl Write) -> std::io::Result<Ended> {
+        loop {
+            self.fill();
+            if self.queue.is_empty() {
+                // Idle: publish what changed, one set at a time, looking at the input in between
+                // (a newer version makes the rest stale).
+                if self.phase == Phase::Running {
+                    let notes = self.world.publish_next();
+                    if !notes.is_empty() {
+                        for n in notes {
+                            transport::write_notification(out, PublishDiagnostics::METHOD, &n)?;
+                        }
+                        continue;
+                    }
                 }
-                let id = req.id.clone();
-                let resp =
-                    catch_unwind(AssertUnwindSafe(|| world.request(&req))).unwrap_or_else(|_| {
-                        // The analyses may be half-built: start again from the documents.
-                        world.analyses.clear();
-                        Response::new_err(
-                            id,
-                            ErrorCode::InternalError as i32,
-                            "internal error in the Charter language server".into(),
-                        )
+                match self.rx.recv() {
+                    Ok(e) => self.queue.push_back(e),
+                    Err(_) => return Ok(Ended::Broken("the input reader stopped".into())),
+                }
+            }
+            let Some(event) = self.queue.pop_front() else {
+                continue;
+            };
+            match event {
+                Event::In(Incoming::Message(Message::Request(req))) => {
+                    let reply = self.request(&req);
+                    transport::write_reply(out, &req.id, &reply)?;
+                }
+                Event::In(Incoming::Message(Message::Notification(n))) => {
+                    if n.method == "exit" {
+                        return Ok(if self.phase == Phase::ShutDown {
+                            Ended::Clean
+                        } else {
+                            Ended::NoShutdown
+                        });
+                    }
+                    if self.phase == Phase::Running {
+                        self.world.notification(n);
+                    }
+                }
+                Event::In(Incoming::Message(Message::Response(_))) => {}
+                Event::In(Incoming::Invalid { id, code, message }) => {
+                    transport::write_invalid(out, &id, code, &message)?;
+                }
+                Event::End => {
+                    return Ok(if self.phase == Phase::ShutDown {
+                        Ended::Clean
+                    } else {
+                        Ended::NoShutdown
                     });
-                conn.sender.send(resp.into()).map_err(|e| e.to_string())?;
-            }
-            Message::Notification(n) => {
-                let out = catch_unwind(AssertUnwindSafe(|| world.notification(&n))).unwrap_or_else(
-                    |_| {
-                        world.analyses.clear();
-                        Vec::new()
-                    },
-                );
-                for note in out {
-                    conn.sender.send(note.into()).map_err(|e| e.to_string())?;
                 }
+                Event::Broken(e) => return Ok(Ended::Broken(e)),
             }
-            Message::Response(_) => {}
         }
     }
-    Ok(())
-}
 
-struct Document {
-    uri: Uri,
-    text: Arc<str>,
-    last_good: Option<Arc<str>>,
-}
-
-#[derive(Default)]
-struct World {
-    /// Open documents by path (or by URI, for documents that are not files).
-    docs: HashMap<PathBuf, Document>,
-    /// The analysis of each policy set with an open document, by the set's folder.
-    analyses: HashMap<PathBuf, Rc<Analysis>>,
-}
-
-fn key(uri: &Uri) -> PathBuf {
-    path_of(uri).map_or_else(|| PathBuf::from(uri.as_str()), |p| convert::normalize(&p))
-}
-
-fn params<P: DeserializeOwned>(req: &Request) -> Result<P, Response> {
-    serde_json::from_value(req.params.clone()).map_err(|e| {
-        Response::new_err(
-            req.id.clone(),
-            ErrorCode::InvalidParams as i32,
-            e.to_string(),
-        )
-    })
-}
-
-impl World {
-    fn request(&mut self, req: &Request) -> Response {
-        let result = match req.method.as_str() {
-            HoverRequest::METHOD => self.at(req, |a, i, o| serde_json::to_value(a.hover(i, o))),
-            GotoDefinition::METHOD => self.at(req, |a, i, o| {
-                serde_json::to_value(GotoDefinitionResponse::Array(a.definition(i, o)))
-            }),
-            References::METHOD => match params::<lsp_types::ReferenceParams>(req) {
-                Ok(p) => {
-                    let with_decl = p.context.include_declaration;
-                    self.with(&p.text_document_position.text_document.uri, |a, i| {
-                        let o = offset(a, i, &p.text_document_position);
-                        serde_json::to_value(a.references(i, o, with_decl))
-                    })
-                }
-                Err(r) => return r,
-            },
-            Completion::METHOD => match params::<lsp_types::CompletionParams>(req) {
-                Ok(p) => self.with(&p.text_document_position.text_document.uri, |a, i| {
-                    let o = offset(a, i, &p.text_document_position);
-                    serde_json::to_value(a.completion(i, o))
-                }),
-                Err(r) => return r,
-            },
-            DocumentSymbolRequest::METHOD => match params::<lsp_types::DocumentSymbolParams>(req) {
-                Ok(p) => self.with(&p.text_document.uri, |a, i| {
-                    serde_json::to_value(a.symbols(i))
-                }),
-                Err(r) => return r,
-            },
-            Formatting::METHOD => match params::<lsp_types::DocumentFormattingParams>(req) {
-                Ok(p) => {
-                    let text = self
-                        .docs
-                        .get(&key(&p.text_document.uri))
-                        .map(|d| d.text.clone());
-                    serde_json::to_value(text.and_then(|t| features::formatting(&t)))
-                }
-                Err(r) => return r,
-            },
-            _ => {
-                return Response::new_err(
-                    req.id.clone(),
-                    ErrorCode::MethodNotFound as i32,
-                    format!("unknown request `{}`", req.method),
-                );
+    /// Whether a queued `$/cancelRequest` names `id` (it is then taken from the queue).
+    fn cancelled(&mut self, id: &RequestId) -> bool {
+        let pos = self.queue.iter().position(|e| match e {
+            Event::In(Incoming::Message(Message::Notification(n))) => {
+                n.method == "$/cancelRequest" && cancel_id(n).as_ref() == Some(id)
             }
-        };
-        match result {
-            Ok(v) => Response::new_ok(req.id.clone(), v),
-            Err(e) => Response::new_err(
-                req.id.clone(),
-                ErrorCode::InternalError as i32,
-                e.to_string(),
+            _ => false,
+        });
+        pos.map(|i| self.queue.remove(i)).is_some()
+    }
+
+    fn request(&mut self, req: &Request) -> Reply {
+        let err = |code: ErrorCode, msg: &str| Reply::Err(code, msg.into());
+        match (self.phase, req.method.as_str()) {
+            (Phase::Waiting, "initialize") => {
+                self.phase = Phase::Running;
+                let result = lsp_types::InitializeResult {
+                    capabilities: capabilities(),
+                    server_info: Some(ServerInfo {
+                        name: "charter".into(),
+                        version: Some(env!("CARGO_PKG_VERSION").into()),
+                    }),
+                };
+                match serde_json::to_string(&result) {
+                    Ok(json) => Reply::Ok(json),
+                    Err(e) => Reply::Err(ErrorCode::InternalError, e.to_string()),
+                }
+            }
+            (Phase::Waiting, _) => err(
+                ErrorCode::ServerNotInitialized,
+                "the server is not initialized: send `initialize` first",
             ),
-        }
-    }
-
-    /// Runs `f` on the analysis of a position request's document.
-    fn at(
-        &mut self,
-        req: &Request,
-        f: impl FnOnce(&Analysis, usize, usize) -> serde_json::Result<serde_json::Value>,
-    ) -> serde_json::Result<serde_json::Value> {
-        let p: TextDocumentPositionParams = serde_json::from_value(req.params.clone())?;
-        self.with(&p.text_document.uri, |a, i| f(a, i, offset(a, i, &p)))
-    }
-
-    fn with(
-        &mut self,
-        uri: &Uri,
-        f: impl FnOnce(&Analysis, usize) -> serde_json::Result<serde_json::Value>,
-    ) -> serde_json::Result<serde_json::Value> {
-        let path = key(uri);
-        let a = self.analysis(&path);
-        match a.file_index(&path) {
-            Some(i) => f(&a, i),
-            None => Ok(serde_json::Value::Null),
-        }
-    }
-
-    /// The analysis of `path`'s set, cached until one of its documents changes.
-    fn analysis(&mut self, path: &Path) -> Rc<Analysis> {
-        let (root, files) = self.set_of(path);
-        if let Some(a) = self.analyses.get(&root)
-            && a.file_index(path).is_some()
-        {
-            return a.clone();
-        }
-        let inputs = files
-            .iter()
-            .filter_map(|f| match self.docs.get(f) {
-                Some(d) => Some(Input {
-                    path: f.clone(),
-                    uri: d.uri.clone(),
-                    text: d.text.clone(),
-                    last_good: d.last_good.clone(),
-                }),
-                None => analysis::disk_input(f),
-            })
-            .collect();
-        let a = Rc::new(Analysis::new(inputs));
-        self.analyses.insert(root, a.clone());
-        a
-    }
-
-    fn set_of(&self, path: &Path) -> (PathBuf, Vec<PathBuf>) {
-        if path.is_absolute() {
-            analysis::set_of(path)
-        } else {
-            // Not a file (an unsaved buffer): a set of its own.
-            (path.to_path_buf(), vec![path.to_path_buf()])
-        }
-    }
-
-    fn notification(&mut self, n: &Notification) -> Vec<Notification> {
-        let uri = match n.method.as_str() {
-            DidOpenTextDocument::METHOD => {
-                let Ok(p) = serde_json::from_value::<lsp_types::DidOpenTextDocumentParams>(
-                    n.params.clone(),
-                ) else {
-                    return Vec::new();
-                };
-                self.set_text(&p.text_document.uri, p.text_document.text);
-                p.text_document.uri
+            (Phase::ShutDown, _) => err(
+                ErrorCode::InvalidRequest,
+                "the server is shut down: only the `exit` notification is expected",
+            ),
+            (Phase::Running, "initialize") => err(
+                ErrorCode::InvalidRequest,
+                "the server is already initialized",
+            ),
+            (Phase::Running, "shutdown") => {
+                self.phase = Phase::ShutDown;
+                Reply::Ok("null".into())
             }
-            DidChangeTextDocument::METHOD => {
-                let Ok(p) = serde_json::from_value::<lsp_types::DidChangeTextDocumentParams>(
-                    n.params.clone(),
-                ) else {
-                    return Vec::new();
-                };
-                // Full synchronisation: the last change holds the whole text.
-                let Some(change) = p.content_changes.into_iter().last() else {
-                    return Vec::new();
-                };
-                self.set_text(&p.text_document.uri, change.text);
-                p.text_document.uri
-            }
-            DidSaveTextDocument::METHOD => {
-                let Ok(p) = serde_json::from_value::<lsp_types::DidSaveTextDocumentParams>(
-                    n.params.clone(),
-                ) else {
-                    return Vec::new();
-                };
-                p.text_document.uri
-            }
-            DidCloseTextDocument::METHOD => {
-                let Ok(p) = serde_json::from_value::<lsp_types::DidCloseTextDocumentParams>(
-                    n.params.clone(),
-                ) else {
-                    return Vec::new();
-                };
-                self.docs.remove(&key(&p.text_document.uri));
-                p.text_document.uri
-            }
-            _ => return Vec::new(),
-        };
-        let path = key(&uri);
-        self.analyses.clear();
-        let a = self.analysis(&path);
-        publish(&a, &uri)
-    }
-
-    fn set_text(&mut self, uri: &Uri, text: String) {
-        let path = key(uri);
-        let text: Arc<str> = text.into();
-        let parses = crate::syntax::parse(crate::source::FileId(0), &text)
-            .errors
-            .is_empty();
-        let last_good = if parses {
-            Some(text.clone())
-        } else {
-            self.docs.get(&path).and_then(|d| d.last_good.clone())
-        };
-        self.docs.insert(
-            path,
-            Document {
-                uri: uri.clone(),
-                text,
-                last_good,
-            },
-        );
+            (Phase::Running, _) if self.cancelled(&req.id) => err(
+                ErrorCode::RequestCanceled,
+                "cancelled before it was answered",
+            ),
+            (Phase::Running, _) => self.world.request(req),
+        }
     }
 }
 
-fn offset(a: &Analysis, index: usize, p: &TextDocumentPositionParams) -> usize {
-    LineIndex::new(a.text(index)).offset(p.position)
-}
-
-/// `publishDiagnostics` for every file of the set (an empty list clears a file's old ones).
-/// A diagnostic without a location goes to the document that changed.
-fn publish(a: &Analysis, changed: &Uri) -> Vec<Notification> {
-    let mut per_file: Vec<Vec<lsp_types::Diagnostic>> = vec![Vec::new(); a.files.len()];
-    let changed_index = a.files.iter().position(|f| f.uri == *changed);
-    for d in &a.diagnostics {
-        let place = d
-            .primary_span()
-            .and_then(|s| a.current(s))
-            .or_else(|| changed_index.map(|i| (i, 0, 0)));
-        let Some((i, start, end)) = place else {
-            continue;
-        };
-        let range = a.range(i, start, end);
-        per_file[i].push(convert::diagnostic(d, range, &|s| a.location(s)));
+fn cancel_id(n: &Notification) -> Option<RequestId> {
+    let id = n.params.get("id")?;
+    match id {
+        serde_json::Value::String(s) => Some(RequestId::from(s.clone())),
+        v => v
+            .as_i64()
+            .and_then(|i| i32::try_from(i).ok())
+            .map(RequestId::from),
     }
-    a.files
-        .iter()
-        .zip(per_file)
-        .map(|(f, diagnostics)| {
-            Notification::new(
-                PublishDiagnostics::METHOD.to_string(),
-                PublishDiagnosticsParams {
-                    uri: f.uri.clone(),
-                    diagnostics,
-                    version: None,
-                },
-            )
-        })
-        .collect()
 }

@@ -1,12 +1,15 @@
 //! The only module that knows output formats. Takes the data of a run (diagnostics and
 //! decisions) and renders it for people ([`human`]), tools ([`json`]), code scanning
 //! ([`sarif`]), test reports ([`junit`]) or GitHub Actions annotations ([`github`]). Renders
-//! into a `String`; the CLI decides where it goes (the terminal, or a `--report` file).
+//! into strings, a manifest at a time ([`document`]); the CLI decides where they go (the
+//! terminal, or a `--report` file).
 //!
 //! What fails a run is decided here too ([`status`]), so the exit code, `--quiet` and every
 //! format agree on it.
 
 pub mod attest;
+pub mod diff;
+pub mod document;
 pub mod explain;
 pub mod github;
 pub mod human;
@@ -71,16 +74,23 @@ pub fn manifest_decision(m: &ManifestRun) -> &'static str {
 
 /// The decision for the whole run; `error` wins over `deny` over `warn` over `allow`.
 pub fn run_decision(run: &Run<'_>) -> &'static str {
-    if run.program.is_none() || run.manifests.iter().any(|m| m.decision.is_none()) {
-        return "error";
+    decision_of(run, &tally(run))
+}
+
+/// The decision for a run whose manifests `tally` counts.
+pub fn decision_of(run: &Run<'_>, tally: &Tally) -> &'static str {
+    let verdict = if tally.denied > 0 {
+        Verdict::Deny
+    } else if tally.warned > 0 {
+        Verdict::Warn
+    } else {
+        Verdict::Allow
+    };
+    if run.program.is_none() || tally.errors > 0 {
+        "error"
+    } else {
+        verdict.as_str()
     }
-    run.manifests
-        .iter()
-        .filter_map(|m| m.decision.as_ref())
-        .map(|d| d.verdict)
-        .max()
-        .unwrap_or(Verdict::Allow)
-        .as_str()
 }
 
 /// 1-based line and column of a span's start and end.
@@ -112,6 +122,11 @@ pub struct Tally {
     pub warned: usize,
     pub allowed: usize,
     pub errors: usize,
+    /// Allowed or warned manifests that an override let through (counted in `allowed` or
+    /// `warned` too).
+    pub overridden: usize,
+    /// Allowed or warned manifests that a waiver let through (and no override).
+    pub waived: usize,
 }
 
 impl Tally {
@@ -122,6 +137,15 @@ impl Tally {
             Some(Verdict::Allow) => self.allowed += 1,
             None => self.errors += 1,
         }
+        if let Some(d) = &m.decision
+            && d.verdict != Verdict::Deny
+        {
+            if d.results.iter().any(|r| r.outcome == Outcome::Overridden) {
+                self.overridden += 1;
+            } else if d.results.iter().any(|r| r.outcome == Outcome::Waived) {
+                self.waived += 1;
+            }
+        }
     }
 
     pub fn merge(&mut self, other: &Tally) {
@@ -129,6 +153,8 @@ impl Tally {
         self.warned += other.warned;
         self.allowed += other.allowed;
         self.errors += other.errors;
+        self.overridden += other.overridden;
+        self.waived += other.waived;
     }
 
     /// Manifests counted.
@@ -148,8 +174,8 @@ pub fn tally(run: &Run<'_>) -> Tally {
 /// Outcome counts per policy over a run (`--summary`).
 #[derive(Clone, Debug, Default)]
 pub struct PolicyCounts {
-    /// Per policy, in declaration order: passed, failed, skipped, errored.
-    pub counts: Vec<[usize; 4]>,
+    /// Per policy, in declaration order: passed, failed, skipped, errored, overridden, waived.
+    pub counts: Vec<[usize; 6]>,
     /// Manifests no policy was evaluated on (they could not be read or are invalid).
     pub unchecked: usize,
 }
@@ -157,7 +183,7 @@ pub struct PolicyCounts {
 impl PolicyCounts {
     pub fn new(policies: usize) -> PolicyCounts {
         PolicyCounts {
-            counts: vec![[0; 4]; policies],
+            counts: vec![[0; 6]; policies],
             unchecked: 0,
         }
     }
@@ -182,29 +208,41 @@ impl PolicyCounts {
                 Outcome::Fail => 1,
                 Outcome::Skip => 2,
                 Outcome::Error => 3,
+                Outcome::Overridden => 4,
+                Outcome::Waived => 5,
             };
             c[k] += 1;
         }
     }
 }
 
-/// The `--summary` table: per policy, how many manifests passed, failed, skipped or errored.
+/// The `--summary` table: per policy, how many manifests passed, failed, skipped or errored
+/// (and were overridden, when a policy can be).
 pub fn summary_table(program: &Program, counts: &PolicyCounts) -> String {
-    let head = [
+    let overridable = program.policies.iter().any(|p| p.override_when.is_some());
+    let waivable = !program.waivers.is_empty();
+    let mut head = vec![
         "policy", "severity", "passed", "failed", "skipped", "errored",
     ];
-    let mut rows: Vec<[String; 6]> = vec![head.map(String::from)];
-    for (p, c) in program.policies.iter().zip(&counts.counts) {
-        rows.push([
-            p.name.clone(),
-            p.severity.as_str().to_string(),
-            c[0].to_string(),
-            c[1].to_string(),
-            c[2].to_string(),
-            c[3].to_string(),
-        ]);
+    if overridable {
+        head.push("overridden");
     }
-    let mut widths = [0; 6];
+    if waivable {
+        head.push("waived");
+    }
+    let mut rows: Vec<Vec<String>> = vec![head.into_iter().map(String::from).collect()];
+    for (p, c) in program.policies.iter().zip(&counts.counts) {
+        let mut row = vec![p.name.clone(), p.severity.as_str().to_string()];
+        row.extend(c[..4].iter().map(usize::to_string));
+        if overridable {
+            row.push(c[4].to_string());
+        }
+        if waivable {
+            row.push(c[5].to_string());
+        }
+        rows.push(row);
+    }
+    let mut widths = vec![0; rows[0].len()];
     for row in &rows {
         for (w, cell) in widths.iter_mut().zip(row) {
             *w = (*w).max(cell.chars().count());
@@ -213,7 +251,7 @@ pub fn summary_table(program: &Program, counts: &PolicyCounts) -> String {
     let mut out = String::new();
     for row in &rows {
         let mut line = String::new();
-        for (k, (cell, w)) in row.iter().zip(widths).enumerate() {
+        for (k, (cell, &w)) in row.iter().zip(&widths).enumerate() {
             if k < 2 {
                 line.push_str(&format!("{cell:<w$}  "));
             } else {
@@ -347,6 +385,74 @@ pub fn result_diagnostic(program: &Program, r: &PolicyResult) -> Diagnostic {
     }
 }
 
+/// An overridden policy as a note: the override's message, the failed clauses, the override
+/// clause and the values that made it hold; the help says what was overridden. The code is
+/// `override[name]`.
+pub fn override_diagnostic(program: &Program, r: &PolicyResult) -> Option<Diagnostic> {
+    if let Some(w) = r.waived {
+        return Some(waiver_diagnostic(program, r, &program.waivers[w]));
+    }
+    let o = r.overridden.as_ref()?;
+    let p = &program.policies[r.policy];
+    let mut labels: Vec<Label> = r
+        .clauses
+        .iter()
+        .map(|n| Label {
+            span: n.span,
+            text: n.text.clone(),
+        })
+        .collect();
+    labels.push(Label {
+        span: o.span,
+        text: "the override holds".into(),
+    });
+    labels.extend(o.evidence.iter().map(|e| Label {
+        span: e.span,
+        text: e.text.clone(),
+    }));
+    Some(Diagnostic {
+        level: Level::Advice,
+        code: format!("override[{}]", p.name).into(),
+        message: o.message.clone(),
+        labels,
+        help: Some(format!(
+            "overridden failure: {}",
+            r.message.as_deref().unwrap_or("the policy failed")
+        )),
+    })
+}
+
+/// A waived policy as a note: who owns the waiver, why, until when; the failed clauses, the
+/// values that decided the failure and the waiver's entry. The code is `waived[name]`.
+fn waiver_diagnostic(
+    program: &Program,
+    r: &PolicyResult,
+    w: &crate::check::ir::Waiver,
+) -> Diagnostic {
+    let p = &program.policies[r.policy];
+    let mut labels = result_labels(program, r);
+    labels.push(Label {
+        span: w.span,
+        text: format!(
+            "this waiver applies (approved by {})",
+            w.approved_by.join(", ")
+        ),
+    });
+    Diagnostic {
+        level: Level::Advice,
+        code: format!("waived[{}]", p.name).into(),
+        message: format!(
+            "waived until {} (owner {}): {}",
+            w.expires, w.owner, w.reason
+        ),
+        labels,
+        help: Some(format!(
+            "waived failure: {}",
+            r.message.as_deref().unwrap_or("the policy failed")
+        )),
+    }
+}
+
 /// A result's help: the policy's own text, then what would make the manifest pass.
 pub fn result_help(r: &PolicyResult) -> Option<String> {
     match (&r.help, &r.remediation) {
@@ -456,12 +562,27 @@ pub fn summary_of(run: &Run<'_>, t: &Tally) -> String {
     if t.errors > 0 {
         parts.push(format!("{} could not be read", t.errors));
     }
-    format!(
+    let mut line = format!(
         "{}: {} ({policies}; {set}, {engine}, evaluated {})",
         plural(n, "manifest", "manifests"),
         parts.join(", "),
         p.evaluated_at
-    )
+    );
+    let excused: Vec<String> = [(t.overridden, "override"), (t.waived, "waiver")]
+        .into_iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, by)| {
+            format!(
+                "{} only by {by}",
+                plural(n, "manifest passed", "manifests passed")
+            )
+        })
+        .collect();
+    if !excused.is_empty() {
+        line.push_str("; ");
+        line.push_str(&excused.join(", "));
+    }
+    line
 }
 
 /// `n thing` or `n things`.

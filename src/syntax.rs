@@ -26,6 +26,16 @@ pub const MAX_NESTING: usize = 64;
 /// file (see `lower::nesting_error`): a bound on the parser's recursion, not a language limit.
 pub const MAX_SCAN_DEPTH: usize = 4096;
 
+/// Parses one condition written outside a policy file (a waiver's `when`): `text` is the
+/// condition, which starts at byte `base` of `file`, so spans point into that file.
+pub fn parse_condition(
+    file: FileId,
+    text: &str,
+    base: usize,
+) -> Result<ast::Expr, Box<crate::diag::Diagnostic>> {
+    lower::parse_condition(file, text, base)
+}
+
 pub fn parse(file: FileId, text: &str) -> Parsed {
     if let Some(err) = lower::nesting_error(file, text, 0) {
         return Parsed {

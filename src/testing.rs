@@ -40,7 +40,7 @@ pub struct Expect {
 
 const TEST_KEYS: [&str; 6] = ["name", "manifest", "patch", "now", "expect", "base"];
 const EXPECT_KEYS: [&str; 3] = ["decision", "policies", "messages"];
-const OUTCOMES: [&str; 4] = ["pass", "fail", "skip", "error"];
+const OUTCOMES: [&str; 6] = ["pass", "fail", "skip", "error", "overridden", "waived"];
 const DECISIONS: [&str; 3] = ["allow", "warn", "deny"];
 
 fn err(span: Span, code: &'static str, message: String, label: &str) -> Diagnostic {
@@ -275,6 +275,8 @@ fn parse_expect(e: &RawNode, program: &Program, diags: &mut Vec<Diagnostic>) -> 
                         Some("fail") => Outcome::Fail,
                         Some("skip") => Outcome::Skip,
                         Some("error") => Outcome::Error,
+                        Some("overridden") => Outcome::Overridden,
+                        Some("waived") => Outcome::Waived,
                         _ => {
                             diags.push(choice_error(value, &OUTCOMES, "an outcome"));
                             continue;
@@ -368,7 +370,12 @@ pub fn compare(case: &TestCase, decision: &Decision, program: &Program) -> Vec<S
         }
     }
     for (policy, want) in &case.expect.messages {
-        let got = decision.results[*policy].message.as_deref().unwrap_or("");
+        // An overridden policy says what its override says.
+        let r = &decision.results[*policy];
+        let got = match &r.overridden {
+            Some(o) => o.message.as_str(),
+            None => r.message.as_deref().unwrap_or(""),
+        };
         if !got.contains(want.as_str()) {
             let shown = if got.is_empty() {
                 "no message".to_string()
@@ -398,7 +405,12 @@ pub fn policies_involved(case: &TestCase, decision: &Decision) -> Vec<usize> {
             decision
                 .results
                 .iter()
-                .filter(|r| matches!(r.outcome, Outcome::Fail | Outcome::Error))
+                .filter(|r| {
+                    matches!(
+                        r.outcome,
+                        Outcome::Fail | Outcome::Error | Outcome::Overridden | Outcome::Waived
+                    )
+                })
                 .map(|r| r.policy),
         );
     }
@@ -420,13 +432,16 @@ pub struct PolicyCoverage {
     /// too), and whether a test evaluated them.
     pub bodies: Vec<(Span, bool)>,
     pub can_skip: bool,
+    /// It has an `override when`: tests should see it overridden too.
+    pub can_override: bool,
 }
 
 impl PolicyCoverage {
     pub fn items(&self) -> (usize, usize) {
         let outcomes = [Outcome::Pass, Outcome::Fail]
             .into_iter()
-            .chain(self.can_skip.then_some(Outcome::Skip));
+            .chain(self.can_skip.then_some(Outcome::Skip))
+            .chain(self.can_override.then_some(Outcome::Overridden));
         let mut total = 0;
         let mut hit = 0;
         for o in outcomes {
@@ -456,11 +471,10 @@ pub fn coverage(program: &Program, decisions: &[&Decision]) -> Vec<PolicyCoverag
                 decisions.iter().map(|d| d.results[i].outcome).collect();
             outcomes_seen.sort_by_key(|o| o.as_str());
             outcomes_seen.dedup();
-            let clause_spans: Vec<Span> =
-                p.when.iter().chain(&p.requires).map(|e| e.span).collect();
+            let clause_spans: Vec<Span> = p.conditions().map(|e| e.span).collect();
             let mut bodies = Vec::new();
             let mut seen_defs = Vec::new();
-            for e in p.when.iter().chain(&p.requires) {
+            for e in p.conditions() {
                 collect_bodies(e, program, &mut bodies, &mut seen_defs);
             }
             bodies.sort();
@@ -477,6 +491,7 @@ pub fn coverage(program: &Program, decisions: &[&Decision]) -> Vec<PolicyCoverag
                     .map(|s| (s, covered.contains(&s)))
                     .collect(),
                 can_skip: p.when.is_some(),
+                can_override: p.override_when.is_some(),
             }
         })
         .collect()

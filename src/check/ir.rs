@@ -156,6 +156,29 @@ pub struct Program {
     pub schema: Schema,
     pub defs: Vec<Def>,
     pub policies: Vec<Policy>,
+    /// Exceptions from the waiver file, checked against this program.
+    pub waivers: Vec<Waiver>,
+}
+
+/// A waiver: while it has not expired, a failure of `policy` on a change in its scope is
+/// `waived`.
+#[derive(Clone, Debug)]
+pub struct Waiver {
+    /// Index into `Program::policies`.
+    pub policy: usize,
+    /// Change ids it covers (compared with the manifest's `id`); empty: any.
+    pub ids: Vec<String>,
+    /// The position of the manifest's `id` field, when `ids` is used.
+    pub id_field: Option<usize>,
+    /// A condition the manifest must meet, beside `ids`.
+    pub when: Option<Expr>,
+    pub owner: String,
+    pub reason: String,
+    pub approved_by: Vec<String>,
+    pub expires: jiff::Timestamp,
+    pub expires_span: Span,
+    /// The entry in the waiver file.
+    pub span: Span,
 }
 
 #[derive(Clone, Debug)]
@@ -176,7 +199,29 @@ pub struct Policy {
     pub requires: Vec<Expr>,
     pub message: Option<Template>,
     pub help: Option<Template>,
+    /// `override when`: a failure for which this holds is `overridden` (break-glass). A policy
+    /// without one cannot be overridden.
+    pub override_when: Option<Expr>,
+    pub override_message: Option<Template>,
     pub span: Span,
+}
+
+impl Policy {
+    /// Every condition, in evaluation order: `when`, each `require`, `override when`.
+    pub fn conditions(&self) -> impl Iterator<Item = &Expr> {
+        self.when
+            .iter()
+            .chain(&self.requires)
+            .chain(&self.override_when)
+    }
+
+    /// Every text: `message`, `help`, `override message`.
+    pub fn templates(&self) -> impl Iterator<Item = &Template> {
+        self.message
+            .iter()
+            .chain(&self.help)
+            .chain(&self.override_message)
+    }
 }
 
 #[derive(Clone, Debug)]

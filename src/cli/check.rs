@@ -3,10 +3,10 @@
 use std::path::{Path, PathBuf};
 
 mod attest;
-mod inputs;
-mod stream;
+pub(super) mod inputs;
+pub(super) mod stream;
 
-use super::project::{self, display, parse_now};
+use super::project::{self, display, parse_duration, parse_now};
 use super::{Color, Exit, Format};
 use crate::bulk::Checker;
 use crate::check::ir::Program;
@@ -37,6 +37,14 @@ pub struct Args {
     /// manifest field, an unused definition).
     #[arg(long)]
     pub deny_warnings: bool,
+    /// Overridden failures fail too: a policy whose `override when` holds stays `fail` (for a
+    /// pipeline that must not accept break-glass changes; `[overrides] deny` in charter.toml).
+    #[arg(long)]
+    pub deny_overrides: bool,
+    /// Warn about waivers that expire within this time (e.g. `7d`), so their owners renew or
+    /// remove them.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub warn_expiring: Option<jiff::SignedDuration>,
     /// Print only what fails the run: no allowed manifests, no advice, no summary line.
     #[arg(long, short = 'q')]
     pub quiet: bool,
@@ -98,7 +106,7 @@ pub fn run(args: &Args) -> Exit {
             return Exit::BadInput;
         }
     };
-    let (mut sources, set) = (project.sources, project.set);
+    let (mut sources, mut set) = (project.sources, project.set);
 
     // The clock to the second: the evaluation time every result carries is then exactly what
     // `--now` reproduces.
@@ -110,8 +118,10 @@ pub fn run(args: &Args) -> Exit {
         policy_set: project.digest,
         evaluated_at: now,
     };
+    project::audit_waivers(&mut set, now, project.max_waiver_days, args.warn_expiring);
     let options = eval::Options {
         now,
+        deny_overrides: project.options.deny_overrides || args.deny_overrides,
         ..project.options
     };
     let style = report::human::Style {
@@ -330,13 +340,18 @@ fn print_summary(program: &Program, counts: &report::PolicyCounts, format: Forma
 /// `--format` and `--report` alike; `quiet` applies to the line-oriented formats (human and
 /// github), the others are complete documents.
 fn render(run: &Run<'_>, format: Format, style: report::human::Style) -> String {
+    report::document::render(run, doc_format(format, style))
+}
+
+fn doc_format(format: Format, style: report::human::Style) -> report::document::Format {
+    use report::document::Format as F;
     match format {
-        Format::Human => report::human::render(run, style),
-        Format::Json => report::json::render(run),
-        Format::Jsonl => report::json::render_lines(run),
-        Format::Sarif => report::sarif::render(run),
-        Format::Junit => report::junit::render(run),
-        Format::Github => report::github::render(run, style.quiet),
+        Format::Human => F::Human(style),
+        Format::Json => F::Json,
+        Format::Jsonl => F::Jsonl,
+        Format::Sarif => F::Sarif,
+        Format::Junit => F::Junit,
+        Format::Github => F::Github { quiet: style.quiet },
     }
 }
 

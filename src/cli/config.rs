@@ -24,6 +24,13 @@ pub struct Config {
     /// `[evidence]`: attestations (and the key that signs them).
     #[serde(default)]
     pub evidence: EvidenceConfig,
+    /// `[overrides]`: how break-glass overrides may be used.
+    #[serde(default)]
+    pub overrides: OverridesConfig,
+    /// The waiver file, relative to this file (default: `waivers.yaml` in the policy folder).
+    pub waivers: Option<PathBuf>,
+    /// How far ahead a waiver may expire, in days (default 90).
+    pub max_waiver_days: Option<u32>,
 }
 
 /// `[evidence]`: what `charter check` leaves behind as evidence. Paths are relative to the file.
@@ -34,6 +41,22 @@ pub struct EvidenceConfig {
     pub attest: Option<PathBuf>,
     /// The private key file that signs (as `--key-file`). Never the key itself.
     pub key_file: Option<PathBuf>,
+}
+
+/// `[overrides]`: who may get past a rule.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OverridesConfig {
+    /// A failure whose override holds still fails (what `--deny-overrides` does for one run).
+    #[serde(default)]
+    pub deny: bool,
+    /// Policies that may never be overridden or waived: a policy set that gives one an
+    /// `override when`, or a waiver file that waives one, is refused.
+    #[serde(default)]
+    pub never: Vec<toml::Spanned<String>>,
+    /// Where each of `never` is written (`charter.toml:3:10`), filled by [`load`].
+    #[serde(skip)]
+    pub never_at: Vec<String>,
 }
 
 /// `[limits]`: how much a policy may do for one manifest.
@@ -134,14 +157,24 @@ pub fn discover(explicit: Option<&Path>) -> Result<Config, String> {
 }
 
 /// The keys `charter.toml` knows, at the top and in `[manifest]`.
-const KEYS: [&str; 5] = ["policies", "format", "manifest", "limits", "evidence"];
+const KEYS: [&str; 8] = [
+    "policies",
+    "format",
+    "manifest",
+    "limits",
+    "overrides",
+    "waivers",
+    "max_waiver_days",
+    "evidence",
+];
+const OVERRIDES_KEYS: [&str; 2] = ["deny", "never"];
 const MANIFEST_KEYS: [&str; 4] = ["people", "ai_tools", "ai_emails", "ai_logins"];
 const LIMITS_KEYS: [&str; 1] = ["eval_memory"];
 const EVIDENCE_KEYS: [&str; 2] = ["attest", "key_file"];
-const HELP: &str = "charter.toml accepts `policies = \"dir\"`, `format = \"human\"` (or json, jsonl, sarif, junit, github), a `[manifest]` table (`people`, `ai_tools`, `ai_emails`, `ai_logins`), a `[limits]` table (`eval_memory = \"64MiB\"`) and an `[evidence]` table (`attest`, `key_file`)";
+const HELP: &str = "charter.toml accepts `policies = \"dir\"`, `format = \"human\"` (or json, jsonl, sarif, junit, github), a `[manifest]` table (`people`, `ai_tools`, `ai_emails`, `ai_logins`), a `[limits]` table (`eval_memory = \"64MiB\"`), an `[overrides]` table (`deny = true`, `never = [\"policy\"]`), `waivers = \"waivers.yaml\"`, `max_waiver_days = 90` and an `[evidence]` table (`attest`, `key_file`)";
 
 pub fn load(path: &Path) -> Result<Config, String> {
-    let text = std::fs::read_to_string(path)
+    let text = super::files::read_text(path)
         .map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
     // Every unknown key at once (serde stops at the first), each with its place.
     let unknown = unknown_keys(&text);
@@ -176,6 +209,9 @@ pub fn load(path: &Path) -> Result<Config, String> {
             e.message()
         )
     })?;
+    config.overrides.never_at = (config.overrides.never.iter())
+        .map(|n| format!("{}{}", path.display(), position(&text, n.span().start)))
+        .collect();
     let base = path.parent().unwrap_or(Path::new("."));
     config.policies = config.policies.map(|p| {
         if p.is_absolute() {
@@ -193,6 +229,13 @@ pub fn load(path: &Path) -> Result<Config, String> {
             }
         });
     }
+    config.waivers = config.waivers.map(|p| {
+        if p.is_absolute() {
+            p
+        } else {
+            relative(base, &p)
+        }
+    });
     config.manifest.people = config.manifest.people.map(|p| {
         if p.is_absolute() {
             p
@@ -238,12 +281,14 @@ fn unknown_keys(text: &str) -> Vec<(String, usize, &'static [&'static str])> {
         manifest: Option<Keys>,
         limits: Option<Keys>,
         evidence: Option<Keys>,
+        overrides: Option<Keys>,
     }
     if let Ok(outer) = toml::from_str::<Outer>(text) {
         for (table, known) in [
             (outer.manifest, &MANIFEST_KEYS[..]),
             (outer.limits, &LIMITS_KEYS[..]),
             (outer.evidence, &EVIDENCE_KEYS[..]),
+            (outer.overrides, &OVERRIDES_KEYS[..]),
         ] {
             for key in table.iter().flat_map(|t| t.keys()) {
                 if !known.contains(&key.get_ref().as_str()) {

@@ -76,7 +76,7 @@ pub fn run(args: &Args) -> Exit {
         selected = (0..program.policies.len()).collect();
     }
     let name = display(&args.manifest);
-    let text = match std::fs::read_to_string(&args.manifest) {
+    let text = match super::files::read_text(&args.manifest) {
         Ok(t) => t,
         Err(e) => {
             eprintln!("error: cannot read manifest `{name}`: {e}");

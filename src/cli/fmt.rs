@@ -112,7 +112,7 @@ fn files(args: &Args) -> Result<Vec<PathBuf>, String> {
 
 fn format_file(path: &Path, check: bool) -> Outcome {
     let name = display(path);
-    let text = match std::fs::read_to_string(path) {
+    let text = match super::files::read_text(path) {
         Ok(t) => t,
         Err(e) => {
             eprintln!("error: cannot read `{name}`: {e}");

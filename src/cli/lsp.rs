@@ -1,6 +1,7 @@
 //! `charter lsp`: the language server over standard input and output.
 
 use super::Exit;
+use crate::lsp::{Ended, Options};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -9,19 +10,18 @@ pub struct Args {
     pub stdio: bool,
 }
 
+/// Exit codes as LSP defines them: 0 after `shutdown` then `exit` (or the end of the input),
+/// 1 without `shutdown`; a stream that cannot be followed is reported and exits 2.
 pub fn run(_args: &Args) -> Exit {
-    let (conn, io_threads) = lsp_server::Connection::stdio();
-    let result = crate::lsp::serve(&conn);
-    // The writer thread ends only when every sender is gone: drop the connection first.
-    drop(conn);
-    let joined = io_threads.join();
-    match (result, joined) {
-        (Ok(()), Ok(())) => Exit::Ok,
-        (Err(e), _) => {
-            eprintln!("error: language server: {e}");
-            Exit::BadInput
-        }
-        (_, Err(e)) => {
+    let ended = crate::lsp::serve(
+        std::io::stdin(),
+        std::io::stdout().lock(),
+        Options { disk: true },
+    );
+    match ended {
+        Ended::Clean => Exit::Ok,
+        Ended::NoShutdown => Exit::Denied,
+        Ended::Broken(e) => {
             eprintln!("error: language server: {e}");
             Exit::BadInput
         }

@@ -115,7 +115,7 @@ fn setup(common: &Common) -> Result<Setup, String> {
     let people = match common.people.clone().or(m.people) {
         Some(path) => {
             let name = path.display().to_string();
-            let text = std::fs::read_to_string(&path)
+            let text = super::files::read_text(&path)
                 .map_err(|e| format!("cannot read the people file `{name}`: {e}"))?;
             let people =
                 People::parse(&text).map_err(|e| format!("invalid people file `{name}`: {e}"))?;
@@ -268,13 +268,13 @@ fn warn(warnings: &[String]) {
 }
 
 fn read(path: &Path, what: &str) -> Result<String, String> {
-    std::fs::read_to_string(path)
+    super::files::read_text(path)
         .map_err(|e| format!("cannot read the {what} `{}`: {e}", path.display()))
 }
 
 /// `git` on the command line.
-struct GitCommand {
-    dir: Option<PathBuf>,
+pub(super) struct GitCommand {
+    pub dir: Option<PathBuf>,
 }
 
 impl git::Git for GitCommand {

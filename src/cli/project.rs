@@ -22,7 +22,17 @@ pub struct Project {
     pub digest: Digest,
     /// charter.toml's `[evidence]` table.
     pub evidence: config::EvidenceConfig,
+    /// The waiver file read with the set, if there is one.
+    pub waivers: Option<crate::source::FileId>,
+    /// `max_waiver_days` of charter.toml (default 90).
+    pub max_waiver_days: u32,
+    /// Where the waiver file is or would be (named in charter.toml, else `waivers.yaml` in the
+    /// policy folder): where `charter diff` looks for the base set's.
+    pub waiver_path: PathBuf,
 }
+
+/// How far ahead a waiver may expire unless charter.toml says otherwise.
+pub const MAX_WAIVER_DAYS: u32 = 90;
 
 /// Loads the policy set. The error is a message for standard error (the run exits 2).
 pub fn load(policies: Option<&Path>, config_file: Option<&Path>) -> Result<Project, String> {
@@ -39,28 +49,37 @@ pub fn load(policies: Option<&Path>, config_file: Option<&Path>) -> Result<Proje
         .or(cfg.policies)
         .unwrap_or_else(|| PathBuf::from("policies"));
     let mut sources = Sources::new();
-    let mut ids = Vec::new();
-    let mut relative = Vec::new();
-    let mut errors = Vec::new();
-    for path in charter_files(&dir)? {
-        match std::fs::read_to_string(&path) {
-            Ok(text) => {
-                relative.push(relative_name(&dir, &path));
-                ids.push(sources.add(display(&path), text));
-            }
-            Err(e) => errors.push(format!("cannot read policy file `{}`: {e}", display(&path))),
-        }
-    }
-    if !errors.is_empty() {
-        return Err(errors.join("\nerror: "));
-    }
-    let listed: Vec<(String, &[u8])> = relative
-        .into_iter()
-        .zip(&ids)
-        .map(|(name, &id)| (name, sources.get(id).text.as_bytes()))
+    let named = read_set_named(&dir, &mut sources)?;
+    let listed: Vec<(String, &[u8])> = named
+        .iter()
+        .map(|(id, name)| (name.clone(), sources.get(*id).text.as_bytes()))
         .collect();
     let digest = digest::policy_set(&listed);
-    let set = crate::compile(&sources, &ids);
+    let ids: Vec<crate::source::FileId> = named.into_iter().map(|(id, _)| id).collect();
+    // The waiver file: named in charter.toml (it must exist), else `waivers.yaml` in the policy
+    // folder when there is one.
+    let waiver_default = cfg
+        .waivers
+        .clone()
+        .unwrap_or_else(|| dir.join("waivers.yaml"));
+    let waiver_path = match &cfg.waivers {
+        Some(p) => Some(p.clone()),
+        None => Some(dir.join("waivers.yaml")).filter(|p| p.is_file()),
+    };
+    let waivers = match waiver_path {
+        Some(path) => match super::files::read_text(&path) {
+            Ok(text) => Some(sources.add(display(&path), text)),
+            Err(e) => {
+                return Err(format!(
+                    "cannot read the waiver file `{}`: {e}",
+                    display(&path)
+                ));
+            }
+        },
+        None => None,
+    };
+    let mut set = crate::compile_with_waivers(&sources, &ids, waivers);
+    never_overridden(&mut set, &cfg.overrides)?;
     Ok(Project {
         sources,
         set,
@@ -71,11 +90,188 @@ pub fn load(policies: Option<&Path>, config_file: Option<&Path>) -> Result<Proje
                 .limits
                 .eval_memory
                 .unwrap_or(crate::eval::DEFAULT_MEMORY_BUDGET),
+            deny_overrides: cfg.overrides.deny,
             ..crate::eval::Options::default()
         },
         digest,
         evidence: cfg.evidence,
+        waivers,
+        max_waiver_days: cfg.max_waiver_days.unwrap_or(MAX_WAIVER_DAYS),
+        waiver_path: waiver_default,
     })
+}
+
+/// Reads every `.charter` file under `dir` into `sources`: their ids, or the message.
+pub fn read_set(dir: &Path, sources: &mut Sources) -> Result<Vec<crate::source::FileId>, String> {
+    Ok(read_set_named(dir, sources)?
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect())
+}
+
+/// [`read_set`], with each file's path relative to `dir` (what the policy-set digest lists).
+pub fn read_set_named(
+    dir: &Path,
+    sources: &mut Sources,
+) -> Result<Vec<(crate::source::FileId, String)>, String> {
+    let mut ids = Vec::new();
+    let mut errors = Vec::new();
+    for path in charter_files(dir)? {
+        match super::files::read_text(&path) {
+            Ok(text) => ids.push((sources.add(display(&path), text), relative_name(dir, &path))),
+            Err(e) => errors.push(format!("cannot read policy file `{}`: {e}", display(&path))),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors.join("\nerror: "));
+    }
+    Ok(ids)
+}
+
+/// What a waiver is at `now`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WaiverState {
+    Active,
+    /// Active, and expires within the `--warn-expiring` window.
+    Expiring,
+    Expired,
+}
+
+pub fn waiver_state(
+    w: &crate::check::ir::Waiver,
+    now: jiff::Timestamp,
+    warn: Option<jiff::SignedDuration>,
+) -> WaiverState {
+    if w.expires <= now {
+        WaiverState::Expired
+    } else if warn.is_some_and(|d| now.checked_add(d).is_ok_and(|t| w.expires <= t)) {
+        WaiverState::Expiring
+    } else {
+        WaiverState::Active
+    }
+}
+
+/// The waivers seen at `now`: an expired one is a warning (it no longer applies; its owner
+/// renews or removes it), one expiring within `warn` a warning too, and one that expires
+/// further ahead than `max_days` an error (the set is not evaluated).
+pub fn audit_waivers(
+    set: &mut crate::PolicySet,
+    now: jiff::Timestamp,
+    max_days: u32,
+    warn: Option<jiff::SignedDuration>,
+) {
+    use crate::diag::Diagnostic;
+    let Some(program) = &set.program else {
+        return;
+    };
+    let horizon = now
+        .checked_add(jiff::SignedDuration::from_hours(24 * i64::from(max_days)))
+        .ok();
+    let mut found = Vec::new();
+    let mut too_far = false;
+    for w in &program.waivers {
+        let policy = &program.policies[w.policy].name;
+        match waiver_state(w, now, warn) {
+            WaiverState::Expired => found.push(
+                Diagnostic::warning(
+                    "charter::waiver::expired",
+                    format!(
+                        "the waiver of `{policy}` owned by {} expired at {}: it no longer applies",
+                        w.owner, w.expires
+                    ),
+                )
+                .with_label(w.expires_span, "expired")
+                .with_help("renew it with a new `expires` (and a new approval), or remove it"),
+            ),
+            WaiverState::Expiring => found.push(
+                Diagnostic::warning(
+                    "charter::waiver::expiring",
+                    format!(
+                        "the waiver of `{policy}` owned by {} expires at {}",
+                        w.owner, w.expires
+                    ),
+                )
+                .with_label(w.expires_span, "expires soon"),
+            ),
+            WaiverState::Active => {}
+        }
+        if let Some(h) = horizon
+            && w.expires > h
+        {
+            too_far = true;
+            found.push(
+                Diagnostic::error(
+                    "charter::waiver::too_long",
+                    format!("this waiver of `{policy}` expires more than {max_days} days ahead"),
+                )
+                .with_label(w.expires_span, format!("the latest it may be is {h}"))
+                .with_help("a waiver is a time-boxed exception: end it sooner, or raise `max_waiver_days` in charter.toml"),
+            );
+        }
+    }
+    set.diagnostics.extend(found);
+    if too_far {
+        set.program = None;
+    }
+}
+
+/// `[overrides] never`: each name is a policy of the set (else an error with a did-you-mean),
+/// and none of them has an `override when` or a waiver (else an error at that clause or
+/// waiver, and nothing is evaluated).
+fn never_overridden(
+    set: &mut crate::PolicySet,
+    cfg: &config::OverridesConfig,
+) -> Result<(), String> {
+    let Some(program) = &set.program else {
+        return Ok(());
+    };
+    let mut unknown = Vec::new();
+    let mut forbidden = Vec::new();
+    for (name, at) in cfg.never.iter().zip(&cfg.never_at) {
+        let name = name.get_ref();
+        match program.policies.iter().find(|p| &p.name == name) {
+            None => {
+                let hint =
+                    crate::diag::suggest(name, program.policies.iter().map(|p| p.name.as_str()))
+                        .map(|s| format!("; {s}"))
+                        .unwrap_or_default();
+                unknown.push(format!(
+                    "{at}: `[overrides] never` names `{name}`, which is not a policy of the set{hint}"
+                ));
+            }
+            Some(p) => {
+                let index = program.policies.iter().position(|q| q.name == p.name);
+                for w in program.waivers.iter().filter(|w| Some(w.policy) == index) {
+                    forbidden.push(
+                        crate::diag::Diagnostic::error(
+                            "charter::waiver::forbidden",
+                            format!("policy `{name}` may never be waived ({at}), but the waiver file waives it"),
+                        )
+                        .with_label(w.span, "this waiver is not allowed")
+                        .with_help("remove the waiver, or take the policy out of `[overrides] never` in charter.toml"),
+                    );
+                }
+                if let Some(ov) = &p.override_when {
+                    forbidden.push(
+                        crate::diag::Diagnostic::error(
+                            "charter::check::override_forbidden",
+                            format!("policy `{name}` may never be overridden ({at}), but it has an `override when` clause"),
+                        )
+                        .with_label(ov.span, "this override is not allowed")
+                        .with_help("remove the `override when` clause, or take the policy out of `[overrides] never` in charter.toml"),
+                    );
+                }
+            }
+        }
+    }
+    if !unknown.is_empty() {
+        return Err(unknown.join("\nerror: "));
+    }
+    if !forbidden.is_empty() {
+        set.diagnostics.extend(forbidden);
+        set.program = None;
+    }
+    Ok(())
 }
 
 /// A policy file's path relative to the policy folder, `/` between folders (what the
@@ -257,6 +453,13 @@ fn walk_in<P: From<PathBuf>>(
 }
 
 /// `--now` values: RFC 3339 with an offset.
+/// `7d`, `12h`, `1d12h` (the policy language's duration spelling) as a command-line value.
+pub fn parse_duration(s: &str) -> Result<jiff::SignedDuration, String> {
+    crate::literal::duration(s)
+        .map(jiff::SignedDuration::from_secs)
+        .map_err(|e| format!("`{s}` is not a duration ({e}); write e.g. `7d` or `36h`"))
+}
+
 pub fn parse_now(s: &str) -> Result<jiff::Timestamp, String> {
     crate::manifest::parse_timestamp(s)
         .map_err(|why| format!("{why}; write e.g. 2026-12-24T09:00:00Z"))

@@ -104,7 +104,7 @@ pub fn run(args: &Args) -> Exit {
     let mut cache: HashMap<PathBuf, Result<RawNode, Vec<Diagnostic>>> = HashMap::new();
     for path in &files {
         let name = display(path);
-        let text = match std::fs::read_to_string(path) {
+        let text = match super::files::read_text(path) {
             Ok(t) => t,
             Err(e) => {
                 broken.push(Broken {
@@ -239,7 +239,7 @@ fn load_base(
     if let Some(r) = cache.get(&path) {
         return r.clone();
     }
-    let result = match std::fs::read_to_string(&path) {
+    let result = match super::files::read_text(&path) {
         Ok(text) => {
             let id = sources.add(display(&path), text);
             crate::manifest::parse(id, &sources.get(id).text.clone()).map_err(|d| vec![*d])

@@ -12,8 +12,10 @@
 //! without diffs, one `diff` from the merge base); `--each` takes one `log` with diffs for the
 //! whole range. A caller provides [`Git`], so this module does no I/O itself.
 
+use std::collections::HashSet;
+
 use super::ai::{self, Known};
-use super::{Change, Person, Rename, Reviewer, Size, Source, Timestamps};
+use super::{Change, Person, Rename, Reviewer, Seen, Size, Source, Timestamps};
 
 /// Runs git. Implemented by the command line (`cli/manifest.rs`) over `std::process::Command`.
 pub trait Git {
@@ -676,17 +678,24 @@ pub fn build(commits: &[Commit], known: &Known) -> Change {
         ..Change::default()
     };
     let mut evidence = Evidence::default();
+    let mut seen = People::default();
+    seen.co_authors.insert(&change.author.login);
     for c in commits {
         if c.parents.len() <= 1 && !std::ptr::eq(c, main) {
             let p = super::person(&c.author.name, Some(&c.author.email));
-            add_person(&mut change.co_authors, &change.author, p);
+            add_person(&mut change.co_authors, &mut seen.co_authors, p);
         }
         for (key, value) in &c.trailers {
             change.trailers.push(key, value);
-            trailer(&mut change, &mut evidence, known, key, value);
+            trailer(&mut change, &mut seen, &mut evidence, known, key, value);
         }
+        let keys: HashSet<String> = c
+            .trailers
+            .iter()
+            .map(|(k, _)| k.to_ascii_lowercase())
+            .collect();
         for line in c.message.lines() {
-            if is_trailer_line(line, &c.trailers) {
+            if is_trailer_line(line, &keys) {
                 continue;
             }
             if let Some(tool) = known.generated_with(line) {
@@ -700,24 +709,41 @@ pub fn build(commits: &[Commit], known: &Known) -> Change {
     change
 }
 
+/// AI evidence lines and tools, each once, in the order first seen.
 #[derive(Default)]
 struct Evidence {
     lines: Vec<String>,
     tools: Vec<String>,
+    seen_lines: HashSet<String>,
+    seen_tools: HashSet<String>,
 }
 
 impl Evidence {
     fn add(&mut self, line: String, tool: Option<String>) {
-        if !self.lines.contains(&line) {
+        if self.seen_lines.insert(line.clone()) {
             self.lines.push(line);
         }
-        if let Some(t) = tool.filter(|t| !t.is_empty() && !self.tools.contains(t)) {
+        if let Some(t) = tool.filter(|t| !t.is_empty() && self.seen_tools.insert(t.clone())) {
             self.tools.push(t);
         }
     }
 }
 
-fn trailer(change: &mut Change, ev: &mut Evidence, known: &Known, key: &str, value: &str) {
+/// Who is already among the reviewers, and among the author and co-authors.
+#[derive(Default)]
+struct People {
+    reviewers: Seen,
+    co_authors: Seen,
+}
+
+fn trailer(
+    change: &mut Change,
+    seen: &mut People,
+    ev: &mut Evidence,
+    known: &Known,
+    key: &str,
+    value: &str,
+) {
     let is = |k: &str| key.eq_ignore_ascii_case(k);
     if ai::AI_TRAILERS.iter().any(|k| is(k)) {
         if !ai::says_none(value) {
@@ -730,15 +756,12 @@ fn trailer(change: &mut Change, ev: &mut Evidence, known: &Known, key: &str, val
             ev.add(format!("{key}: {value}"), Some(value.to_string()));
         } else {
             let p = super::parse_identity(value);
-            add_person(&mut change.co_authors, &change.author, p);
+            add_person(&mut change.co_authors, &mut seen.co_authors, p);
         }
     } else if REVIEW_TRAILERS.iter().any(|k| is(k)) {
         let person = super::parse_identity(value);
         let reviewers = change.reviewers.get_or_insert_with(Vec::new);
-        if !reviewers
-            .iter()
-            .any(|r| crate::identity::same(&r.person.login, &person.login))
-        {
+        if seen.reviewers.insert(&person.login) {
             reviewers.push(Reviewer {
                 person,
                 approved: true,
@@ -761,21 +784,20 @@ fn trailer(change: &mut Change, ev: &mut Evidence, known: &Known, key: &str, val
     }
 }
 
-fn add_person(list: &mut Vec<Person>, author: &Person, p: Person) {
-    let same = |q: &Person| crate::identity::same(&q.login, &p.login);
-    if !same(author) && !list.iter().any(same) {
+/// Adds `p` to `list` unless `seen` (the author and those already listed) has them.
+fn add_person(list: &mut Vec<Person>, seen: &mut Seen, p: Person) {
+    if seen.insert(&p.login) {
         list.push(p);
     }
 }
 
 /// Whether a message line is one of the commit's trailers (those are read as trailers, not as
-/// body text).
-fn is_trailer_line(line: &str, trailers: &[(String, String)]) -> bool {
+/// body text); `keys` are the commit's trailer keys in ASCII lowercase.
+fn is_trailer_line(line: &str, keys: &HashSet<String>) -> bool {
     let Some((k, _)) = line.split_once(':') else {
         return false;
     };
-    let k = k.trim();
-    trailers.iter().any(|(tk, _)| tk.eq_ignore_ascii_case(k))
+    keys.contains(&k.trim().to_ascii_lowercase())
 }
 
 /// The earliest of these timestamps, as written (instants compared, offsets kept).

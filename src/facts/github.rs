@@ -7,12 +7,16 @@
 //! `CHANGES_REQUESTED` or `DISMISSED` (a dismissed approval reads `DISMISSED` in the API). A
 //! later `COMMENTED` review does not change it, as on GitHub; a reviewer who only commented is
 //! listed as `commented`. Only `approved` counts as an approval. `PENDING` reviews are not
-//! submitted and are ignored.
+//! submitted and are ignored. Every other review must have an RFC 3339 `submitted_at`: one
+//! that cannot be ordered is an error, never left out (an earlier approval would stand for it).
+
+use std::collections::{HashMap, HashSet};
 
 use serde::Deserialize;
 
 use super::ai::Known;
-use super::{Change, Person, Reviewer, Size, Source, Timestamps};
+use super::{Change, Person, Reviewer, Seen, Size, Source, Timestamps};
+use crate::diag::escape_controls;
 
 #[derive(Deserialize)]
 struct Event {
@@ -67,6 +71,8 @@ struct Repo {
 
 #[derive(Deserialize)]
 struct Review {
+    /// GitHub's id of the review, for messages.
+    id: Option<serde_json::Value>,
     user: Option<User>,
     state: String,
     submitted_at: Option<String>,
@@ -175,14 +181,32 @@ pub fn reviewers(text: &str) -> Result<Vec<Reviewer>, String> {
         let value = value.map_err(|e| format!("not JSON: {e}"))?;
         collect(value, &mut reviews)?;
     }
-    // Chronological; reviews of the same second keep the API's order.
-    let mut timed: Vec<(jiff::Timestamp, Review)> = reviews
-        .into_iter()
-        .filter(|r| !r.state.eq_ignore_ascii_case("PENDING"))
-        .filter_map(|r| Some((r.submitted_at.as_deref()?.parse().ok()?, r)))
-        .collect();
+    // Chronological; reviews of the same second keep the API's order. A submitted review is
+    // ordered by its time or not at all: left out, an earlier approval would stand for it.
+    let mut timed: Vec<(jiff::Timestamp, Review)> = Vec::with_capacity(reviews.len());
+    for (i, r) in reviews.into_iter().enumerate() {
+        if r.state.eq_ignore_ascii_case("PENDING") {
+            continue;
+        }
+        let at = submitted_at(&r).map_err(|why| {
+            let id = match &r.id {
+                Some(serde_json::Value::Number(n)) => format!("id {n}, "),
+                Some(serde_json::Value::String(s)) => format!("id {}, ", json_string(s)),
+                _ => String::new(),
+            };
+            format!(
+                "review {} ({id}{} by `{}`) cannot be ordered with the other reviews: {why}\n  help: a submitted review needs the time it was submitted, in RFC 3339 (`2026-11-24T16:00:00Z`), as GitHub's API gives it",
+                i + 1,
+                escape_controls(&r.state, false),
+                escape_controls(r.user.as_ref().map_or("?", |u| u.login.as_str()), false),
+            )
+        })?;
+        timed.push((at, r));
+    }
     timed.sort_by_key(|(t, _)| *t);
     let mut out: Vec<Reviewer> = Vec::new();
+    // Each reviewer's place in `out`, by folded login.
+    let mut index: HashMap<String, usize> = HashMap::new();
     for (_, r) in timed {
         let Some(u) = &r.user else { continue };
         let state = match r.state.to_ascii_uppercase().as_str() {
@@ -193,20 +217,16 @@ pub fn reviewers(text: &str) -> Result<Vec<Reviewer>, String> {
             _ => continue,
         };
         let at = r.submitted_at.clone();
-        let i = match out
-            .iter()
-            .position(|x| crate::identity::same(&x.person.login, &u.login))
-        {
-            Some(i) => i,
-            None => {
+        let i = *index
+            .entry(crate::identity::fold(&u.login))
+            .or_insert_with(|| {
                 out.push(Reviewer {
                     person: user(u),
                     via: "github".into(),
                     ..Reviewer::default()
                 });
                 out.len() - 1
-            }
-        };
+            });
         let x = &mut out[i];
         if state != "commented" || x.state.is_none_or(|s| s == "commented") {
             x.state = Some(state);
@@ -215,6 +235,20 @@ pub fn reviewers(text: &str) -> Result<Vec<Reviewer>, String> {
         }
     }
     Ok(out)
+}
+
+/// When a review was submitted, or why that cannot be known.
+fn submitted_at(r: &Review) -> Result<jiff::Timestamp, String> {
+    match r.submitted_at.as_deref() {
+        None => Err("it has no `submitted_at` (or it is null)".into()),
+        Some(t) => crate::literal::timestamp(t)
+            .map_err(|why| format!("`submitted_at` is {}: {why}", json_string(t))),
+    }
+}
+
+/// A value as JSON writes it: quoted, control characters escaped.
+fn json_string(s: &str) -> String {
+    serde_json::to_string(s).unwrap_or_else(|_| format!("{s:?}"))
 }
 
 fn collect(value: serde_json::Value, out: &mut Vec<Review>) -> Result<(), String> {
@@ -257,25 +291,18 @@ pub fn with_commits(pr: Change, git: Change) -> Change {
         .filter(|p| !crate::identity::same(&p.login, &out.author.login))
         .collect();
     if let Some(reviewers) = &mut out.reviewers {
+        let mut seen = Seen::default();
+        for x in reviewers.iter() {
+            seen.insert(&x.person.login);
+        }
         for r in git.reviewers.unwrap_or_default() {
-            if !reviewers
-                .iter()
-                .any(|x| crate::identity::same(&x.person.login, &r.person.login))
-            {
+            if seen.insert(&r.person.login) {
                 reviewers.push(r);
             }
         }
     }
-    for line in git.ai_evidence {
-        if !out.ai_evidence.contains(&line) {
-            out.ai_evidence.push(line);
-        }
-    }
-    for tool in git.ai_tools {
-        if !out.ai_tools.contains(&tool) {
-            out.ai_tools.push(tool);
-        }
-    }
+    add_new(&mut out.ai_evidence, git.ai_evidence);
+    add_new(&mut out.ai_tools, git.ai_tools);
     out.ai_assisted = out.ai_assisted || git.ai_assisted;
     out.signed_off_by = git.signed_off_by;
     out.commits = out.commits.or(git.commits);
@@ -292,4 +319,10 @@ pub fn with_commits(pr: Change, git: Change) -> Change {
     out.source.change_id = git.source.change_id;
     out.missing = git.missing;
     out
+}
+
+/// Appends to `list` each of `more` it does not hold yet.
+fn add_new(list: &mut Vec<String>, more: Vec<String>) {
+    let mut seen: HashSet<String> = list.iter().cloned().collect();
+    list.extend(more.into_iter().filter(|x| seen.insert(x.clone())));
 }

@@ -69,8 +69,10 @@ fn strings_in_item(item: &Item, out: &mut Vec<(usize, usize)>) {
             for c in &p.clauses {
                 match c {
                     Clause::Severity(_) => {}
-                    Clause::When(e) | Clause::Require(e) => strings_in_expr(e, out),
-                    Clause::Message(t) | Clause::Help(t) => {
+                    Clause::When(e) | Clause::Require(e) | Clause::Override(e) => {
+                        strings_in_expr(e, out)
+                    }
+                    Clause::Message(t) | Clause::Help(t) | Clause::OverrideMessage(t) => {
                         out.push((t.span.range().start, t.span.range().end))
                     }
                 }

@@ -488,6 +488,10 @@ impl<'a> Printer<'a> {
             Clause::Require(e) => (start(e.span), "require"),
             Clause::Message(t) => (start(t.span), "message"),
             Clause::Help(t) => (start(t.span), "help"),
+            Clause::Override(e) => (self.keyword_start(start(e.span), "when"), "override"),
+            Clause::OverrideMessage(t) => {
+                (self.keyword_start(start(t.span), "message"), "override")
+            }
         };
         self.keyword_start(pos, kw)
     }
@@ -495,20 +499,20 @@ impl<'a> Printer<'a> {
     fn clause(&mut self, c: &Clause) -> Doc {
         match c {
             Clause::Severity(s) => text(format!("severity {}", s.node.as_str())),
-            Clause::When(e) | Clause::Require(e) => {
-                let kw = if matches!(c, Clause::When(_)) {
-                    "when "
-                } else {
-                    "require "
+            Clause::When(e) | Clause::Require(e) | Clause::Override(e) => {
+                let kw = match c {
+                    Clause::When(_) => "when ",
+                    Clause::Require(_) => "require ",
+                    _ => "override when ",
                 };
                 let lead = self.lead(start(e.span));
                 concat(vec![text(kw), lead, self.expr(e, 0, TOP)])
             }
-            Clause::Message(t) | Clause::Help(t) => {
-                let kw = if matches!(c, Clause::Message(_)) {
-                    "message "
-                } else {
-                    "help "
+            Clause::Message(t) | Clause::Help(t) | Clause::OverrideMessage(t) => {
+                let kw = match c {
+                    Clause::Message(_) => "message ",
+                    Clause::Help(_) => "help ",
+                    _ => "override message ",
                 };
                 // No comment can be inside a template: all before it are placed here.
                 let lead = self.lead(start(t.span));

@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use lsp_types::{Location, Range, Uri};
+use lsp_types::{Location, Position, Range, Uri};
 
 use super::convert::{LineIndex, normalize, uri_of};
 use super::index::{self, Occurrence};
@@ -33,6 +33,10 @@ pub struct SetFile {
     pub id: FileId,
     /// The last good text, when the current one does not parse.
     pub shadow: Option<(FileId, EditMap)>,
+    /// Whether the current text parses without errors.
+    pub parses: bool,
+    /// Line starts of the current text.
+    lines: Vec<usize>,
 }
 
 pub struct Analysis {
@@ -47,27 +51,30 @@ pub struct Analysis {
     pub occurrences: Vec<Occurrence>,
 }
 
-/// The set a policy file belongs to, found as the CLI finds it: the policy folder named by the
-/// `charter.toml` above it when the file is in that folder, else the folder the file is in.
-pub fn set_of(path: &Path) -> (PathBuf, Vec<PathBuf>) {
+/// The folder of the set a policy file belongs to, found as the CLI finds it: the policy folder
+/// named by the `charter.toml` above it when the file is in that folder, else the folder the
+/// file is in.
+pub fn root_of(path: &Path) -> PathBuf {
     let dir = path.parent().map_or_else(PathBuf::new, Path::to_path_buf);
-    let mut root = dir.clone();
     if let Some(rel) = crate::cli::config::find(&dir) {
         let toml = normalize(&dir.join(rel));
         if let Ok(cfg) = crate::cli::config::load(&toml) {
             let base = toml.parent().map_or_else(PathBuf::new, Path::to_path_buf);
             let policies = normalize(&cfg.policies.unwrap_or_else(|| base.join("policies")));
             if path.starts_with(&policies) {
-                root = policies;
+                return policies;
             }
         }
     }
-    let mut files = crate::cli::project::charter_files(&root).unwrap_or_default();
+    dir
+}
+
+/// The `.charter` files of the set at `root` on disk (the CLI's discovery: links not followed,
+/// depth and count bounded).
+pub fn files_under(root: &Path) -> Vec<PathBuf> {
+    let mut files = crate::cli::project::charter_files(root).unwrap_or_default();
     files.iter_mut().for_each(|f| *f = normalize(f));
-    if !files.iter().any(|f| f == path) {
-        files.push(path.to_path_buf());
-    }
-    (root, files)
+    files
 }
 
 fn item_key(item: &Item) -> (u8, String) {
@@ -86,12 +93,15 @@ impl Analysis {
             .iter()
             .map(|i| sources.add(i.path.to_string_lossy(), i.text.clone()))
             .collect();
-        let set = crate::compile(&sources, &ids);
+        let (mut set, partial) = crate::compile_analyzed(&sources, &ids, None);
+        // Every file parsed: the set's own check is the program (one check, not two).
+        let checked = set.program.take().or(partial);
         let mut items = Vec::new();
         let mut files = Vec::new();
         for ((input, &id), parsed) in inputs.iter().zip(&ids).zip(set.parsed) {
             let mut shadow = None;
-            if parsed.errors.is_empty() {
+            let parses = parsed.errors.is_empty();
+            if parses {
                 items.extend(parsed.file.items);
             } else {
                 let have: HashSet<(u8, String)> = parsed.file.items.iter().map(item_key).collect();
@@ -116,10 +126,15 @@ impl Analysis {
                 uri: input.uri.clone(),
                 id,
                 shadow,
+                parses,
+                lines: super::convert::line_starts(&input.text),
             });
         }
         let file = PolicyFile { items };
-        let (program, _) = check::analyze(&[&file]);
+        let program = match checked {
+            Some(p) => p,
+            None => check::analyze(&[&file]).0,
+        };
         let occurrences = index::occurrences(&file.items, &program);
         Analysis {
             inputs,
@@ -163,8 +178,39 @@ impl Analysis {
         })
     }
 
+    /// The current text of file `index` as given (shared with its document).
+    pub fn input_text(&self, f: &SetFile) -> &Arc<str> {
+        &self.inputs[self.files.iter().position(|g| g.id == f.id).unwrap_or(0)].text
+    }
+
+    pub fn lines(&self, index: usize) -> LineIndex<'_> {
+        LineIndex::with_starts(self.text(index), &self.files[index].lines)
+    }
+
     pub fn range(&self, index: usize, start: usize, end: usize) -> Range {
-        LineIndex::new(self.text(index)).range(start, end)
+        self.lines(index).range(start, end)
+    }
+
+    /// The byte offset of a position in file `index`'s current text.
+    pub fn offset(&self, index: usize, p: Position) -> usize {
+        self.lines(index).offset(p)
+    }
+
+    /// The diagnostics of every file, as LSP's; one without a location goes to file `fallback`.
+    pub fn diagnostics_by_file(&self, fallback: Option<usize>) -> Vec<Vec<lsp_types::Diagnostic>> {
+        let mut per_file = vec![Vec::new(); self.files.len()];
+        for d in &self.diagnostics {
+            let place = d
+                .primary_span()
+                .and_then(|s| self.current(s))
+                .or_else(|| fallback.map(|i| (i, 0, 0)));
+            let Some((i, start, end)) = place else {
+                continue;
+            };
+            let range = self.range(i, start, end);
+            per_file[i].push(super::convert::diagnostic(d, range, &|s| self.location(s)));
+        }
+        per_file
     }
 
     pub fn location(&self, span: Span) -> Option<Location> {

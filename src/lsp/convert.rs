@@ -1,6 +1,7 @@
 //! Between Charter's values and LSP's: byte offsets and UTF-16 positions, `file://` URIs and
 //! paths, diagnostics.
 
+use std::borrow::Cow;
 use std::path::{Component, Path, PathBuf};
 use std::str::FromStr;
 
@@ -11,17 +12,33 @@ use lsp_types::{
 
 use crate::diag::{Diagnostic, Level};
 
+/// The byte offset of every line's start in `text`.
+pub fn line_starts(text: &str) -> Vec<usize> {
+    let mut starts = vec![0];
+    starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
+    starts
+}
+
 /// Line starts of a text, to turn byte offsets into LSP positions (UTF-16 columns) and back.
 pub struct LineIndex<'a> {
     text: &'a str,
-    starts: Vec<usize>,
+    starts: Cow<'a, [usize]>,
 }
 
 impl<'a> LineIndex<'a> {
     pub fn new(text: &'a str) -> Self {
-        let mut starts = vec![0];
-        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        LineIndex { text, starts }
+        LineIndex {
+            text,
+            starts: Cow::Owned(line_starts(text)),
+        }
+    }
+
+    /// With line starts computed before ([`line_starts`] of the same text).
+    pub fn with_starts(text: &'a str, starts: &'a [usize]) -> Self {
+        LineIndex {
+            text,
+            starts: Cow::Borrowed(starts),
+        }
     }
 
     pub fn position(&self, offset: usize) -> Position {

@@ -13,10 +13,11 @@ use crate::check::ir::{Builtin, LocalPart, Ty, TypeDef, TypeId};
 use crate::source::{FileId, Span};
 use crate::syntax::ast::{Item, TypeKind};
 
-const KEYWORDS: [&str; 32] = [
+const KEYWORDS: [&str; 33] = [
     "policy", "let", "record", "levels", "enum", "manifest", "severity", "when", "require",
-    "message", "help", "deny", "warn", "info", "and", "or", "not", "in", "any", "all", "where",
-    "matches", "map", "max_by", "min_by", "distinct", "by", "if", "then", "else", "true", "false",
+    "message", "help", "override", "deny", "warn", "info", "and", "or", "not", "in", "any", "all",
+    "where", "matches", "map", "max_by", "min_by", "distinct", "by", "if", "then", "else", "true",
+    "false",
 ];
 
 const PRIMITIVES: [&str; 10] = [

@@ -2,7 +2,7 @@
 //! fields) and the checked program (definitions, fields, levels and the manifest in
 //! expressions): what go-to-definition, find-references and hover look up.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crate::check::ir::{self, Const, ExprKind, Program, TypeDef, TypeId};
 use crate::source::Span;
@@ -31,6 +31,8 @@ struct Builder<'a> {
     program: &'a Program,
     /// Types by the span the checker gave them (a declaration's name, an inline type's extent).
     by_span: HashMap<Span, TypeId>,
+    /// The names a type expression can refer to (declared records, levels and enums).
+    declared: HashSet<&'a str>,
     out: Vec<Occurrence>,
 }
 
@@ -48,9 +50,19 @@ pub fn occurrences(items: &[Item], program: &Program) -> Vec<Occurrence> {
             (span, id)
         })
         .collect();
+    let declared = program
+        .schema
+        .types
+        .iter()
+        .filter_map(|t| match t {
+            TypeDef::Record(r) => Some(r.name.as_str()),
+            TypeDef::Enum(e) => (e.span != Span::default()).then_some(e.name.as_str()),
+        })
+        .collect();
     let mut b = Builder {
         program,
         by_span,
+        declared,
         out: Vec::new(),
     };
     for item in items {
@@ -60,10 +72,10 @@ pub fn occurrences(items: &[Item], program: &Program) -> Vec<Occurrence> {
         b.expr(&def.body);
     }
     for p in &program.policies {
-        for e in p.when.iter().chain(&p.requires) {
+        for e in p.conditions() {
             b.expr(e);
         }
-        for t in p.message.iter().chain(&p.help) {
+        for t in p.templates() {
             for part in &t.parts {
                 if let ir::TemplatePart::Expr(e) = part {
                     b.expr(e);
@@ -131,11 +143,7 @@ impl Builder<'_> {
     fn type_expr(&mut self, t: &ast::TypeExpr) {
         match &t.kind {
             TypeKind::Named(n) => {
-                let declared = self.program.schema.types.iter().any(|t| match t {
-                    TypeDef::Record(r) => r.name == n.node,
-                    TypeDef::Enum(e) => e.name == n.node && e.span != Span::default(),
-                });
-                if declared {
+                if self.declared.contains(n.node.as_str()) {
                     self.push(Symbol::Type(n.node.clone()), n.span, false);
                 }
             }
@@ -239,8 +247,8 @@ pub fn children(e: &ir::Expr) -> Vec<&ir::Expr> {
 pub fn roots(program: &Program) -> Vec<&ir::Expr> {
     let mut out: Vec<&ir::Expr> = program.defs.iter().map(|d| &d.body).collect();
     for p in &program.policies {
-        out.extend(p.when.iter().chain(&p.requires));
-        for t in p.message.iter().chain(&p.help) {
+        out.extend(p.conditions());
+        for t in p.templates() {
             out.extend(t.parts.iter().filter_map(|part| match part {
                 ir::TemplatePart::Expr(e) => Some(e),
                 ir::TemplatePart::Text(_) => None,

@@ -75,6 +75,23 @@ pub fn render_policy(sources: &Sources, program: &Program, t: &PolicyTrace) -> S
         out.push_str("  require ");
         node(sources, r, "  ", &mut out);
     }
+    if let Some(o) = &t.override_when {
+        out.push_str("  override when ");
+        node(sources, o, "  ", &mut out);
+    }
+    if let Some(o) = &t.result.overridden {
+        out.push_str(&format!("  overridden: {}\n", o.message));
+    }
+    if let Some(w) = t.result.waived.map(|w| &program.waivers[w]) {
+        out.push_str(&format!(
+            "  waived: until {} by {} (approved by {}): {}    {}\n",
+            w.expires,
+            w.owner,
+            w.approved_by.join(", "),
+            w.reason,
+            at(sources, w.span)
+        ));
+    }
     out
 }
 
@@ -114,6 +131,12 @@ struct JsonPolicy<'a> {
     remediation: Option<&'a str>,
     when: Option<JsonNode>,
     requires: Vec<JsonNode>,
+    /// The `override when` tree, when a `require` failed and the policy has one.
+    #[serde(rename = "override", skip_serializing_if = "Option::is_none")]
+    override_when: Option<JsonNode>,
+    /// The override's message, when it held.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    override_message: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -155,6 +178,8 @@ pub fn render_json(e: &Explanation<'_>) -> String {
                     remediation: t.result.remediation.as_deref(),
                     when: t.when.as_ref().map(|w| json_node(e.sources, w)),
                     requires: t.requires.iter().map(|r| json_node(e.sources, r)).collect(),
+                    override_when: t.override_when.as_ref().map(|o| json_node(e.sources, o)),
+                    override_message: t.result.overridden.as_ref().map(|o| o.message.as_str()),
                 }
             })
             .collect(),

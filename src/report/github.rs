@@ -10,63 +10,93 @@
 //! (no line). The message continues with each failed clause and deciding value as
 //! `file:line:column: text`, and the help. Diagnostics (syntax errors, invalid manifests) are
 //! annotations at their first label, titled by their code. The summary line closes the output
-//! as plain text. With `quiet`, only what fails the run, and no summary.
+//! as plain text. With `quiet`, only what fails the run, and no summary. An overridden or
+//! waived policy is a `notice` with the override's or waiver's message.
 
 use super::{
-    Run, diagnostic_fails, locate, manifest_anchor, plain_text, result_diagnostic, result_fails,
-    severity_level, summary,
+    ManifestRun, Run, Tally, diagnostic_fails, locate, manifest_anchor, override_diagnostic,
+    plain_text, result_diagnostic, result_fails, severity_level, summary_of,
 };
 use crate::diag::{Diagnostic, Level};
 use crate::source::{Sources, Span};
 
-pub fn render(run: &Run<'_>, quiet: bool) -> String {
-    let sources = run.sources;
+/// The policy set's annotations, which come first.
+pub(super) fn head(run: &Run<'_>, quiet: bool) -> String {
     let mut out = String::new();
-    let diagnostic = |out: &mut String, d: &Diagnostic, file: Option<&str>| {
-        if !quiet || diagnostic_fails(run, d) {
-            out.push_str(&command(
-                sources,
-                d.level,
-                d.labels.first().map(|l| l.span),
-                file,
-                &d.code,
-                &plain_text(sources, d),
-            ));
-        }
-    };
     for d in &run.policy_diagnostics {
-        diagnostic(&mut out, d, None);
-    }
-    for m in &run.manifests {
-        // A manifest that could not be read still names the file, if it exists.
-        let file = m.file.map(|_| m.name.as_str());
-        for d in &m.diagnostics {
-            diagnostic(&mut out, d, file);
-        }
-        let (Some(decision), Some(program)) = (&m.decision, run.program) else {
-            continue;
-        };
-        for r in decision.results.iter().filter(|r| super::is_failure(r)) {
-            if quiet && !result_fails(run, program, r) {
-                continue;
-            }
-            let p = &program.policies[r.policy];
-            let d = result_diagnostic(program, r);
-            out.push_str(&command(
-                sources,
-                severity_level(p.severity),
-                manifest_anchor(r),
-                Some(&m.name),
-                &d.code,
-                &plain_text(sources, &d),
-            ));
-        }
-    }
-    if !quiet {
-        out.push_str(&summary(run));
-        out.push('\n');
+        diagnostic(run, &mut out, d, None, quiet);
     }
     out
+}
+
+fn diagnostic(run: &Run<'_>, out: &mut String, d: &Diagnostic, file: Option<&str>, quiet: bool) {
+    if !quiet || diagnostic_fails(run, d) {
+        out.push_str(&command(
+            run.sources,
+            d.level,
+            d.labels.first().map(|l| l.span),
+            file,
+            &d.code,
+            &plain_text(run.sources, d),
+        ));
+    }
+}
+
+/// One manifest's annotations. `run.sources` must hold the manifest's text.
+pub(super) fn part(run: &Run<'_>, m: &ManifestRun, quiet: bool) -> String {
+    let sources = run.sources;
+    let mut out = String::new();
+    // A manifest that could not be read still names the file, if it exists.
+    let file = m.file.map(|_| m.name.as_str());
+    for d in &m.diagnostics {
+        diagnostic(run, &mut out, d, file, quiet);
+    }
+    let (Some(decision), Some(program)) = (&m.decision, run.program) else {
+        return out;
+    };
+    for r in decision.results.iter().filter(|r| super::is_failure(r)) {
+        if quiet && !result_fails(run, program, r) {
+            continue;
+        }
+        let p = &program.policies[r.policy];
+        let d = result_diagnostic(program, r);
+        out.push_str(&command(
+            sources,
+            severity_level(p.severity),
+            manifest_anchor(r),
+            Some(&m.name),
+            &d.code,
+            &plain_text(sources, &d),
+        ));
+    }
+    // Overrides and waivers are on the record: a notice each (not with --quiet, which shows
+    // only failures).
+    for r in decision.results.iter().filter(|_| !quiet) {
+        let Some(d) = override_diagnostic(program, r) else {
+            continue;
+        };
+        out.push_str(&command(
+            sources,
+            d.level,
+            r.overridden
+                .as_ref()
+                .and_then(|o| o.evidence.first().map(|e| e.span))
+                .or_else(|| manifest_anchor(r)),
+            Some(&m.name),
+            &d.code,
+            &plain_text(sources, &d),
+        ));
+    }
+    out
+}
+
+/// The closing summary line (none with `quiet`).
+pub(super) fn tail(run: &Run<'_>, tally: &Tally, quiet: bool) -> String {
+    if quiet {
+        String::new()
+    } else {
+        format!("{}\n", summary_of(run, tally))
+    }
 }
 
 /// One workflow command. `at` wins over `file` for the location.

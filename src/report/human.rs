@@ -7,7 +7,8 @@ use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, S
 
 use super::{
     ManifestRun, Run, Tally, count_outcomes, diagnostic_fails, is_failure, manifest_decision,
-    manifest_fails, plural, result_diagnostic, result_fails, summary, summary_of, tally,
+    manifest_fails, override_diagnostic, plural, result_diagnostic, result_fails, summary,
+    summary_of,
 };
 use crate::diag::{Diagnostic, Level, escape_controls};
 use crate::eval::Outcome;
@@ -20,19 +21,6 @@ pub struct Style {
     pub width: usize,
     /// `--quiet`: only what fails the run (see [`super::status`]); no summary line.
     pub quiet: bool,
-}
-
-pub fn render(run: &Run<'_>, style: Style) -> String {
-    let mut out = render_head(run, style);
-    if run.program.is_none() {
-        return out;
-    }
-    for m in &run.manifests {
-        out.push_str(&render_manifest(run, m, style));
-    }
-    let printed = !out.is_empty();
-    out.push_str(&render_tail(run, &tally(run), printed, style));
-    out
 }
 
 /// Policy-set problems shown in full. A snippet costs a scan of its file from the start, so
@@ -103,18 +91,34 @@ pub fn render_manifest(run: &Run<'_>, m: &ManifestRun, style: Style) -> String {
                     _ => program.policies[r.policy].name.clone(),
                 })
                 .collect();
+            let overridden: Vec<&str> = d
+                .results
+                .iter()
+                .filter(|r| r.outcome == Outcome::Overridden)
+                .map(|r| program.policies[r.policy].name.as_str())
+                .collect();
             let (pass, skip) = (
                 count_outcomes(d, Outcome::Pass),
                 count_outcomes(d, Outcome::Skip),
             );
-            if failed.is_empty() {
-                format!("{pass} passed, {skip} skipped")
-            } else {
-                format!(
-                    "failed: {}; {pass} passed, {skip} skipped",
-                    failed.join(", ")
-                )
+            let mut detail = String::new();
+            if !failed.is_empty() {
+                detail = format!("failed: {}; ", failed.join(", "));
             }
+            if !overridden.is_empty() {
+                detail.push_str(&format!("overridden: {}; ", overridden.join(", ")));
+            }
+            let waived: Vec<&str> = d
+                .results
+                .iter()
+                .filter(|r| r.outcome == Outcome::Waived)
+                .map(|r| program.policies[r.policy].name.as_str())
+                .collect();
+            if !waived.is_empty() {
+                detail.push_str(&format!("waived: {}; ", waived.join(", ")));
+            }
+            detail.push_str(&format!("{pass} passed, {skip} skipped"));
+            detail
         }
     };
     out.push_str(&format!(
@@ -127,13 +131,17 @@ pub fn render_manifest(run: &Run<'_>, m: &ManifestRun, style: Style) -> String {
         }
     }
     if let Some(d) = &m.decision {
-        for r in d.results.iter().filter(|r| is_failure(r)) {
-            if !style.quiet || result_fails(run, program, r) {
+        for r in &d.results {
+            if is_failure(r) && (!style.quiet || result_fails(run, program, r)) {
                 out.push_str(&render_diagnostic(
                     run.sources,
                     &result_diagnostic(program, r),
                     style,
                 ));
+            } else if let Some(diag) = override_diagnostic(program, r)
+                && !style.quiet
+            {
+                out.push_str(&render_diagnostic(run.sources, &diag, style));
             }
         }
     }

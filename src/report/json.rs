@@ -8,7 +8,10 @@
 //!                    "diagnostics": [ <diagnostic> ],
 //!                    "results": [ { "policy", "severity", "outcome", "message", "help", "remediation",
 //!                                   "location", "clauses": [ {"text", "location"} ],
-//!                                   "evidence": [ {"path", "text", "location"} ] } ] } ] }
+//!                                   "evidence": [ {"path", "text", "location"} ],
+//!                                   "override": {"message", "location", "evidence"},
+//!                                   "waiver": {"owner", "reason", "expires", "approved_by", "location"} } ] } ] }
+//!                                   (`override` only on an `overridden` result, `waiver` on a `waived` one)
 //! <diagnostic> = { "level", "code", "message", "help", "labels": [ {"text", "location"} ] }
 //! <location>   = { "file", "line", "column", "end_line", "end_column" }   (1-based)
 //! <provenance> = "policy_set_digest": "sha256:<hex>", "engine": "charter/<version>",
@@ -20,10 +23,10 @@
 
 use serde::Serialize;
 
-use super::{ManifestRun, Run, manifest_decision, run_decision};
+use super::{ManifestRun, Run, manifest_decision};
 use crate::check::ir::Program;
 use crate::diag::{Diagnostic, Level};
-use crate::eval::{Outcome, PolicyResult};
+use crate::eval::{Evidence, Outcome, PolicyResult};
 use crate::source::{FileId, Sources, Span};
 
 pub const VERSION: u32 = 1;
@@ -56,7 +59,7 @@ struct JsonManifest<'a> {
 }
 
 #[derive(Serialize)]
-struct JsonResult<'a> {
+pub(super) struct JsonResult<'a> {
     policy: &'a str,
     severity: &'a str,
     outcome: &'a str,
@@ -66,6 +69,28 @@ struct JsonResult<'a> {
     remediation: Option<&'a str>,
     location: JsonLocation<'a>,
     clauses: Vec<JsonLabel<'a>>,
+    evidence: Vec<JsonEvidence<'a>>,
+    /// Only on an `overridden` result: the override that let the failure pass.
+    #[serde(rename = "override", skip_serializing_if = "Option::is_none")]
+    overridden: Option<JsonOverride<'a>>,
+    /// Only on a `waived` result: the waiver that let the failure pass.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    waiver: Option<JsonWaiver<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonWaiver<'a> {
+    owner: &'a str,
+    reason: &'a str,
+    expires: String,
+    approved_by: &'a [String],
+    location: JsonLocation<'a>,
+}
+
+#[derive(Serialize)]
+struct JsonOverride<'a> {
+    message: &'a str,
+    location: JsonLocation<'a>,
     evidence: Vec<JsonEvidence<'a>>,
 }
 
@@ -77,7 +102,7 @@ struct JsonEvidence<'a> {
 }
 
 #[derive(Serialize)]
-struct JsonDiagnostic<'a> {
+pub(super) struct JsonDiagnostic<'a> {
     level: &'static str,
     code: &'a str,
     message: &'a str,
@@ -92,7 +117,7 @@ struct JsonLabel<'a> {
 }
 
 #[derive(Clone, Copy, Serialize)]
-struct JsonLocation<'a> {
+pub(super) struct JsonLocation<'a> {
     file: &'a str,
     line: usize,
     column: usize,
@@ -100,7 +125,7 @@ struct JsonLocation<'a> {
     end_column: usize,
 }
 
-fn location(sources: &Sources, span: Span) -> JsonLocation<'_> {
+pub(super) fn location(sources: &Sources, span: Span) -> JsonLocation<'_> {
     let f = sources.get(span.file);
     let (line, column) = f.line_col(span.start);
     let (end_line, end_column) = f.line_col(span.end);
@@ -113,7 +138,7 @@ fn location(sources: &Sources, span: Span) -> JsonLocation<'_> {
     }
 }
 
-fn diagnostic<'a>(sources: &'a Sources, d: &'a Diagnostic) -> JsonDiagnostic<'a> {
+pub(super) fn diagnostic<'a>(sources: &'a Sources, d: &'a Diagnostic) -> JsonDiagnostic<'a> {
     JsonDiagnostic {
         level: match d.level {
             Level::Error => "error",
@@ -163,7 +188,7 @@ fn manifest<'a>(run: &'a Run<'_>, m: &'a ManifestRun) -> JsonManifest<'a> {
     }
 }
 
-fn result<'a>(
+pub(super) fn result<'a>(
     sources: &'a Sources,
     program: &'a Program,
     r: &'a PolicyResult,
@@ -186,50 +211,93 @@ fn result<'a>(
                 location: location(sources, n.span),
             })
             .collect(),
-        evidence: r
-            .evidence
-            .iter()
-            .map(|e| JsonEvidence {
-                path: &e.path,
-                text: &e.text,
-                location: location(sources, e.span),
-            })
-            .collect(),
+        evidence: evidence(sources, &r.evidence),
+        overridden: r.overridden.as_ref().map(|o| JsonOverride {
+            message: &o.message,
+            location: location(sources, o.span),
+            evidence: evidence(sources, &o.evidence),
+        }),
+        waiver: r.waived.map(|w| {
+            let w = &program.waivers[w];
+            JsonWaiver {
+                owner: &w.owner,
+                reason: &w.reason,
+                expires: w.expires.to_string(),
+                approved_by: &w.approved_by,
+                location: location(sources, w.span),
+            }
+        }),
     }
 }
 
-pub fn render(run: &Run<'_>) -> String {
-    let sources = run.sources;
-    let manifests = run.manifests.iter().map(|m| manifest(run, m)).collect();
+fn evidence<'a>(sources: &'a Sources, evidence: &'a [Evidence]) -> Vec<JsonEvidence<'a>> {
+    evidence
+        .iter()
+        .map(|e| JsonEvidence {
+            path: &e.path,
+            text: &e.text,
+            location: location(sources, e.span),
+        })
+        .collect()
+}
+
+/// One element of `manifests`, as the pretty-printed document holds it (indented, without the
+/// separator). `run.sources` must hold the manifest's text.
+pub(super) fn part(run: &Run<'_>, m: &ManifestRun) -> String {
+    indented(&manifest(run, m), "    ")
+}
+
+/// `value` pretty-printed as an element at that depth of a pretty-printed document: serde_json
+/// writes every line break of a pretty document between tokens (never in a string, where it is
+/// `\n`), so an element printed alone is the same text with `indent` after each line break.
+pub(super) fn indented(value: &impl Serialize, indent: &str) -> String {
+    let text =
+        serde_json::to_string_pretty(value).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    let mut out = String::with_capacity(text.len() + text.len() / 8);
+    out.push_str(indent);
+    for (i, line) in text.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+            out.push_str(indent);
+        }
+        out.push_str(line);
+    }
+    out
+}
+
+/// What comes before and after `n` manifest objects (joined by `,\n`): the opening holds the
+/// run's decision, known once every manifest is in.
+pub(super) fn frame(head: &Run<'_>, decision: &str, n: usize) -> (String, String) {
+    let sources = head.sources;
     let doc = JsonRun {
         version: VERSION,
-        decision: run_decision(run),
-        policy_set_digest: run.provenance.policy_set.to_string(),
+        decision,
+        policy_set_digest: head.provenance.policy_set.to_string(),
         engine: super::ENGINE,
-        evaluated_at: run.provenance.evaluated_at.to_string(),
-        now: run.now.map(|t| t.to_string()),
-        policies: run.program.map_or(0, |p| p.policies.len()),
-        diagnostics: run
+        evaluated_at: head.provenance.evaluated_at.to_string(),
+        now: head.now.map(|t| t.to_string()),
+        policies: head.program.map_or(0, |p| p.policies.len()),
+        diagnostics: head
             .policy_diagnostics
             .iter()
             .map(|d| diagnostic(sources, d))
             .collect(),
-        manifests,
+        manifests: Vec::new(),
     };
     let mut s =
         serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     s.push('\n');
-    s
+    // `manifests` is the last field: the document ends `"manifests": []\n}\n`.
+    match s.strip_suffix("[]\n}\n") {
+        Some(open) if n > 0 => (format!("{open}[\n"), "\n  ]\n}\n".to_string()),
+        _ => (s, String::new()),
+    }
 }
 
 /// JSON Lines (`--format jsonl`): one line per manifest, each the object the JSON format has in
 /// `manifests`. Problems in the policy files are not lines (the CLI prints them on standard
 /// error).
-pub fn render_lines(run: &Run<'_>) -> String {
-    let lines = Lines::new(run);
-    run.manifests.iter().map(|m| lines.render(run, m)).collect()
-}
-
+///
 /// Renders JSON Lines one manifest at a time (for streaming). What does not depend on the
 /// manifest is worked out once: the location of each policy, and the whole object of a result
 /// that passed or was skipped.
@@ -377,21 +445,41 @@ impl JsonResult<'_> {
             c.location.write(out);
             out.push('}');
         }
-        out.push_str("],\"evidence\":[");
-        for (i, e) in self.evidence.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            out.push_str("{\"path\":");
-            write_str(out, e.path);
-            out.push_str(",\"text\":");
-            write_str(out, e.text);
+        out.push_str("],\"evidence\":");
+        write_evidence(out, &self.evidence);
+        if let Some(o) = &self.overridden {
+            out.push_str(",\"override\":{\"message\":");
+            write_str(out, o.message);
             out.push_str(",\"location\":");
-            e.location.write(out);
+            o.location.write(out);
+            out.push_str(",\"evidence\":");
+            write_evidence(out, &o.evidence);
             out.push('}');
         }
-        out.push_str("]}");
+        if let Some(w) = &self.waiver {
+            // Rare: serde writes it.
+            out.push_str(",\"waiver\":");
+            out.push_str(&serde_json::to_string(w).unwrap_or_else(|_| "null".into()));
+        }
+        out.push('}');
     }
+}
+
+fn write_evidence(out: &mut String, evidence: &[JsonEvidence<'_>]) {
+    out.push('[');
+    for (i, e) in evidence.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str("{\"path\":");
+        write_str(out, e.path);
+        out.push_str(",\"text\":");
+        write_str(out, e.text);
+        out.push_str(",\"location\":");
+        e.location.write(out);
+        out.push('}');
+    }
+    out.push(']');
 }
 
 impl JsonLocation<'_> {
@@ -477,6 +565,16 @@ mod tests {
                         location,
                     })
                     .collect(),
+                overridden: (k % 2 == 1).then(|| JsonOverride {
+                    message: text,
+                    location,
+                    evidence: vec![JsonEvidence {
+                        path: text,
+                        text,
+                        location,
+                    }],
+                }),
+                waiver: None,
             };
             let mut out = String::new();
             r.write(&mut out);

@@ -10,6 +10,8 @@
 //!     <properties> manifest_digest, policy_set_digest, engine, evaluated_at </properties>
 //!     <testcase name=POLICY classname=MANIFEST file=POLICY_FILE line=LINE>   one per policy
 //!       pass:                 nothing inside
+//!       overridden, waived:   <properties> outcome=overridden|waived, override|waiver=MESSAGE
+//!                             </properties> <system-out> details </system-out> (a passed case)
 //!       skip (`when` false):  <skipped message="..."/>
 //!       deny or warn, fail:   <failure type="deny"|"warn" message=MESSAGE> details </failure>
 //!       deny or warn, error:  <error type="deny"|"warn" message=MESSAGE> details </error>
@@ -23,9 +25,12 @@
 //! deciding value, and the help. Written by hand: the format is a few elements, and the writer
 //! escapes every attribute and text (characters XML 1.0 cannot carry become U+FFFD).
 
-use super::{Run, locate, plain_text, result_diagnostic};
+use std::io::Write;
+
+use super::{ManifestRun, Run, locate, override_diagnostic, plain_text, result_diagnostic};
 use crate::diag::{Diagnostic, Level};
 use crate::eval::Outcome;
+use crate::evidence::digest::Digest;
 use crate::source::Sources;
 use crate::syntax::ast::Severity;
 
@@ -48,6 +53,13 @@ enum Body {
         details: String,
     },
     Output(String),
+    /// A failure an override or a waiver let pass: a passed case with it on the record.
+    Overridden {
+        /// `overridden` or `waived`.
+        outcome: &'static str,
+        message: String,
+        details: String,
+    },
 }
 
 struct Suite {
@@ -58,85 +70,162 @@ struct Suite {
     out: Option<String>,
 }
 
-pub fn render(run: &Run<'_>) -> String {
-    let sources = run.sources;
-    let mut suites: Vec<Suite> = Vec::new();
-    let provenance = |digest: Option<crate::evidence::digest::Digest>| {
-        let mut p = Vec::new();
-        if let Some(d) = digest {
-            p.push(("manifest_digest", d.to_string()));
-        }
-        p.push(("policy_set_digest", run.provenance.policy_set.to_string()));
-        p.push(("engine", super::ENGINE.to_string()));
-        p.push(("evaluated_at", run.provenance.evaluated_at.to_string()));
-        p
-    };
-    if !run.policy_diagnostics.is_empty() {
-        suites.push(Suite {
-            name: "policy set".into(),
-            properties: provenance(None),
-            cases: vec![problems_case(
-                sources,
-                "policy set",
-                "charter",
-                &run.policy_diagnostics,
-            )],
-            out: None,
-        });
+/// One manifest's test suite, as written, with its counts.
+pub struct Part {
+    text: String,
+    counts: Counts,
+}
+
+/// Test cases, failures, errors and skipped cases.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Counts {
+    tests: usize,
+    failures: usize,
+    errors: usize,
+    skipped: usize,
+}
+
+impl Counts {
+    fn add(&mut self, o: Counts) {
+        self.tests += o.tests;
+        self.failures += o.failures;
+        self.errors += o.errors;
+        self.skipped += o.skipped;
     }
-    for m in &run.manifests {
-        let (Some(decision), Some(program)) = (&m.decision, run.program) else {
-            suites.push(Suite {
-                name: m.name.clone(),
-                properties: provenance(m.digest),
-                cases: vec![problems_case(sources, "manifest", &m.name, &m.diagnostics)],
-                out: None,
-            });
-            continue;
+}
+
+/// One manifest's suite. `run.sources` must hold the manifest's text.
+pub(super) fn part(run: &Run<'_>, m: &ManifestRun) -> Part {
+    let suite = manifest_suite(run, m);
+    let counts = suite.counts();
+    Part {
+        text: write_suite(&suite),
+        counts,
+    }
+}
+
+/// The document as the run goes: the totals of the suites written so far.
+pub struct Doc {
+    totals: Counts,
+}
+
+impl Doc {
+    /// The policy set's suite comes first, when its files have problems.
+    pub(super) fn new(head: &Run<'_>, body: &mut dyn Write) -> std::io::Result<Doc> {
+        let mut doc = Doc {
+            totals: Counts::default(),
         };
-        let cases = decision
-            .results
-            .iter()
-            .map(|r| {
-                let p = &program.policies[r.policy];
-                let loc = locate(sources, p.name_span);
-                let details = || plain_text(sources, &result_diagnostic(program, r));
-                let body = match (r.outcome, p.severity) {
-                    (Outcome::Pass, _) => Body::Pass,
-                    (Outcome::Skip, _) => Body::Skipped("the policy's `when` condition is false"),
-                    (_, Severity::Info) => Body::Output(details()),
-                    (outcome, severity) => Body::Failed {
-                        element: if outcome == Outcome::Error {
-                            "error"
-                        } else {
-                            "failure"
-                        },
-                        kind: severity.as_str().to_string(),
-                        message: r.message.clone().unwrap_or_default(),
-                        details: details(),
-                    },
-                };
-                Case {
-                    name: p.name.clone(),
-                    classname: m.name.clone(),
-                    file: Some((loc.file, loc.line)),
-                    body,
-                }
-            })
-            .collect();
-        let warnings: Vec<String> = m
-            .diagnostics
-            .iter()
-            .map(|d| format!("{}: {}", level(d.level), plain_text(sources, d)))
-            .collect();
-        suites.push(Suite {
-            name: m.name.clone(),
-            properties: provenance(m.digest),
-            cases,
-            out: (!warnings.is_empty()).then(|| warnings.join("\n")),
-        });
+        if !head.policy_diagnostics.is_empty() {
+            let suite = Suite {
+                name: "policy set".into(),
+                properties: provenance(head, None),
+                cases: vec![problems_case(
+                    head.sources,
+                    "policy set",
+                    "charter",
+                    &head.policy_diagnostics,
+                )],
+                out: None,
+            };
+            doc.add(
+                Part {
+                    counts: suite.counts(),
+                    text: write_suite(&suite),
+                },
+                body,
+            )?;
+        }
+        Ok(doc)
     }
-    write(&suites)
+
+    pub(super) fn add(&mut self, part: Part, body: &mut dyn Write) -> std::io::Result<()> {
+        self.totals.add(part.counts);
+        body.write_all(part.text.as_bytes())
+    }
+
+    /// The opening (with the totals, known once every suite is in) and the closing.
+    pub(super) fn finish(self) -> (String, String) {
+        let t = self.totals;
+        let open = format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"charter\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\">\n",
+            t.tests, t.failures, t.errors, t.skipped
+        );
+        (open, "</testsuites>\n".to_string())
+    }
+}
+
+/// The `<properties>` of a suite: what its decisions were made from (issue 18).
+fn provenance(run: &Run<'_>, digest: Option<Digest>) -> Vec<(&'static str, String)> {
+    let mut p = Vec::with_capacity(4);
+    if let Some(d) = digest {
+        p.push(("manifest_digest", d.to_string()));
+    }
+    p.push(("policy_set_digest", run.provenance.policy_set.to_string()));
+    p.push(("engine", super::ENGINE.to_string()));
+    p.push(("evaluated_at", run.provenance.evaluated_at.to_string()));
+    p
+}
+
+fn manifest_suite(run: &Run<'_>, m: &ManifestRun) -> Suite {
+    let sources = run.sources;
+    let (Some(decision), Some(program)) = (&m.decision, run.program) else {
+        return Suite {
+            name: m.name.clone(),
+            properties: provenance(run, m.digest),
+            cases: vec![problems_case(sources, "manifest", &m.name, &m.diagnostics)],
+            out: None,
+        };
+    };
+    let cases = decision
+        .results
+        .iter()
+        .map(|r| {
+            let p = &program.policies[r.policy];
+            let loc = locate(sources, p.name_span);
+            let details = || plain_text(sources, &result_diagnostic(program, r));
+            let body = match (r.outcome, p.severity) {
+                (Outcome::Pass, _) => Body::Pass,
+                (Outcome::Overridden | Outcome::Waived, _) => match override_diagnostic(program, r)
+                {
+                    Some(d) => Body::Overridden {
+                        outcome: r.outcome.as_str(),
+                        message: d.message.clone(),
+                        details: plain_text(sources, &d),
+                    },
+                    None => Body::Pass,
+                },
+                (Outcome::Skip, _) => Body::Skipped("the policy's `when` condition is false"),
+                (_, Severity::Info) => Body::Output(details()),
+                (outcome, severity) => Body::Failed {
+                    element: if outcome == Outcome::Error {
+                        "error"
+                    } else {
+                        "failure"
+                    },
+                    kind: severity.as_str().to_string(),
+                    message: r.message.clone().unwrap_or_default(),
+                    details: details(),
+                },
+            };
+            Case {
+                name: p.name.clone(),
+                classname: m.name.clone(),
+                file: Some((loc.file, loc.line)),
+                body,
+            }
+        })
+        .collect();
+    let warnings: Vec<String> = m
+        .diagnostics
+        .iter()
+        .map(|d| format!("{}: {}", level(d.level), plain_text(sources, d)))
+        .collect();
+    Suite {
+        name: m.name.clone(),
+        properties: provenance(run, m.digest),
+        cases,
+        out: (!warnings.is_empty()).then(|| warnings.join("\n")),
+    }
 }
 
 fn level(l: Level) -> &'static str {
@@ -171,94 +260,94 @@ fn problems_case(sources: &Sources, name: &str, classname: &str, diags: &[Diagno
     }
 }
 
-fn write(suites: &[Suite]) -> String {
-    let count =
-        |s: &Suite, f: &dyn Fn(&Body) -> bool| s.cases.iter().filter(|c| f(&c.body)).count();
-    let failures = |b: &Body| {
-        matches!(
-            b,
-            Body::Failed {
-                element: "failure",
-                ..
-            }
-        )
-    };
-    let errors = |b: &Body| {
-        matches!(
-            b,
-            Body::Failed {
-                element: "error",
-                ..
-            }
-        )
-    };
-    let skipped = |b: &Body| matches!(b, Body::Skipped(_));
-    let totals = |f: &dyn Fn(&Body) -> bool| suites.iter().map(|s| count(s, f)).sum::<usize>();
-    let mut x = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    x.push_str(&format!(
-        "<testsuites name=\"charter\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\">\n",
-        totals(&|_| true),
-        totals(&failures),
-        totals(&errors),
-        totals(&skipped)
-    ));
-    for s in suites {
-        x.push_str(&format!(
-            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\">\n",
-            attr(&s.name),
-            s.cases.len(),
-            count(s, &failures),
-            count(s, &errors),
-            count(s, &skipped)
-        ));
-        if !s.properties.is_empty() {
-            x.push_str("    <properties>\n");
-            for (name, value) in &s.properties {
-                x.push_str(&format!(
-                    "      <property name=\"{name}\" value=\"{}\"/>\n",
-                    attr(value)
-                ));
-            }
-            x.push_str("    </properties>\n");
-        }
-        for c in &s.cases {
-            let mut open = format!(
-                "    <testcase name=\"{}\" classname=\"{}\"",
-                attr(&c.name),
-                attr(&c.classname)
-            );
-            if let Some((file, line)) = &c.file {
-                open.push_str(&format!(" file=\"{}\" line=\"{line}\"", attr(file)));
-            }
-            match &c.body {
-                Body::Pass => x.push_str(&format!("{open}/>\n")),
-                Body::Skipped(why) => x.push_str(&format!(
-                    "{open}>\n      <skipped message=\"{}\"/>\n    </testcase>\n",
-                    attr(why)
-                )),
+impl Suite {
+    fn counts(&self) -> Counts {
+        let mut c = Counts {
+            tests: self.cases.len(),
+            ..Counts::default()
+        };
+        for case in &self.cases {
+            match case.body {
                 Body::Failed {
-                    element,
-                    kind,
-                    message,
-                    details,
-                } => x.push_str(&format!(
-                    "{open}>\n      <{element} type=\"{}\" message=\"{}\">{}</{element}>\n    </testcase>\n",
-                    attr(kind),
-                    attr(message),
-                    text(details)
-                )),
-                Body::Output(out) => x.push_str(&format!(
-                    "{open}>\n      <system-out>{}</system-out>\n    </testcase>\n",
-                    text(out)
-                )),
+                    element: "failure", ..
+                } => c.failures += 1,
+                Body::Failed {
+                    element: "error", ..
+                } => c.errors += 1,
+                Body::Skipped(_) => c.skipped += 1,
+                _ => {}
             }
         }
-        if let Some(out) = &s.out {
-            x.push_str(&format!("    <system-out>{}</system-out>\n", text(out)));
-        }
-        x.push_str("  </testsuite>\n");
+        c
     }
-    x.push_str("</testsuites>\n");
+}
+
+fn write_suite(s: &Suite) -> String {
+    let n = s.counts();
+    let mut x = format!(
+        "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\">\n",
+        attr(&s.name),
+        n.tests,
+        n.failures,
+        n.errors,
+        n.skipped
+    );
+    if !s.properties.is_empty() {
+        x.push_str("    <properties>\n");
+        for (name, value) in &s.properties {
+            x.push_str(&format!(
+                "      <property name=\"{name}\" value=\"{}\"/>\n",
+                attr(value)
+            ));
+        }
+        x.push_str("    </properties>\n");
+    }
+    for c in &s.cases {
+        let mut open = format!(
+            "    <testcase name=\"{}\" classname=\"{}\"",
+            attr(&c.name),
+            attr(&c.classname)
+        );
+        if let Some((file, line)) = &c.file {
+            open.push_str(&format!(" file=\"{}\" line=\"{line}\"", attr(file)));
+        }
+        match &c.body {
+            Body::Pass => x.push_str(&format!("{open}/>\n")),
+            Body::Skipped(why) => x.push_str(&format!(
+                "{open}>\n      <skipped message=\"{}\"/>\n    </testcase>\n",
+                attr(why)
+            )),
+            Body::Failed {
+                element,
+                kind,
+                message,
+                details,
+            } => x.push_str(&format!(
+                "{open}>\n      <{element} type=\"{}\" message=\"{}\">{}</{element}>\n    </testcase>\n",
+                attr(kind),
+                attr(message),
+                text(details)
+            )),
+            Body::Output(out) => x.push_str(&format!(
+                "{open}>\n      <system-out>{}</system-out>\n    </testcase>\n",
+                text(out)
+            )),
+            Body::Overridden {
+                outcome,
+                message,
+                details,
+            } => x.push_str(&format!(
+                "{open}>\n      <properties>\n        <property name=\"outcome\" value=\"{outcome}\"/>\n        <property name=\"{}\" value=\"{}\"/>\n      </properties>\n      <system-out>{}</system-out>\n    </testcase>\n",
+                if *outcome == "waived" { "waiver" } else { "override" },
+                attr(message),
+                text(details)
+            )),
+        }
+    }
+    if let Some(out) = &s.out {
+        x.push_str(&format!("    <system-out>{}</system-out>\n", text(out)));
+    }
+    x.push_str("  </testsuite>\n");
     x
 }
 

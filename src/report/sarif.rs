@@ -7,8 +7,7 @@
 //!     "columnKind": "unicodeCodePoints",
 //!     "results": [ <result> ],
 //!     "properties": { "decision", "engine": "charter/<version>", "policySetDigest": "sha256:<hex>",
-//!                     "evaluatedAt": RFC 3339,
-//!                     "manifests": [ { "path", "manifestDigest": "sha256:<hex>" | null } ] } } ] }
+//!                     "evaluatedAt": RFC 3339 } } ] }
 //! <rule>   = one per policy, in policy-set order, then one per diagnostic code used:
 //!            { "id": policy name | diagnostic code, "name", "shortDescription": first line of
 //!              the doc comment, "fullDescription": the doc comment, "help",
@@ -19,7 +18,7 @@
 //!                             then the failed clause in the policy file ],
 //!              "relatedLocations": [ each failed clause in the policy file (or the policy's
 //!                                    name), each deciding value, each with its text ],
-//!              "properties": { "manifest", "policy", "severity", "outcome" } }
+//!              "properties": { "manifest", "manifestDigest", "policy", "severity", "outcome" } }
 //! ```
 //!
 //! A refusal is anchored in the manifest, the file a change adds, so code scanning shows it on
@@ -29,10 +28,11 @@
 //! are 1-based, columns in Unicode code points, `endColumn` one past the last character.
 
 use std::collections::BTreeMap;
+use std::io::Write;
 
 use serde::Serialize;
 
-use super::{Run, locate, manifest_anchor, run_decision, severity_level};
+use super::{ManifestRun, Run, locate, manifest_anchor, severity_level};
 use crate::check::ir::{Policy, Program};
 use crate::diag::{Diagnostic, Label, Level};
 use crate::eval::PolicyResult;
@@ -65,15 +65,6 @@ struct RunProperties<'a> {
     engine: &'static str,
     policy_set_digest: String,
     evaluated_at: String,
-    /// Every manifest of the run, in order, with the digest of its bytes.
-    manifests: Vec<ManifestDigest<'a>>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct ManifestDigest<'a> {
-    path: &'a str,
-    manifest_digest: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -130,6 +121,9 @@ struct SarifResult<'a> {
 struct ResultProperties<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     manifest: Option<&'a str>,
+    /// `sha256:<hex>` of the manifest's bytes (issue 18).
+    #[serde(rename = "manifestDigest", skip_serializing_if = "Option::is_none")]
+    manifest_digest: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     policy: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -178,69 +172,156 @@ struct Region {
     end_column: Option<usize>,
 }
 
-pub fn render(run: &Run<'_>) -> String {
+/// What one manifest adds to `results`: its diagnostics (each with the rule of its code, which
+/// takes its index in order of first use across the run) and its failed policies, as
+/// pretty-printed elements.
+pub struct Part {
+    diagnostics: Vec<(Rule, String)>,
+    results: Vec<String>,
+}
+
+/// Stands for a diagnostic's `ruleIndex` until the run's rules are known.
+const UNKNOWN_RULE: usize = usize::MAX;
+/// Results are elements of `runs[0].results`, this deep in the document.
+const RESULT_INDENT: &str = "        ";
+
+/// One manifest's results. `run.sources` must hold the manifest's text.
+pub(super) fn part(run: &Run<'_>, m: &ManifestRun) -> Part {
     let sources = run.sources;
-    let mut rules: Vec<Rule> = run
-        .program
-        .map(|p| p.policies.iter().map(|p| policy_rule(sources, p)).collect())
-        .unwrap_or_default();
-    // Diagnostic codes become rules after the policies, in order of first use.
-    let mut code_rules: BTreeMap<String, usize> = BTreeMap::new();
-    let mut rule_for = |d: &Diagnostic| {
-        *code_rules.entry(d.code.to_string()).or_insert_with(|| {
-            rules.push(code_rule(d));
-            rules.len() - 1
+    let diagnostics = m
+        .diagnostics
+        .iter()
+        .map(|d| {
+            let mut result = diagnostic_to_result(sources, d, UNKNOWN_RULE, Some(&m.name));
+            result.properties.manifest_digest = m.digest.map(|d| d.to_string());
+            (code_rule(d), super::json::indented(&result, RESULT_INDENT))
         })
-    };
-    let mut results: Vec<SarifResult<'_>> = Vec::new();
-    for d in &run.policy_diagnostics {
-        results.push(diagnostic_to_result(sources, d, rule_for(d), None));
-    }
-    for m in &run.manifests {
-        for d in &m.diagnostics {
-            results.push(diagnostic_to_result(sources, d, rule_for(d), Some(&m.name)));
+        .collect();
+    let mut results = Vec::new();
+    if let (Some(decision), Some(program), Some(file)) = (&m.decision, run.program, m.file) {
+        for r in decision
+            .results
+            .iter()
+            .filter(|r| super::is_failure(r) || r.overridden.is_some() || r.waived.is_some())
+        {
+            let mut result = policy_result(sources, program, r, &m.name, file);
+            result.properties.manifest_digest = m.digest.map(|d| d.to_string());
+            results.push(super::json::indented(&result, RESULT_INDENT));
         }
-        let (Some(decision), Some(program), Some(file)) = (&m.decision, run.program, m.file) else {
-            continue;
+    }
+    Part {
+        diagnostics,
+        results,
+    }
+}
+
+/// The document as the run goes: the rules of the diagnostic codes used so far (after the
+/// policies' rules, in order of first use) and how many results the body holds.
+pub struct Doc {
+    code_rules: BTreeMap<String, usize>,
+    rules: Vec<Rule>,
+    policies: usize,
+    results: usize,
+}
+
+impl Doc {
+    /// The policy set's diagnostics are the first results.
+    pub(super) fn new(head: &Run<'_>, body: &mut dyn Write) -> std::io::Result<Doc> {
+        let policies = head.program.map_or(0, |p| p.policies.len());
+        let mut doc = Doc {
+            code_rules: BTreeMap::new(),
+            rules: Vec::new(),
+            policies,
+            results: 0,
         };
-        for r in decision.results.iter().filter(|r| super::is_failure(r)) {
-            results.push(policy_result(sources, program, r, &m.name, file));
+        for d in &head.policy_diagnostics {
+            let index = doc.rule_for(d.code.as_ref(), || code_rule(d));
+            let result = diagnostic_to_result(head.sources, d, index, None);
+            doc.write(&super::json::indented(&result, RESULT_INDENT), body)?;
+        }
+        Ok(doc)
+    }
+
+    fn rule_for(&mut self, code: &str, rule: impl FnOnce() -> Rule) -> usize {
+        if let Some(&i) = self.code_rules.get(code) {
+            return i;
+        }
+        let i = self.policies + self.rules.len();
+        self.rules.push(rule());
+        self.code_rules.insert(code.to_string(), i);
+        i
+    }
+
+    fn write(&mut self, element: &str, body: &mut dyn Write) -> std::io::Result<()> {
+        if self.results > 0 {
+            body.write_all(b",\n")?;
+        }
+        self.results += 1;
+        body.write_all(element.as_bytes())
+    }
+
+    pub(super) fn add(&mut self, part: Part, body: &mut dyn Write) -> std::io::Result<()> {
+        for (rule, text) in part.diagnostics {
+            let code = rule.id.clone();
+            let index = self.rule_for(&code, || rule);
+            let text = text.replacen(
+                &format!("\"ruleIndex\": {UNKNOWN_RULE}"),
+                &format!("\"ruleIndex\": {index}"),
+                1,
+            );
+            self.write(&text, body)?;
+        }
+        for text in part.results {
+            self.write(&text, body)?;
+        }
+        Ok(())
+    }
+
+    /// What comes before and after the results: the rules (known once every manifest is in)
+    /// and the run's decision.
+    pub(super) fn finish(self, head: &Run<'_>, decision: &str) -> (String, String) {
+        let sources = head.sources;
+        let mut rules: Vec<Rule> = head
+            .program
+            .map(|p| p.policies.iter().map(|p| policy_rule(sources, p)).collect())
+            .unwrap_or_default();
+        rules.extend(self.rules);
+        let log = Log {
+            schema: SCHEMA,
+            version: "2.1.0",
+            runs: [SarifRun {
+                tool: Tool {
+                    driver: Driver {
+                        name: "charter",
+                        version: env!("CARGO_PKG_VERSION"),
+                        semantic_version: env!("CARGO_PKG_VERSION"),
+                        rules,
+                    },
+                },
+                column_kind: "unicodeCodePoints",
+                results: Vec::new(),
+                properties: RunProperties {
+                    decision,
+                    engine: super::ENGINE,
+                    policy_set_digest: head.provenance.policy_set.to_string(),
+                    evaluated_at: head.provenance.evaluated_at.to_string(),
+                },
+            }],
+        };
+        let mut s = serde_json::to_string_pretty(&log)
+            .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+        s.push('\n');
+        // The last `"results": []` is the run's (the properties after it hold the decision).
+        const EMPTY: &str = "\"results\": []";
+        match s.rfind(EMPTY) {
+            Some(at) if self.results > 0 => {
+                let open = format!("{}\"results\": [\n", &s[..at]);
+                let close = format!("\n      ]{}", &s[at + EMPTY.len()..]);
+                (open, close)
+            }
+            _ => (s, String::new()),
         }
     }
-    let log = Log {
-        schema: SCHEMA,
-        version: "2.1.0",
-        runs: [SarifRun {
-            tool: Tool {
-                driver: Driver {
-                    name: "charter",
-                    version: env!("CARGO_PKG_VERSION"),
-                    semantic_version: env!("CARGO_PKG_VERSION"),
-                    rules,
-                },
-            },
-            column_kind: "unicodeCodePoints",
-            results,
-            properties: RunProperties {
-                decision: run_decision(run),
-                engine: super::ENGINE,
-                policy_set_digest: run.provenance.policy_set.to_string(),
-                evaluated_at: run.provenance.evaluated_at.to_string(),
-                manifests: run
-                    .manifests
-                    .iter()
-                    .map(|m| ManifestDigest {
-                        path: &m.name,
-                        manifest_digest: m.digest.map(|d| d.to_string()),
-                    })
-                    .collect(),
-            },
-        }],
-    };
-    let mut s =
-        serde_json::to_string_pretty(&log).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
-    s.push('\n');
-    s
 }
 
 fn level(l: Level) -> &'static str {
@@ -324,8 +405,17 @@ fn policy_result<'a>(
     file: crate::source::FileId,
 ) -> SarifResult<'a> {
     let p = &program.policies[r.policy];
-    let mut labels = super::result_labels(program, r);
-    let anchor = manifest_anchor(r).and_then(|span| labels.iter().position(|l| l.span == span));
+    // An overridden failure is a note, anchored at the values that made the override hold.
+    let overridden = super::override_diagnostic(program, r);
+    let mut labels = match &overridden {
+        Some(d) => d.labels.clone(),
+        None => super::result_labels(program, r),
+    };
+    let anchor = match &r.overridden {
+        Some(o) => o.evidence.first().map(|e| e.span),
+        None => manifest_anchor(r),
+    }
+    .and_then(|span| labels.iter().position(|l| l.span == span));
     let primary = match anchor {
         Some(i) => {
             let l = labels.remove(i);
@@ -351,12 +441,18 @@ fn policy_result<'a>(
     SarifResult {
         rule_id: p.name.clone(),
         rule_index: r.policy,
-        level: level(severity_level(p.severity)),
+        level: match &overridden {
+            Some(d) => level(d.level),
+            None => level(severity_level(p.severity)),
+        },
         message: Text {
-            text: with_help(
-                r.message.as_deref().unwrap_or(&p.name),
-                super::result_help(r).as_deref(),
-            ),
+            text: match &overridden {
+                Some(d) => with_help(&d.message, d.help.as_deref()),
+                None => with_help(
+                    r.message.as_deref().unwrap_or(&p.name),
+                    super::result_help(r).as_deref(),
+                ),
+            },
         },
         // The manifest first (GitHub shows the first location), then the clause in the policy
         // file: a refusal is fixed in one or the other.
@@ -371,6 +467,7 @@ fn policy_result<'a>(
         related_locations: related_locations(sources, &labels),
         properties: ResultProperties {
             manifest: Some(manifest),
+            manifest_digest: None,
             policy: Some(&p.name),
             severity: Some(p.severity.as_str()),
             outcome: Some(r.outcome.as_str()),
@@ -408,6 +505,7 @@ fn diagnostic_to_result<'a>(
         related_locations: related_locations(sources, d.labels.get(1..).unwrap_or_default()),
         properties: ResultProperties {
             manifest,
+            manifest_digest: None,
             policy: None,
             severity: None,
             outcome: None,

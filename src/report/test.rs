@@ -137,9 +137,12 @@ impl TestReport<'_> {
             .max()
             .unwrap_or(6)
             .max(6);
+        // The `override` column only where a policy can be overridden.
+        let overridable = cov.iter().any(|c| c.can_override);
         let mut out = format!(
-            "\ncoverage\n{:<width$}  pass  fail  skip  clauses  bodies\n",
-            "policy"
+            "\ncoverage\n{:<width$}  pass  fail  skip  {}clauses  bodies\n",
+            "policy",
+            if overridable { "override  " } else { "" }
         );
         let mut gaps = Vec::new();
         for c in cov {
@@ -155,8 +158,13 @@ impl TestReport<'_> {
             let ratio = |xs: &[(Span, bool)]| {
                 format!("{}/{}", xs.iter().filter(|(_, hit)| *hit).count(), xs.len())
             };
+            let over = match (overridable, c.can_override) {
+                (false, _) => String::new(),
+                (true, false) => format!("{:<8}  ", "-"),
+                (true, true) => format!("{:<8}  ", mark(Outcome::Overridden)),
+            };
             out.push_str(&format!(
-                "{:<width$}  {:<4}  {:<4}  {:<4}  {:<7}  {}\n",
+                "{:<width$}  {:<4}  {:<4}  {:<4}  {over}{:<7}  {}\n",
                 p.name,
                 mark(Outcome::Pass),
                 mark(Outcome::Fail),
@@ -168,6 +176,12 @@ impl TestReport<'_> {
                 if !c.outcomes_seen.contains(&o) {
                     gaps.push(format!("{}: no test sees it {name}", p.name));
                 }
+            }
+            if c.can_override && !c.outcomes_seen.contains(&Outcome::Overridden) {
+                gaps.push(format!(
+                    "{}: no test sees it overridden (its `override when` holding)",
+                    p.name
+                ));
             }
             if c.can_skip && !c.outcomes_seen.contains(&Outcome::Skip) {
                 gaps.push(format!(

@@ -149,6 +149,10 @@ pub enum Clause {
     Severity(Spanned<Severity>),
     When(Expr),
     Require(Expr),
+    /// `override when expr`: a failure this condition holds for is `overridden` (break-glass).
+    Override(Expr),
+    /// `override message "..."`: what an overridden outcome says.
+    OverrideMessage(Template),
     Message(Template),
     Help(Template),
 }

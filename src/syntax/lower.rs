@@ -84,6 +84,40 @@ pub(super) fn parse_chunk(
     Ok((items, cx.errors))
 }
 
+/// One expression alone (a condition written outside a policy file), its spans offset by `base`.
+pub(super) fn parse_condition(
+    file: FileId,
+    text: &str,
+    base: usize,
+) -> Result<Expr, Box<Diagnostic>> {
+    if let Some(err) = nesting_error(file, text, base) {
+        return Err(Box::new(err));
+    }
+    pest::set_error_detail(false);
+    let parsed = CharterParser::parse(Rule::condition, text).or_else(|_| {
+        pest::set_error_detail(true);
+        CharterParser::parse(Rule::condition, text)
+    });
+    let mut pairs = parsed.map_err(|e| Box::new(syntax_error(file, text, base, false, &e)))?;
+    let condition = pairs.next().expect("grammar: condition is a start rule");
+    let expr = condition
+        .into_inner()
+        .next()
+        .expect("grammar: a condition holds an expression");
+    let mut cx = Lower {
+        file,
+        base,
+        errors: Vec::new(),
+        nesting: 0,
+        cut: false,
+    };
+    let e = cx.expr(expr);
+    match cx.errors.into_iter().next() {
+        Some(err) => Err(Box::new(err)),
+        None => Ok(e),
+    }
+}
+
 /// Words that open an expression nested in another without a bracket around it.
 const NESTING_WORDS: [&str; 8] = [
     "any", "all", "if", "where", "map", "max_by", "min_by", "distinct",
@@ -417,9 +451,26 @@ fn syntax_error(
         format!("expected {expected_text}")
     };
     let len = found.as_ref().map_or(0, |_| token_len(rest));
+    if found.is_none() {
+        // The item (or file) ended early: point at the end of what was written, not at the
+        // next item's first column below the blank lines and comments.
+        pos = written_end(text, pos);
+    }
     Diagnostic::error("charter::syntax::unexpected", message)
         .with_label(Span::new(file, base + pos, base + pos + len), label)
         .with_help_opt(syntax_help(rest, &expected))
+}
+
+/// The end of `text[..pos]` without trailing blank space and comment lines.
+fn written_end(text: &str, pos: usize) -> usize {
+    let mut end = text[..pos].trim_end().len();
+    loop {
+        let line_start = text[..end].rfind('\n').map_or(0, |i| i + 1);
+        if line_start == 0 || !text[line_start..end].trim_start().starts_with("//") {
+            return end;
+        }
+        end = text[..line_start].trim_end().len();
+    }
 }
 
 fn syntax_help(rest: &str, expected: &[String]) -> Option<String> {
@@ -524,6 +575,8 @@ fn rule_name(r: Rule) -> Option<&'static str> {
         Rule::require_clause => "`require`",
         Rule::message_clause => "`message`",
         Rule::help_clause => "`help`",
+        Rule::override_clause => "`override when`",
+        Rule::override_message_clause => "`override message`",
         Rule::severity_level => "`deny`, `warn` or `info`",
         Rule::expr
         | Rule::body
@@ -585,6 +638,7 @@ fn rule_name(r: Rule) -> Option<&'static str> {
         Rule::kw_require => "`require`",
         Rule::kw_message => "`message`",
         Rule::kw_help => "`help`",
+        Rule::kw_override => "`override`",
         _ => return None,
     })
 }
@@ -827,6 +881,9 @@ impl Lower {
         let rule = p.as_rule();
         let mut inner = p.into_inner();
         let _kw = inner.next();
+        if matches!(rule, Rule::override_clause | Rule::override_message_clause) {
+            let _when_or_message = inner.next();
+        }
         let body = inner.next().expect("grammar: clause body");
         match rule {
             Rule::severity_clause => {
@@ -840,6 +897,8 @@ impl Lower {
             }
             Rule::when_clause => Clause::When(self.expr(body)),
             Rule::require_clause => Clause::Require(self.expr(body)),
+            Rule::override_clause => Clause::Override(self.expr(body)),
+            Rule::override_message_clause => Clause::OverrideMessage(self.template(body)),
             Rule::message_clause => Clause::Message(self.template(body)),
             Rule::help_clause => Clause::Help(self.template(body)),
             r => panic!("grammar: unexpected clause rule {r:?}"),

@@ -97,7 +97,7 @@ fn config_reports_every_unknown_key() {
       charter.toml:1:1: unknown key `polices`; did you mean `policies`?
       charter.toml:5:1: unknown key `ai_tool`; did you mean `ai_tools`?
       charter.toml:7:1: unknown key `colour`
-      help: charter.toml accepts `policies = "dir"`, `format = "human"` (or json, jsonl, sarif, junit, github), a `[manifest]` table (`people`, `ai_tools`, `ai_emails`, `ai_logins`) and a `[limits]` table (`eval_memory = "64MiB"`)
+      help: charter.toml accepts `policies = "dir"`, `format = "human"` (or json, jsonl, sarif, junit, github), a `[manifest]` table (`people`, `ai_tools`, `ai_emails`, `ai_logins`), a `[limits]` table (`eval_memory = "64MiB"`), an `[overrides]` table (`deny = true`, `never = ["policy"]`), `waivers = "waivers.yaml"`, `max_waiver_days = 90` and an `[evidence]` table (`attest`, `key_file`)
     "#);
 }
 
@@ -158,7 +158,7 @@ fn config_names_the_format() {
     // The command line wins over the file.
     let (_, out, _) = charter(&dir, &["check".into(), "--format=github".into()]);
     assert!(
-        out.starts_with("policy set ok: 5 policies, no manifests given (policy set sha256:"),
+        out.starts_with("policy set ok: 6 policies, no manifests given (policy set sha256:"),
         "{out}"
     );
     config("xml");
@@ -446,5 +446,120 @@ fn policy_discovery_bounds_the_depth() {
     assert!(
         err.contains("is more than 64 folders deep in the policy folder"),
         "{err}"
+    );
+}
+
+/// An override that holds allows the change; `--deny-overrides` and `[overrides] deny` keep the
+/// failure a failure; `[overrides] never` refuses a policy set that gives such a policy an
+/// `override when`, and names a policy it does not know with a did-you-mean.
+#[test]
+fn overrides_can_be_refused() {
+    let case = root().join("tests/cases/eval_override_break_glass");
+    let manifest = case.join("a_valid.yaml").display().to_string();
+    let policies = case.display().to_string();
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("overrides_config");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let check = |extra: &[&str]| {
+        let mut args: Vec<String> = vec!["check".into(), "-p".into(), policies.clone()];
+        args.extend(extra.iter().map(|s| s.to_string()));
+        args.push(manifest.clone());
+        charter(&dir, &args)
+    };
+    let (code, out, _) = check(&[]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("1 manifest passed only by override"), "{out}");
+
+    let (code, out, _) = check(&["--deny-overrides"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("the override holds, but overrides are refused in this run"),
+        "{out}"
+    );
+
+    let config = dir.join("charter.toml");
+    let with_config = |toml: &str| {
+        std::fs::write(&config, toml).expect("charter.toml");
+        check(&["--config", "charter.toml"])
+    };
+    let (code, out, _) = with_config("[overrides]\ndeny = true\n");
+    assert_eq!(code, 1, "{out}");
+
+    let (code, _, err) = with_config("[overrides]\nnever = [\"approved\", \"year_end_freez\"]\n");
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains(":2:22: `[overrides] never` names `year_end_freez`, which is not a policy of the set; did you mean `year_end_freeze`?"),
+        "{err}"
+    );
+
+    let (code, out, err) = with_config("[overrides]\nnever = [\"year_end_freeze\"]\n");
+    assert_eq!(code, 2, "{out}{err}");
+    let shown = out.replace(&format!("{}/", case.display()), "");
+    insta::assert_snapshot!("override_forbidden", shown);
+}
+
+/// `charter waivers` lists every waiver with its state at `--now`, and, given manifests, how
+/// many each covered (`unused` when none); `charter explain` names the waiver that applied.
+#[test]
+fn waivers_are_listed_with_their_state() {
+    let case = root().join("tests/cases/eval_waivers");
+    let run = |args: &[&str]| {
+        let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+        charter(&case, &args)
+    };
+    let now = "2026-12-20T12:00:00Z";
+    let (code, out, err) = run(&["waivers", "-p", ".", "--now", now]);
+    assert_eq!(code, 0, "{err}");
+    insta::assert_snapshot!("waivers_listed", out);
+    // Only CHG-75 given: the id waiver (4 days left, more than the 1 day window) covered nothing.
+    let (code, out, err) = run(&[
+        "waivers",
+        "-p",
+        ".",
+        "--now",
+        now,
+        "--warn-expiring",
+        "1d",
+        "a_vendored.yaml",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    insta::assert_snapshot!("waivers_used", out);
+    let (code, out, _) = run(&["waivers", "-p", ".", "--now", now, "-f", "json"]);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    assert_eq!(v["waivers"][2]["state"], "expired");
+    let (code, out, _) = run(&["explain", "-p", ".", "--now", now, "c_by_id.yaml"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("waived: until 2026-12-24T00:00:00Z by sre (approved by sam): incident INC-4211 follow-up, owners asleep    waivers.yaml:10"),
+        "{out}"
+    );
+}
+
+/// `[overrides] never` covers waivers too: a waiver of such a policy is refused at its entry.
+#[test]
+fn a_policy_that_may_never_be_waived_refuses_its_waiver() {
+    let case = root().join("tests/cases/eval_waivers");
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("never_waived");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    std::fs::write(
+        dir.join("charter.toml"),
+        format!(
+            "policies = \"{}\"\n[overrides]\nnever = [\"code_owner_approval\"]\n",
+            case.display()
+        ),
+    )
+    .expect("charter.toml");
+    let (code, out, err) = charter(&dir, &["check".into(), "--now=2026-12-20T12:00:00Z".into()]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert_eq!(
+        out.matches("charter::waiver::forbidden").count(),
+        3,
+        "{out}"
+    );
+    assert!(
+        out.contains("policy `code_owner_approval` may never be waived (charter.toml:3:10), but the waiver file"),
+        "{out}"
     );
 }

@@ -391,3 +391,14 @@ fn stdin_is_formatted_to_stdout() {
         "let x = 1 + 2 // sum\n"
     );
 }
+
+// Issue 21, broken 7: a CRLF file was rewritten with `\n` line ends, so a formatted CRLF buffer
+// never formatted to a no-op. A file keeps its line ending style.
+#[test]
+fn a_crlf_file_keeps_its_line_ends() {
+    let formatted = "// top\r\nlet x = 1 // c\r\n\r\npolicy p {\r\n  require x == 1\r\n}\r\n";
+    assert_eq!(format(formatted), formatted);
+    assert_eq!(format(&formatted.replace("x = 1", "x=1")), formatted);
+    let lf = formatted.replace("\r\n", "\n");
+    assert_eq!(format(&lf), lf);
+}

@@ -38,3 +38,35 @@ fn every_manifest_label_lies_inside_the_manifest() {
         }
     }
 }
+
+/// `lsp`: the target's seed sessions run through the loop the binary uses, in memory, as the
+/// fuzzer runs them: each ends cleanly and answers every request it did not cancel.
+#[test]
+fn the_lsp_seed_sessions_run_in_memory() {
+    use charter::lsp::{Ended, Options, serve};
+    let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus/lsp");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&dir).expect("the lsp seeds").flatten() {
+        let input = std::fs::read(entry.path()).expect("a seed");
+        let mut out = Vec::new();
+        let ended = serve(
+            std::io::Cursor::new(input),
+            &mut out,
+            Options { disk: false },
+        );
+        assert_eq!(ended, Ended::Clean, "{}", entry.path().display());
+        let out = String::from_utf8(out).expect("UTF-8 output");
+        let answered: Vec<i64> = out
+            .split("Content-Length: ")
+            .filter_map(|m| m.split_once("\r\n\r\n"))
+            .filter_map(|(_, body)| serde_json::from_str::<serde_json::Value>(body).ok())
+            .filter(|v| v.get("method").is_none())
+            .filter_map(|v| v["id"].as_i64())
+            .collect();
+        for id in 1..=9 {
+            assert!(answered.contains(&id), "request {id} answered: {out}");
+        }
+        seen += 1;
+    }
+    assert!(seen >= 3, "seeds in {}", dir.display());
+}

@@ -1,7 +1,7 @@
 //! `charter init`: the scaffold is written as shipped in `examples/init/`, refuses to overwrite,
 //! its policy set compiles cleanly, its policy tests decide as their folders say, and its schema
 //! declares exactly the shape `charter manifest` produces (the manifests of the other tests, and
-//! the 4,000 real manifests of `../shared/data/real-changes/`, all validate without a warning).
+//! the real manifests of `tests/data/real-changes/`, all validate without a warning).
 
 use std::path::{Path, PathBuf};
 
@@ -116,15 +116,11 @@ fn policy_tests_decide_as_their_folders_say() {
     insta::assert_snapshot!(table);
 }
 
-/// The real histories of `../shared/data/real-changes/` (made by this same mapping) validate
+/// The real histories of `tests/data/real-changes/` (made by this same mapping) validate
 /// against the schema `charter init` writes: no error, and no field the schema does not declare.
 #[test]
 fn real_changes_validate_against_the_standard_schema() {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data/real-changes");
-    assert!(
-        root.is_dir(),
-        "../shared/data/real-changes is part of every checkout's surroundings (see ../shared/README.md)"
-    );
+    let root = crate::support::real_changes();
     let mut standard = Standard::new();
     let mut n = 0;
     for project in ["bootc", "golang-tools"] {
@@ -142,7 +138,7 @@ fn real_changes_validate_against_the_standard_schema() {
             n += 1;
         }
     }
-    assert_eq!(n, 4000);
+    assert!(n >= 400, "only {n} manifests in {}", root.display());
 }
 
 /// The trailers of the real changes, read again by `charter manifest`'s mapping, give the same
@@ -154,15 +150,16 @@ fn real_changes_validate_against_the_standard_schema() {
 #[test]
 fn real_changes_trailers_read_the_same() {
     use charter::facts::{ai::Known, git};
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data/real-changes");
+    let root = crate::support::real_changes();
     let known = Known::default();
-    let (mut compared, mut ai) = (0, 0);
+    let (mut compared, mut ai, mut n_files) = (0, 0, 0);
     let mut differ: Vec<String> = Vec::new();
     for project in ["bootc", "golang-tools"] {
         for entry in std::fs::read_dir(root.join(project).join("changes"))
             .expect("a changes folder")
             .flatten()
         {
+            n_files += 1;
             let text = std::fs::read_to_string(entry.path()).expect("a manifest");
             let m: serde_json::Value = serde_saphyr::from_str(&text).expect("YAML");
             let evidence: Vec<&str> = m["ai_evidence"]
@@ -221,6 +218,133 @@ fn real_changes_trailers_read_the_same() {
     }
     differ.sort();
     insta::assert_snapshot!(differ.join("\n"));
-    assert!(compared > 3990, "{compared} changes compared");
-    assert!(ai > 200, "{ai} AI-assisted changes");
+    // A handful of changes carry body evidence and are skipped; about one in sixteen is AI-assisted.
+    assert!(
+        compared * 100 >= n_files * 98,
+        "{compared} of {n_files} changes compared"
+    );
+    assert!(ai * 25 > compared, "{ai} AI-assisted changes of {compared}");
+}
+
+/// The `run` script of the workflow step named `name`, as written in the scaffold.
+fn workflow_step(name: &str) -> String {
+    let text = std::fs::read_to_string(shipped().join(".github/workflows/charter.yml"))
+        .expect("the workflow");
+    let workflow: serde_json::Value = serde_saphyr::from_str(&text).expect("the workflow is YAML");
+    workflow["jobs"]
+        .as_object()
+        .expect("jobs")
+        .values()
+        .flat_map(|j| j["steps"].as_array().cloned().unwrap_or_default())
+        .find(|s| s["name"] == name)
+        .and_then(|s| s["run"].as_str().map(String::from))
+        .unwrap_or_else(|| panic!("no step `{name}` in the workflow"))
+}
+
+/// Runs a workflow script as GitHub does (`bash -eo pipefail`) in a pull request's checkout,
+/// with `charter` on PATH: its exit code, output and the job summary it wrote.
+fn run_step(repo: &crate::support::Repo, script: &str) -> (i32, String, String) {
+    let bin = PathBuf::from(env!("CARGO_BIN_EXE_charter"));
+    let path = format!(
+        "{}:{}",
+        bin.parent().expect("bin folder").display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let temp = TempDir::new("runner-temp");
+    let summary = temp.path().join("summary.md");
+    let out = crate::support::isolated(&mut std::process::Command::new("bash"), repo.path())
+        .args(["--noprofile", "--norc", "-eo", "pipefail", "-c", script])
+        .current_dir(repo.path())
+        .env("PATH", path)
+        .env("NO_COLOR", "1")
+        .env("GITHUB_BASE_REF", "main")
+        .env("RUNNER_TEMP", temp.path())
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .output()
+        .expect("bash runs");
+    (
+        out.status.code().unwrap_or(-1),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+        std::fs::read_to_string(&summary).unwrap_or_default(),
+    )
+}
+
+/// The workflow's `charter diff` step on a scaffolded repository with a short history: a pull
+/// request that raises the approval count replays every commit and reports the ones that flip;
+/// one that leaves the policies alone compares nothing.
+#[test]
+fn workflow_reports_what_a_policy_change_flips() {
+    use crate::support::{Repo, Who};
+    let who = Who {
+        name: "Ada Lovelace",
+        email: "ada@example.com",
+        date: "2026-11-20T10:00:00+00:00",
+    };
+    let repo = Repo::new("init-diff");
+    let (code, _, err) = run_charter(repo.path(), &["init"], repo.path());
+    assert_eq!(code, 0, "{err}");
+    repo.commit(
+        "charter: policies\n\nReviewed-by: Bob <bob@example.com>\n",
+        &[],
+        who,
+        who,
+    );
+    for (i, trailers) in [
+        "Reviewed-by: Bob <bob@example.com>\n",
+        "Reviewed-by: Bob <bob@example.com>\nReviewed-by: Carol <carol@example.com>\n",
+        "",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let file = format!("src/f{i}.rs");
+        repo.commit(
+            &format!("change {i}\n\n{trailers}"),
+            &[(file.as_bytes(), Some(b"fn main() {}\n"))],
+            who,
+            who,
+        );
+    }
+    let base = repo.git(&["rev-parse", "HEAD"]);
+    repo.git(&["update-ref", "refs/remotes/origin/main", &base]);
+    repo.git(&["checkout", "-q", "-b", "pr"]);
+    let step = workflow_step("What the policy change flips");
+
+    // A pull request that changes no policy: nothing is compared.
+    repo.commit("docs", &[(b"README.md", Some(b"# hello\n"))], who, who);
+    let (code, out, summary) = run_step(&repo, &step);
+    assert_eq!((code, summary.as_str()), (0, ""), "{out}");
+    assert!(out.contains("the policy set is unchanged"), "{out}");
+
+    // Two approvals for every change: the two commits with one approval flip.
+    let reviews =
+        std::fs::read_to_string(repo.path().join("policies/reviews.charter")).expect("policies");
+    let raised = reviews.replace(
+        "require count(human_approvals) >= 1",
+        "require count(human_approvals) >= 2",
+    );
+    assert_ne!(raised, reviews, "the scaffold's approval count");
+    repo.commit(
+        "policies: two approvals",
+        &[(b"policies/reviews.charter", Some(raised.as_bytes()))],
+        who,
+        who,
+    );
+    let (code, out, summary) = run_step(&repo, &step);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        summary.starts_with("## Charter: what this policy change flips"),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("| `needs_approval` | changed | deny |"),
+        "{summary}"
+    );
+    assert!(summary.contains("| pass -> fail | 2 |"), "{summary}");
+    // The whole history (six commits), the pull request's own included.
+    assert!(summary.contains("**6 manifests compared: "), "{summary}");
 }

@@ -3,12 +3,14 @@
 mod bulk;
 mod cases;
 mod cli;
+mod diff;
 mod evidence;
 mod fast;
 mod fmt;
 mod formats;
 mod fuzz_regressions;
 mod init;
+mod inputs;
 mod lsp;
 mod manifest_git;
 mod manifest_github;

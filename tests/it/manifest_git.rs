@@ -467,3 +467,80 @@ fn git_versions() {
     assert_eq!(git_version("git version 2.30.0-rc1"), Some((2, 30)));
     assert_eq!(git_version("not git"), None);
 }
+
+/// 10^5 review trailers in one commit (50,000 people, each twice, the second time with the
+/// address in capitals), 10^5 AI trailers naming 1,000 tools and 10^5 co-authors: every
+/// reviewer once, in order, every value kept under the key's first spelling, each evidence line
+/// and tool once. Each of these lists was de-duplicated by a scan of what it held (seconds
+/// for 10^5 trailers); the result is what matters here, not the time.
+#[test]
+fn a_hundred_thousand_trailers() {
+    let repo = Repo::new("many-trailers");
+    let people = 50_000;
+    let mut message = String::from("Big review\n\nA body line that is no trailer.\n\n");
+    for round in 0..2 {
+        for i in 0..people {
+            let email = format!("p{i}@example.com");
+            let email = if round == 0 {
+                email
+            } else {
+                email.to_uppercase()
+            };
+            let key = if round == 0 {
+                "Reviewed-by"
+            } else {
+                "reviewed-BY"
+            };
+            message.push_str(&format!("{key}: Person {i} <{email}>\n"));
+        }
+    }
+    for i in 0..100_000 {
+        message.push_str(&format!("Assisted-by: Tool {}\n", i % 1_000));
+    }
+    for i in 0..100_000 {
+        message.push_str(&format!("Co-authored-by: Helper {i} <h{i}@example.org>\n"));
+    }
+    // Too long for one argument (`-m`): git reads it from a file.
+    let file = repo.path().join("message.txt");
+    std::fs::write(&file, &message).expect("the message");
+    repo.git(&[
+        "commit",
+        "-q",
+        "--allow-empty",
+        "--cleanup=verbatim",
+        "-F",
+        "message.txt",
+    ]);
+    let (code, out, err) = repo.charter(&["manifest", "git", "--format", "json", "HEAD"]);
+    assert_eq!(code, 0, "{err}");
+    let m: serde_json::Value = serde_json::from_str(&out).expect("one JSON manifest");
+    let reviewers = m["reviewers"].as_array().expect("reviewers");
+    assert_eq!(reviewers.len(), people);
+    for (i, r) in reviewers.iter().enumerate() {
+        assert_eq!(r["login"], format!("p{i}@example.com"));
+        assert_eq!(r["approved"], true);
+        assert_eq!(r["via"], "Reviewed-by");
+    }
+    let trailers = m["trailers"].as_object().expect("trailers");
+    let mut keys: Vec<&String> = trailers.keys().collect();
+    keys.sort();
+    assert_eq!(keys, ["Assisted-by", "Co-authored-by", "Reviewed-by"]);
+    // In the order first seen.
+    let at = |key: &str| out.find(&format!("\"{key}\": [")).expect(key);
+    assert!(at("Reviewed-by") < at("Assisted-by") && at("Assisted-by") < at("Co-authored-by"));
+    assert_eq!(
+        trailers["Reviewed-by"].as_array().map(Vec::len),
+        Some(100_000)
+    );
+    assert_eq!(
+        trailers["Assisted-by"].as_array().map(Vec::len),
+        Some(100_000)
+    );
+    let tools = m["ai_tools"].as_array().expect("ai_tools");
+    assert_eq!(tools.len(), 1_000);
+    assert_eq!(tools[999], "Tool 999");
+    assert_eq!(m["ai_evidence"].as_array().map(Vec::len), Some(1_000));
+    let co_authors = m["co_authors"].as_array().expect("co_authors");
+    assert_eq!(co_authors.len(), 100_000);
+    assert_eq!(co_authors[99_999]["login"], "h99999@example.org");
+}

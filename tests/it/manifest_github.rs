@@ -218,3 +218,80 @@ fn people_file_errors() {
     }
     insta::assert_snapshot!(out);
 }
+
+/// Reviews are ordered by `submitted_at`. A submitted review without one, or with one that is not
+/// RFC 3339, cannot be ordered: here erin's "changes requested" after her approval. Dropping it
+/// left `approved: true`; it is an error naming the review, the field and the value (exit 2).
+/// A pending review has no `submitted_at` on GitHub, and needs none.
+#[test]
+fn a_review_that_cannot_be_ordered_is_an_error() {
+    let dir = TempDir::new("github-unordered");
+    let review = |id: u32, state: &str, submitted_at: Option<&str>| {
+        let at = match submitted_at {
+            Some(t) => format!(",\n    \"submitted_at\": {t}"),
+            None => String::new(),
+        };
+        format!(
+            "  {{\n    \"id\": {id},\n    \"node_id\": \"PRR_{id}\",\n    \"user\": {{ \"login\": \"erin\", \"id\": 5, \"type\": \"User\" }},\n    \"body\": \"\",\n    \"state\": \"{state}\",\n    \"html_url\": \"https://github.com/acme/shop/pull/42#pullrequestreview-{id}\",\n    \"author_association\": \"MEMBER\",\n    \"commit_id\": \"5d4c3b2a1f0e9d8c7b6a5f4e3d2c1b0a9f8e7d6c\"{at}\n  }}"
+        )
+    };
+    let approved = review(90, "APPROVED", Some("\"2026-11-24T16:00:00Z\""));
+    let pending = review(93, "PENDING", None);
+    let mut shown_all = String::new();
+    for (name, second) in [
+        ("missing", review(91, "CHANGES_REQUESTED", None)),
+        ("null", review(91, "CHANGES_REQUESTED", Some("null"))),
+        (
+            "not-rfc3339",
+            review(91, "CHANGES_REQUESTED", Some("\"2026-11-24 17:00\"")),
+        ),
+        (
+            "no-offset",
+            review(91, "CHANGES_REQUESTED", Some("\"2026-11-24T17:00:00\"")),
+        ),
+        (
+            "no-such-day",
+            review(91, "CHANGES_REQUESTED", Some("\"2026-02-30T17:00:00Z\"")),
+        ),
+        ("commented", review(91, "COMMENTED", Some("\"\""))),
+    ] {
+        let path = dir.path().join(format!("{name}.json"));
+        std::fs::write(&path, format!("[\n{approved},\n{pending},\n{second}\n]\n"))
+            .expect("reviews");
+        let reviews = path.display().to_string();
+        let args = [
+            "manifest",
+            "github",
+            "--event",
+            &data("pull_request_opened.json"),
+            "--reviews",
+            &reviews,
+        ];
+        let out = run(&args);
+        assert_eq!(out.0, 2, "{name}: {}", out.1);
+        assert!(!out.1.contains("approved: true"), "{name}: {}", out.1);
+        shown_all.push_str(&shown(&args, &out).replace(&format!("{}/", dir.path().display()), ""));
+        shown_all.push('\n');
+    }
+    insta::assert_snapshot!(shown_all);
+
+    // With its time, the same "changes requested" decides: erin has not approved.
+    let path = dir.path().join("ordered.json");
+    let later = review(91, "CHANGES_REQUESTED", Some("\"2026-11-24T17:00:00Z\""));
+    std::fs::write(&path, format!("[\n{approved},\n{pending},\n{later}\n]\n")).expect("reviews");
+    let out = run(&[
+        "manifest",
+        "github",
+        "--event",
+        &data("pull_request_opened.json"),
+        "--reviews",
+        &path.display().to_string(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.0, 0, "{}", out.2);
+    let m: serde_json::Value = serde_json::from_str(&out.1).expect("a JSON manifest");
+    assert_eq!(m["reviewers"][0]["login"], "erin");
+    assert_eq!(m["reviewers"][0]["approved"], false);
+    assert_eq!(m["reviewers"][0]["state"], "changes_requested");
+}

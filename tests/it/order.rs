@@ -87,14 +87,10 @@ fn set(dir: &Path, extra: &[PathBuf]) -> Set {
 fn sets() -> Vec<Set> {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let mut out = vec![set(&root.join("policies"), &[])];
-    // charter init's set, with every 50th real change when the shared data is there.
+    // charter init's set, with every 5th vendored real change.
     let mut real = Vec::new();
-    files(
-        &root.join("../shared/data/real-changes"),
-        &is_manifest,
-        &mut real,
-    );
-    let real: Vec<PathBuf> = real.into_iter().step_by(50).collect();
+    files(&crate::support::real_changes(), &is_manifest, &mut real);
+    let real: Vec<PathBuf> = real.into_iter().step_by(5).collect();
     out.push(set(&root.join("examples/init/policies"), &real));
     let mut ported: Vec<PathBuf> = std::fs::read_dir(root.join("examples/ported"))
         .expect("examples/ported")

@@ -186,7 +186,7 @@ fn github_workflow_checks_the_pull_requests_manifests() {
     // Only the manifest the pull request added is checked, and it is denied.
     assert_eq!(code, 1);
     assert_eq!(manifests, ["changes/chg-1043-large.yaml"]);
-    assert_eq!((junit.tests, junit.failures), (5, 1));
+    assert_eq!((junit.tests, junit.failures), (6, 1));
 }
 
 #[test]
@@ -211,7 +211,7 @@ fn gitlab_job_checks_the_merge_requests_manifests() {
     let (code, manifests, junit) = outputs(&dir, code);
     assert_eq!(code, 1);
     assert_eq!(manifests, ["changes/chg-1043-large.yaml"]);
-    assert_eq!((junit.tests, junit.failures), (5, 1));
+    assert_eq!((junit.tests, junit.failures), (6, 1));
 }
 
 #[test]

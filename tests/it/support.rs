@@ -237,6 +237,15 @@ impl Standard {
     }
 }
 
+/// The real change manifests the tests read: the slice vendored in `tests/data/real-changes`,
+/// or the folder named by `CHARTER_REAL_CHANGES` (the full 4,000, say) when it is set.
+pub fn real_changes() -> PathBuf {
+    match std::env::var_os("CHARTER_REAL_CHANGES") {
+        Some(dir) => PathBuf::from(dir),
+        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/real-changes"),
+    }
+}
+
 /// Snapshot settings for `charter check` output: the evaluation time (the clock, unless the run
 /// passed `--now`) becomes `[TIME]` and the engine's version `[VERSION]`, so snapshots change
 /// with what a case decides, not with the day or the release. The policy-set and manifest

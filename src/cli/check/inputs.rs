@@ -10,6 +10,7 @@ use std::iter::once;
 use std::path::{Path, PathBuf};
 
 use crate::bulk::{self, Stream};
+use crate::cli::files::{self, Problem};
 use crate::cli::project::{display, display_name, walk};
 
 /// One manifest to check.
@@ -135,7 +136,8 @@ const STREAM_BUFFER: usize = 256 * 1024;
 /// The documents of a JSON Lines file, named `path:N`.
 fn file_inputs(path: &Path) -> Box<dyn Iterator<Item = Input> + Send> {
     let name = display(path);
-    match std::fs::File::open(path) {
+    // A named pipe would block here until written to: refused by its metadata, unopened.
+    match files::regular(path).and_then(|_| std::fs::File::open(path).map_err(Problem::Io)) {
         Ok(file) => {
             let reader = BufReader::with_capacity(STREAM_BUFFER, file);
             let source = format!("`{name}`");
@@ -306,7 +308,7 @@ fn expand_glob(pattern: &Path, out: &mut Vec<Box<Path>>) {
 
 /// Reads a manifest file as UTF-8 text; the error is the message of a diagnostic.
 pub fn read_manifest(path: &Path) -> Result<String, String> {
-    let bytes = std::fs::read(path).map_err(|e| open_error(path, &e))?;
+    let bytes = files::read(path).map_err(|e| open_error(path, &e))?;
     String::from_utf8(bytes).map_err(|e| {
         let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
         let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;
@@ -319,9 +321,13 @@ pub fn read_manifest(path: &Path) -> Result<String, String> {
 }
 
 /// Why a manifest file (or a JSON Lines file) cannot be read.
-fn open_error(path: &Path, e: &std::io::Error) -> String {
-    match e.kind() {
-        std::io::ErrorKind::NotFound => format!("manifest `{}` does not exist", display(path)),
+fn open_error(path: &Path, e: &Problem) -> String {
+    match e {
+        e if e.is_missing() => format!("manifest `{}` does not exist", display(path)),
+        Problem::NotRegular(_) => format!(
+            "cannot read manifest `{}`: {e}; to check a stream, pipe it to `charter check -`",
+            display(path)
+        ),
         _ => format!("cannot read manifest `{}`: {e}", display(path)),
     }
 }

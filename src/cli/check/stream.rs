@@ -189,13 +189,15 @@ fn problem(name: String, message: String) -> ManifestRun {
     }
 }
 
-/// Whether rendering a manifest shows its text (a diagnostic, or a failed policy's evidence).
+/// Whether rendering a manifest shows its text (a diagnostic, a failed policy's evidence or an
+/// override's).
 fn needs_text(run: &ManifestRun) -> bool {
     !run.diagnostics.is_empty()
-        || run
-            .decision
-            .as_ref()
-            .is_some_and(|d| d.results.iter().any(report::is_failure))
+        || run.decision.as_ref().is_some_and(|d| {
+            d.results
+                .iter()
+                .any(|r| report::is_failure(r) || r.overridden.is_some() || r.waived.is_some())
+        })
 }
 
 /// Standard output for streamed results: buffered when it is a file or a pipe, written line by
@@ -328,7 +330,7 @@ impl Progress {
         }
     }
 
-    fn inc(&mut self) {
+    pub fn inc(&mut self) {
         // Off (CI, a pipe, `--quiet`): not even a clock read per manifest.
         if !self.enabled {
             return;
