@@ -13,7 +13,9 @@
 //!     "policySet": { "digest": { "sha256" }, "policies": N },
 //!     "evaluatedAt": RFC 3339,
 //!     "results": [ { "policy", "severity", "outcome", "message"?, "remediation"?,
-//!                    "clauses"?: [ text ], "evidence"?: [ { "path", "text" } ] } ],
+//!                    "clauses"?: [ text ], "evidence"?: [ { "path", "text" } ],
+//!                    "override"?: { "message", "evidence" },
+//!                    "waiver"?: { "owner", "reason", "approvedBy", "expires" } } ],
 //!     "diagnostics": [ { "level", "code", "message" } ],
 //!     SLSA Verification Summary v1 fields, embedded:
 //!     "verifier": { "id": "https://charter.dev/charter", "version": { "charter": version } },
@@ -99,6 +101,27 @@ pub struct PolicyOutcome {
     /// The manifest values that decided a failed or errored policy.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub evidence: Vec<EvidenceValue>,
+    /// An `overridden` result: the override that held, and the values that made it hold.
+    #[serde(rename = "override", default, skip_serializing_if = "Option::is_none")]
+    pub override_: Option<OverrideRecord>,
+    /// A `waived` result: the waiver of the waiver file that applied.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waiver: Option<WaiverRecord>,
+}
+
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+pub struct OverrideRecord {
+    pub message: String,
+    pub evidence: Vec<EvidenceValue>,
+}
+
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct WaiverRecord {
+    pub owner: String,
+    pub reason: String,
+    pub approved_by: Vec<String>,
+    pub expires: String,
 }
 
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
@@ -148,6 +171,16 @@ impl Statement {
     }
 }
 
+fn evidence_values(evidence: &[crate::eval::Evidence]) -> Vec<EvidenceValue> {
+    evidence
+        .iter()
+        .map(|e| EvidenceValue {
+            path: e.path.to_string(),
+            text: e.text.to_string(),
+        })
+        .collect()
+}
+
 fn sha256_set(hex: String) -> BTreeMap<String, String> {
     BTreeMap::from([("sha256".to_string(), hex)])
 }
@@ -171,29 +204,35 @@ pub fn statement(
         });
     }
     let results = match (&m.decision, program) {
-        (Some(d), Some(program)) => d
-            .results
-            .iter()
-            .map(|r| {
-                let p = &program.policies[r.policy];
-                PolicyOutcome {
-                    policy: p.name.clone(),
-                    severity: p.severity.as_str().to_string(),
-                    outcome: r.outcome.as_str().to_string(),
-                    message: r.message.clone(),
-                    remediation: r.remediation.clone(),
-                    clauses: r.clauses.iter().map(|c| c.text.clone()).collect(),
-                    evidence: r
-                        .evidence
-                        .iter()
-                        .map(|e| EvidenceValue {
-                            path: e.path.to_string(),
-                            text: e.text.to_string(),
-                        })
-                        .collect(),
-                }
-            })
-            .collect(),
+        (Some(d), Some(program)) => {
+            d.results
+                .iter()
+                .map(|r| {
+                    let p = &program.policies[r.policy];
+                    PolicyOutcome {
+                        policy: p.name.clone(),
+                        severity: p.severity.as_str().to_string(),
+                        outcome: r.outcome.as_str().to_string(),
+                        message: r.message.clone(),
+                        remediation: r.remediation.clone(),
+                        clauses: r.clauses.iter().map(|c| c.text.clone()).collect(),
+                        evidence: evidence_values(&r.evidence),
+                        override_: r.overridden.as_ref().map(|o| OverrideRecord {
+                            message: o.message.clone(),
+                            evidence: evidence_values(&o.evidence),
+                        }),
+                        waiver: r.waived.and_then(|w| program.waivers.get(w)).map(|w| {
+                            WaiverRecord {
+                                owner: w.owner.clone(),
+                                reason: w.reason.clone(),
+                                approved_by: w.approved_by.clone(),
+                                expires: w.expires.to_string(),
+                            }
+                        }),
+                    }
+                })
+                .collect()
+        }
         _ => Vec::new(),
     };
     let decision = manifest_decision(m);

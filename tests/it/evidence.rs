@@ -839,3 +839,62 @@ fn the_init_workflow_attests_when_the_signing_key_secret_is_set() {
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("re-evaluated: `allow` again"), "{out}");
 }
+
+/// An overridden or waived failure is attested with what excused it: the override's message
+/// and values, the waiver's owner, reason, approvers and expiry.
+#[test]
+fn overrides_and_waivers_are_in_the_attestation() {
+    let tmp = TempDir::new("excused");
+    let dir = tmp.path();
+    let statements = |case: &str, extra: &[&str]| {
+        let case = root().join("tests/cases").join(case);
+        let mut a = args(&["check", "--attest-unsigned", "--attest"]);
+        a.push(dir.join("att.jsonl").display().to_string());
+        a.extend(args(&["--policies", "."]));
+        a.extend(args(extra));
+        a.extend(crate::cases::case_manifests(&case));
+        // Some manifests of these cases are refused or invalid: the exit code is theirs.
+        let (_, _, err) = charter(&case, &a);
+        let text = std::fs::read_to_string(dir.join("att.jsonl")).expect(&err);
+        text.lines().map(payload_of).collect::<Vec<_>>()
+    };
+    let results = |st: &[serde_json::Value], outcome: &str| -> Vec<serde_json::Value> {
+        st.iter()
+            .flat_map(|s| {
+                s["predicate"]["results"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default()
+            })
+            .filter(|r| r["outcome"] == outcome)
+            .collect()
+    };
+    let overridden = statements(
+        "eval_override_break_glass",
+        &["--now", "2026-12-24T09:00:00Z"],
+    );
+    for s in &overridden {
+        crate::formats::check_decision_statement(s).expect("valid against the schema");
+    }
+    let o = results(&overridden, "overridden");
+    assert!(!o.is_empty(), "{overridden:?}");
+    assert!(o[0]["override"]["message"].is_string(), "{}", o[0]);
+    assert!(
+        o[0]["override"]["evidence"]
+            .as_array()
+            .is_some_and(|e| !e.is_empty()),
+        "{}",
+        o[0]
+    );
+    let waived = statements("eval_waivers", &["--now", "2026-12-20T12:00:00Z"]);
+    for s in &waived {
+        crate::formats::check_decision_statement(s).expect("valid against the schema");
+    }
+    let w = results(&waived, "waived");
+    assert!(!w.is_empty(), "{waived:?}");
+    assert!(
+        w[0]["waiver"]["owner"].is_string() && w[0]["waiver"]["expires"].is_string(),
+        "{}",
+        w[0]
+    );
+}
