@@ -7,6 +7,7 @@
 //! What fails a run is decided here too ([`status`]), so the exit code, `--quiet` and every
 //! format agree on it.
 
+pub mod attest;
 pub mod diff;
 pub mod document;
 pub mod explain;
@@ -20,12 +21,26 @@ pub mod test;
 use crate::check::ir::Program;
 use crate::diag::{Diagnostic, Label, Level};
 use crate::eval::{Decision, Outcome, PolicyResult, Verdict};
+use crate::evidence::digest::Digest;
 use crate::source::{FileId, Sources, Span};
 use crate::syntax::ast::Severity;
+
+/// The engine that decides, as every result names it: `charter/<version>`.
+pub const ENGINE: &str = concat!("charter/", env!("CARGO_PKG_VERSION"));
+
+/// What every result of a run carries so that its decisions can be reproduced (issue 18): the
+/// policy-set digest and the evaluation time (`--now`, else the clock at the start of the run),
+/// beside [`ENGINE`] and each manifest's digest.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Provenance {
+    pub policy_set: Digest,
+    pub evaluated_at: jiff::Timestamp,
+}
 
 /// Everything one `charter check` run produced.
 pub struct Run<'a> {
     pub sources: &'a Sources,
+    pub provenance: Provenance,
     /// The `now` policies saw, when any policy reads it.
     pub now: Option<jiff::Timestamp>,
     /// `None` when the policy set has errors (then nothing was evaluated).
@@ -41,6 +56,10 @@ pub struct Run<'a> {
 pub struct ManifestRun {
     pub name: String,
     pub file: Option<FileId>,
+    /// The SHA-256 of the manifest's bytes as read; `None` when it could not be read.
+    pub digest: Option<Digest>,
+    /// The git commit the manifest is about (`evidence::commit_of`), when it names one.
+    pub commit: Option<String>,
     pub diagnostics: Vec<Diagnostic>,
     pub decision: Option<Decision>,
 }
@@ -506,8 +525,10 @@ pub fn plain_text(sources: &Sources, d: &Diagnostic) -> String {
     out
 }
 
-/// The closing line: `3 manifests: 1 denied, 1 warned, 1 allowed (12 policies)`, or what
-/// stopped the run.
+/// The closing line: `3 manifests: 1 denied, 1 warned, 1 allowed (12 policies; policy set
+/// sha256:504948eb1f91, charter 0.1.0, evaluated 2026-12-24T09:00:00Z)`, or what stopped the
+/// run. The policy-set digest is shortened to 12 hex digits; JSON and the other tool formats
+/// carry it whole, with each manifest's digest.
 pub fn summary(run: &Run<'_>) -> String {
     summary_of(run, &tally(run))
 }
@@ -527,8 +548,11 @@ pub fn summary_of(run: &Run<'_>, t: &Tally) -> String {
     };
     let n = t.total();
     let policies = plural(program.policies.len(), "policy", "policies");
+    let p = &run.provenance;
+    let set = format!("policy set sha256:{}", p.policy_set.short(12));
+    let engine = ENGINE.replace('/', " ");
     if n == 0 {
-        return format!("policy set ok: {policies}, no manifests given");
+        return format!("policy set ok: {policies}, no manifests given ({set}, {engine})");
     }
     let mut parts = vec![
         format!("{} denied", t.denied),
@@ -539,9 +563,10 @@ pub fn summary_of(run: &Run<'_>, t: &Tally) -> String {
         parts.push(format!("{} could not be read", t.errors));
     }
     let mut line = format!(
-        "{}: {} ({policies})",
+        "{}: {} ({policies}; {set}, {engine}, evaluated {})",
         plural(n, "manifest", "manifests"),
-        parts.join(", ")
+        parts.join(", "),
+        p.evaluated_at
     );
     let excused: Vec<String> = [(t.overridden, "override"), (t.waived, "waiver")]
         .into_iter()
