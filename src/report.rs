@@ -394,22 +394,12 @@ pub fn override_diagnostic(program: &Program, r: &PolicyResult) -> Option<Diagno
     }
     let o = r.overridden.as_ref()?;
     let p = &program.policies[r.policy];
-    let mut labels: Vec<Label> = r
-        .clauses
-        .iter()
-        .map(|n| Label {
-            span: n.span,
-            text: n.text.clone(),
-        })
-        .collect();
+    let mut labels = clause_labels(r);
     labels.push(Label {
         span: o.span,
         text: "the override holds".into(),
     });
-    labels.extend(o.evidence.iter().map(|e| Label {
-        span: e.span,
-        text: e.text.clone(),
-    }));
+    labels.extend(evidence_labels(&o.evidence));
     Some(Diagnostic {
         level: Level::Advice,
         code: format!("override[{}]", p.name).into(),
@@ -462,28 +452,36 @@ pub fn result_help(r: &PolicyResult) -> Option<String> {
     }
 }
 
-/// A result's labels: each failed clause (or the policy's name), then the manifest values that
-/// decided it, then where an absent value was read.
-pub fn result_labels(program: &Program, r: &PolicyResult) -> Vec<Label> {
-    let p = &program.policies[r.policy];
-    let mut labels: Vec<Label> = r
-        .clauses
-        .iter()
+/// Each failed clause with what it evaluated to.
+fn clause_labels(r: &PolicyResult) -> Vec<Label> {
+    (r.clauses.iter())
         .map(|n| Label {
             span: n.span,
             text: n.text.clone(),
         })
-        .collect();
+        .collect()
+}
+
+/// Each deciding manifest value with its summary.
+fn evidence_labels(evidence: &[crate::eval::Evidence]) -> impl Iterator<Item = Label> + '_ {
+    evidence.iter().map(|e| Label {
+        span: e.span,
+        text: e.text.clone(),
+    })
+}
+
+/// A result's labels: each failed clause (or the policy's name), then the manifest values that
+/// decided it, then where an absent value was read.
+pub fn result_labels(program: &Program, r: &PolicyResult) -> Vec<Label> {
+    let p = &program.policies[r.policy];
+    let mut labels = clause_labels(r);
     if labels.is_empty() {
         labels.push(Label {
             span: p.name_span,
             text: "this policy".into(),
         });
     }
-    labels.extend(r.evidence.iter().map(|e| Label {
-        span: e.span,
-        text: e.text.clone(),
-    }));
+    labels.extend(evidence_labels(&r.evidence));
     if let Some(err) = &r.error
         && let Some(ms) = err.manifest_span
     {
