@@ -804,6 +804,7 @@ fn the_init_workflow_attests_when_the_signing_key_secret_is_set() {
     );
     let run = |secret: &str| {
         let _ = std::fs::remove_file(dir.join("charter.attest.jsonl"));
+        let _ = std::fs::remove_file(dir.join("charter.log"));
         let out = std::process::Command::new("bash")
             .args(["-eo", "pipefail", "-c", &script])
             .current_dir(dir)
@@ -822,6 +823,7 @@ fn the_init_workflow_attests_when_the_signing_key_secret_is_set() {
     assert_eq!(code, Some(0), "{err}");
     assert!(dir.join("charter.sarif").exists());
     assert!(!dir.join("charter.attest.jsonl").exists());
+    assert!(!dir.join("charter.log").exists());
     // The secret set: one signed envelope that verifies with the committed public key.
     rfc_keys(dir);
     let (code, err) = run(RFC8410_KEY);
@@ -838,6 +840,19 @@ fn the_init_workflow_attests_when_the_signing_key_secret_is_set() {
     );
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("re-evaluated: `allow` again"), "{out}");
+    // And the decision log kept beside it verifies with the same key.
+    assert!(
+        kept["with"]["path"]
+            .as_str()
+            .is_some_and(|p| p.contains("charter.log")),
+        "{kept}"
+    );
+    let (code, out, err) = charter(
+        dir,
+        &args(&["log", "verify", "charter.log", "--key", "ci.pub"]),
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("verified: 1 entr"), "{out}");
 }
 
 /// An overridden or waived failure is attested with what excused it: the override's message
