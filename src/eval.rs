@@ -1649,6 +1649,17 @@ impl<'a> Evaluator<'a> {
                 ),
                 Err(_) => note(e.span, "false".into()),
             },
+            ExprKind::Regex(a, _, pattern) => match self.eval(a) {
+                Ok(x) => note(
+                    e.span,
+                    format!(
+                        "false: `{}` is {}, which does not match `{pattern}`",
+                        self.src(a),
+                        self.show(&x)
+                    ),
+                ),
+                Err(_) => note(e.span, "false".into()),
+            },
             ExprKind::Has(p) => note(e.span, ["false: `", self.src(p), "` is absent"].concat()),
             _ if is_constant(e) => note(e.span, "always false".into()),
             _ => note(e.span, ["false: `", self.src(e), "` is false"].concat()),
