@@ -7,6 +7,7 @@
 #            check_jsonl_per_s=C diff_per_s=D diff_vs_check_pct=Q check_peak_mb_100k=E
 #            diff_peak_mb_100k=K
 #            log_ratio=L log_cpu_ratio=C log_peak_mb_100k=K
+#            plain_100k_per_s=Q attest_per_s=S
 #
 # (one line; `na` for a figure that could not be measured, with the reason printed above it).
 #
@@ -367,6 +368,20 @@ PY
   peak charter-jsonl-log-$N "$CH --format jsonl --key-file $LOGDIR/bench.key --log $LOGDIR/bench.log - < $D/manifests.jsonl"
   rm -f "$LOGDIR/bench.log"
 fi
+# ---------------------------------------------------------------- evidence
+# Issue 18: `--attest` (one Ed25519 signature per manifest, on every core) beside the plain run,
+# on the same 100,000 JSON Lines manifests in the same run. Target: >= 50,000 manifests/s on two
+# cores. The figures join the summary line as plain_100k_per_s and attest_per_s.
+log "evidence: $N_BIG JSON Lines manifests, plain and with --attest, $RUNS runs each"
+"$CHARTER" keygen --out "$WORK/bench-key" --force > /dev/null
+hf charter-jsonl-$N_BIG "$RUNS" "$CH --format jsonl - < $DB/manifests.jsonl > /dev/null"
+hf charter-jsonl-attest-$N_BIG "$RUNS" "$CH --format jsonl --attest $WORK/attest.jsonl --key-file $WORK/bench-key.key - < $DB/manifests.jsonl > /dev/null"
+peak charter-jsonl-attest-$N_BIG "$CH --format jsonl --attest $WORK/attest.jsonl --key-file $WORK/bench-key.key - < $DB/manifests.jsonl"
+if [ -f "$WORK/attest.jsonl" ]; then
+  "$CHARTER" verify "$WORK/attest.jsonl" --key "$WORK/bench-key.pub" | tail -1
+fi
+plain_big=$(per_s charter-jsonl-$N_BIG "$N_BIG"); attest_big=$(per_s charter-jsonl-attest-$N_BIG "$N_BIG")
+echo "evidence: plain_per_s=$plain_big attest_per_s=$attest_big (manifests/s, $JOBS threads; target for --attest: 50000 on 2 cores)"
 
 # ---------------------------------------------------------------- interleaved
 # The machine's speed drifts (other tenants): the bulk passes above ran one engine after another,
@@ -439,6 +454,7 @@ def mb(name):
         return None
 fmt = lambda v, d=0: "na" if v is None else (f"{v:.{d}f}" if d else str(round(v)))
 rate = lambda name: (N / med(name)) if med(name) else None
+rate_big = lambda name: (NB / med(name)) if med(name) else None
 peers = [f[:-5] for f in sorted(os.listdir(f"{R}/hf")) if f.endswith(".json")
          and not f.startswith(("charter", "floor", "single-"))]
 bulk = sorted(((rate(p), p) for p in peers if rate(p)), reverse=True)
@@ -482,5 +498,6 @@ print(f"summary: jsonl_per_s={fmt(jsonl)} fastest_peer={peer} peer_per_s={fmt(pe
       f"yaml_floor_per_s={fmt(floor)} yaml_overhead_pct={fmt((floor / yaml - 1) * 100 if yaml and floor else None, 1)} "
       f"single_check_ms={fmt(single * 1000 if single else None, 2)} peer_single_ms={fmt(peer_single, 2)} "
       f"peak_mb_100k={fmt(peak, 1)} {diff_figures} "
-      f"log_ratio={fmt(log_ratio, 2)} log_cpu_ratio={fmt(log_cpu_ratio, 2)} log_peak_mb_100k={fmt(mb(f'charter-jsonl-log-{NB}'), 1)}")
+      f"log_ratio={fmt(log_ratio, 2)} log_cpu_ratio={fmt(log_cpu_ratio, 2)} log_peak_mb_100k={fmt(mb(f'charter-jsonl-log-{NB}'), 1)} "
+      f"plain_100k_per_s={fmt(rate_big(f'charter-jsonl-{NB}'))} attest_per_s={fmt(rate_big(f'charter-jsonl-attest-{NB}'))}")
 EOF

@@ -38,9 +38,15 @@ impl Checker<'_> {
             .manifest
             .as_ref()
             .map(|m| eval::evaluate(self.program, m, self.sources, self.options));
+        let commit = loaded
+            .manifest
+            .as_ref()
+            .and_then(|m| crate::evidence::commit_of(&self.program.schema, m));
         ManifestRun {
             name,
             file: Some(file),
+            digest: Some(crate::evidence::digest::Digest::of(text.as_bytes())),
+            commit,
             diagnostics: loaded.diagnostics,
             decision,
         }

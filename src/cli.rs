@@ -4,6 +4,7 @@
 pub(crate) mod check;
 pub(crate) mod config;
 mod diff;
+mod digest;
 mod explain;
 pub(crate) mod files;
 mod fmt;
@@ -14,6 +15,7 @@ mod lsp;
 mod manifest;
 pub(crate) mod project;
 mod test;
+mod verify;
 mod waivers;
 
 use std::io::IsTerminal;
@@ -73,6 +75,11 @@ enum Command {
     /// The decision log that `charter check --log` appends to: verify it, prove that a record
     /// is in it or that it only grew, check such a proof without the log.
     Log(log::Args),
+    /// Print the policy-set digest (SHA-256 over the set's files; README.md gives the format).
+    Digest(digest::Args),
+    /// Verify an attestation file: every envelope's signature, and, given manifests, that the
+    /// policy set still makes each recorded decision.
+    Verify(verify::Args),
     /// List the waivers of the waiver file with their state (active, expiring, expired, and,
     /// given manifests, unused).
     Waivers(waivers::Args),
@@ -163,6 +170,8 @@ fn run(cli: Cli) -> Exit {
         Command::Init(args) => init::run(&args),
         Command::Keygen(args) => keys::run(&args),
         Command::Log(args) => log::run(&args),
+        Command::Digest(args) => digest::run(&args),
+        Command::Verify(args) => verify::run(&args),
         Command::Waivers(args) => waivers::run(&args),
     }
 }

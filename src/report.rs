@@ -7,6 +7,7 @@
 //! What fails a run is decided here too ([`status`]), so the exit code, `--quiet` and every
 //! format agree on it.
 
+pub mod attest;
 pub mod diff;
 pub mod document;
 pub mod explain;
@@ -20,12 +21,26 @@ pub mod test;
 use crate::check::ir::Program;
 use crate::diag::{Diagnostic, Label, Level};
 use crate::eval::{Decision, Outcome, PolicyResult, Verdict};
+use crate::evidence::digest::Digest;
 use crate::source::{FileId, Sources, Span};
 use crate::syntax::ast::Severity;
+
+/// The engine that decides, as every result names it: `charter/<version>`.
+pub const ENGINE: &str = concat!("charter/", env!("CARGO_PKG_VERSION"));
+
+/// What every result of a run carries so that its decisions can be reproduced (issue 18): the
+/// policy-set digest and the evaluation time (`--now`, else the clock at the start of the run),
+/// beside [`ENGINE`] and each manifest's digest.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Provenance {
+    pub policy_set: Digest,
+    pub evaluated_at: jiff::Timestamp,
+}
 
 /// Everything one `charter check` run produced.
 pub struct Run<'a> {
     pub sources: &'a Sources,
+    pub provenance: Provenance,
     /// The `now` policies saw, when any policy reads it.
     pub now: Option<jiff::Timestamp>,
     /// `None` when the policy set has errors (then nothing was evaluated).
@@ -41,6 +56,10 @@ pub struct Run<'a> {
 pub struct ManifestRun {
     pub name: String,
     pub file: Option<FileId>,
+    /// The SHA-256 of the manifest's bytes as read; `None` when it could not be read.
+    pub digest: Option<Digest>,
+    /// The git commit the manifest is about (`evidence::commit_of`), when it names one.
+    pub commit: Option<String>,
     pub diagnostics: Vec<Diagnostic>,
     pub decision: Option<Decision>,
 }
@@ -375,22 +394,12 @@ pub fn override_diagnostic(program: &Program, r: &PolicyResult) -> Option<Diagno
     }
     let o = r.overridden.as_ref()?;
     let p = &program.policies[r.policy];
-    let mut labels: Vec<Label> = r
-        .clauses
-        .iter()
-        .map(|n| Label {
-            span: n.span,
-            text: n.text.clone(),
-        })
-        .collect();
+    let mut labels = clause_labels(r);
     labels.push(Label {
         span: o.span,
         text: "the override holds".into(),
     });
-    labels.extend(o.evidence.iter().map(|e| Label {
-        span: e.span,
-        text: e.text.clone(),
-    }));
+    labels.extend(evidence_labels(&o.evidence));
     Some(Diagnostic {
         level: Level::Advice,
         code: format!("override[{}]", p.name).into(),
@@ -443,28 +452,36 @@ pub fn result_help(r: &PolicyResult) -> Option<String> {
     }
 }
 
-/// A result's labels: each failed clause (or the policy's name), then the manifest values that
-/// decided it, then where an absent value was read.
-pub fn result_labels(program: &Program, r: &PolicyResult) -> Vec<Label> {
-    let p = &program.policies[r.policy];
-    let mut labels: Vec<Label> = r
-        .clauses
-        .iter()
+/// Each failed clause with what it evaluated to.
+fn clause_labels(r: &PolicyResult) -> Vec<Label> {
+    (r.clauses.iter())
         .map(|n| Label {
             span: n.span,
             text: n.text.clone(),
         })
-        .collect();
+        .collect()
+}
+
+/// Each deciding manifest value with its summary.
+fn evidence_labels(evidence: &[crate::eval::Evidence]) -> impl Iterator<Item = Label> + '_ {
+    evidence.iter().map(|e| Label {
+        span: e.span,
+        text: e.text.clone(),
+    })
+}
+
+/// A result's labels: each failed clause (or the policy's name), then the manifest values that
+/// decided it, then where an absent value was read.
+pub fn result_labels(program: &Program, r: &PolicyResult) -> Vec<Label> {
+    let p = &program.policies[r.policy];
+    let mut labels = clause_labels(r);
     if labels.is_empty() {
         labels.push(Label {
             span: p.name_span,
             text: "this policy".into(),
         });
     }
-    labels.extend(r.evidence.iter().map(|e| Label {
-        span: e.span,
-        text: e.text.clone(),
-    }));
+    labels.extend(evidence_labels(&r.evidence));
     if let Some(err) = &r.error
         && let Some(ms) = err.manifest_span
     {
@@ -506,8 +523,10 @@ pub fn plain_text(sources: &Sources, d: &Diagnostic) -> String {
     out
 }
 
-/// The closing line: `3 manifests: 1 denied, 1 warned, 1 allowed (12 policies)`, or what
-/// stopped the run.
+/// The closing line: `3 manifests: 1 denied, 1 warned, 1 allowed (12 policies; policy set
+/// sha256:504948eb1f91, charter 0.1.0, evaluated 2026-12-24T09:00:00Z)`, or what stopped the
+/// run. The policy-set digest is shortened to 12 hex digits; JSON and the other tool formats
+/// carry it whole, with each manifest's digest.
 pub fn summary(run: &Run<'_>) -> String {
     summary_of(run, &tally(run))
 }
@@ -527,8 +546,11 @@ pub fn summary_of(run: &Run<'_>, t: &Tally) -> String {
     };
     let n = t.total();
     let policies = plural(program.policies.len(), "policy", "policies");
+    let p = &run.provenance;
+    let set = format!("policy set sha256:{}", p.policy_set.short(12));
+    let engine = ENGINE.replace('/', " ");
     if n == 0 {
-        return format!("policy set ok: {policies}, no manifests given");
+        return format!("policy set ok: {policies}, no manifests given ({set}, {engine})");
     }
     let mut parts = vec![
         format!("{} denied", t.denied),
@@ -539,9 +561,10 @@ pub fn summary_of(run: &Run<'_>, t: &Tally) -> String {
         parts.push(format!("{} could not be read", t.errors));
     }
     let mut line = format!(
-        "{}: {} ({policies})",
+        "{}: {} ({policies}; {set}, {engine}, evaluated {})",
         plural(n, "manifest", "manifests"),
-        parts.join(", ")
+        parts.join(", "),
+        p.evaluated_at
     );
     let excused: Vec<String> = [(t.overridden, "override"), (t.waived, "waiver")]
         .into_iter()

@@ -1,7 +1,8 @@
 //! `charter check [--policies DIR] [MANIFEST | DIR]...`
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
+mod attest;
 pub(super) mod inputs;
 mod spool;
 pub(super) mod stream;
@@ -76,10 +77,20 @@ pub struct Args {
     /// `example.com/charter` (default: `[log] origin` in charter.toml, else `charter/decisions`).
     #[arg(long, value_name = "NAME")]
     pub log_origin: Option<String>,
-    /// The private key (PKCS#8 PEM) that signs the log's checkpoints; default: the PEM text in
-    /// the environment variable `CHARTER_SIGNING_KEY`.
-    #[arg(long, value_name = "PATH")]
+    /// Write a signed attestation of each manifest's decision to FILE: JSON Lines, one DSSE
+    /// envelope (in-toto Statement v1) per manifest, in the order of the results (default: from
+    /// charter.toml, `[evidence] attest`).
+    #[arg(long, value_name = "FILE")]
+    pub attest: Option<PathBuf>,
+    /// The Ed25519 private key (PKCS#8 PEM, from `charter keygen`) that signs attestations and
+    /// the log's checkpoints (default: charter.toml's `[evidence] key_file`, else the key's text
+    /// in the environment variable CHARTER_SIGNING_KEY).
+    #[arg(long, value_name = "FILE")]
     pub key_file: Option<PathBuf>,
+    /// Write the attestations without a signature (no key needed; `charter verify` refuses
+    /// them).
+    #[arg(long)]
+    pub attest_unsigned: bool,
 }
 
 pub fn run(args: &Args) -> Exit {
@@ -91,12 +102,32 @@ pub fn run(args: &Args) -> Exit {
         }
     };
     let format = args.format.or(project.format).unwrap_or(Format::Human);
+    let attest_path = args.attest.clone().or(project.evidence.attest.clone());
+    let key = match signing_key(args, &project.evidence, attest_path.as_deref()) {
+        Ok(key) => key,
+        Err(msg) => {
+            eprintln!("error: {msg}");
+            return Exit::BadInput;
+        }
+    };
+    let mut attest_file = match attest_path.as_deref().map(attest::AttestFile::create) {
+        None => None,
+        Some(Ok(f)) => Some(f),
+        Some(Err(msg)) => {
+            eprintln!("error: {msg}");
+            return Exit::BadInput;
+        }
+    };
     // The log is opened (and locked) before anything is checked: a log that cannot take the
     // records stops the run before it starts.
     let mut log = match args.log.as_ref().or(project.log.file.as_ref()) {
         Some(path) if set_has_program(&project.set) => {
             let origin = args.log_origin.as_deref().or(project.log.origin.as_deref());
-            let opened = super::keys::load_private_key(args.key_file.as_deref())
+            let key_file = args
+                .key_file
+                .as_deref()
+                .or(project.evidence.key_file.as_deref());
+            let opened = super::keys::load_private_key(key_file)
                 .and_then(|key| LogWriter::open(path, origin, key));
             match opened {
                 Ok(writer) => Some(writer),
@@ -110,7 +141,16 @@ pub fn run(args: &Args) -> Exit {
     };
     let (sources, mut set) = (project.sources, project.set);
 
-    let now = args.now.unwrap_or_else(jiff::Timestamp::now);
+    // The clock to the second: the evaluation time every result carries is then exactly what
+    // `--now` reproduces.
+    let now = args.now.unwrap_or_else(|| {
+        let t = jiff::Timestamp::now();
+        jiff::Timestamp::from_second(t.as_second()).unwrap_or(t)
+    });
+    let provenance = report::Provenance {
+        policy_set: project.digest,
+        evaluated_at: now,
+    };
     project::audit_waivers(&mut set, now, project.max_waiver_days, args.warn_expiring);
     let options = eval::Options {
         now,
@@ -132,7 +172,14 @@ pub fn run(args: &Args) -> Exit {
     }
     let mut progress = Progress::new((!inputs.streams()).then_some(inputs.len()), args.quiet);
     let program = set.program.as_ref();
+    let attester = attest::Attester {
+        key: key.as_ref(),
+        program,
+        provenance,
+    };
+    let attest = attest_file.as_mut().map(|f| (&attester, f));
     let head = Run {
+        provenance,
         now: program.filter(|p| p.uses_now).map(|_| now),
         sources: &sources,
         program,
@@ -192,6 +239,7 @@ pub fn run(args: &Args) -> Exit {
                 args.summary,
                 &mut progress,
                 log.as_mut(),
+                attest,
             )
         }
         None => Streamed::nothing(0),
@@ -225,7 +273,41 @@ pub fn run(args: &Args) -> Exit {
     {
         print_summary(program, &done.counts, format);
     }
-    exit
+    finish_attest(attest_file, exit)
+}
+
+/// The key that signs attestations: none without `--attest` (or charter.toml's `attest`) or with
+/// `--attest-unsigned`; else `--key-file`, charter.toml's `key_file`, or `$CHARTER_SIGNING_KEY`.
+fn signing_key(
+    args: &Args,
+    cfg: &super::config::EvidenceConfig,
+    attest: Option<&Path>,
+) -> Result<Option<crate::evidence::key::PrivateKey>, String> {
+    if attest.is_none() {
+        if args.attest_unsigned {
+            return Err(
+                "--attest-unsigned needs --attest FILE (or `[evidence] attest` in charter.toml)"
+                    .into(),
+            );
+        }
+        return Ok(None);
+    }
+    if args.attest_unsigned {
+        return Ok(None);
+    }
+    let file = args.key_file.as_deref().or(cfg.key_file.as_deref());
+    super::keys::load_private_key(file).map(Some)
+}
+
+/// Flushes the attestation file; a run whose attestations could not be written exits 2.
+fn finish_attest(file: Option<attest::AttestFile>, exit: Exit) -> Exit {
+    match file.map(attest::AttestFile::finish) {
+        Some(Err(msg)) => {
+            eprintln!("error: {msg}");
+            Exit::BadInput
+        }
+        _ => exit,
+    }
 }
 
 /// Whether the policy set compiled (a run that checks no manifest leaves the log alone).

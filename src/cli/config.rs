@@ -21,6 +21,9 @@ pub struct Config {
     /// `[limits]`: resource budgets of evaluation.
     #[serde(default)]
     pub limits: LimitsConfig,
+    /// `[evidence]`: attestations (and the key that signs them).
+    #[serde(default)]
+    pub evidence: EvidenceConfig,
     /// `[overrides]`: how break-glass overrides may be used.
     #[serde(default)]
     pub overrides: OverridesConfig,
@@ -41,6 +44,16 @@ pub struct LogConfig {
     pub file: Option<PathBuf>,
     /// The origin a new log is created with (the name its checkpoints are signed under).
     pub origin: Option<String>,
+}
+
+/// `[evidence]`: what `charter check` leaves behind as evidence. Paths are relative to the file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EvidenceConfig {
+    /// Write signed attestations here (as `--attest`).
+    pub attest: Option<PathBuf>,
+    /// The private key file that signs (as `--key-file`). Never the key itself.
+    pub key_file: Option<PathBuf>,
 }
 
 /// `[overrides]`: who may get past a rule.
@@ -157,7 +170,7 @@ pub fn discover(explicit: Option<&Path>) -> Result<Config, String> {
 }
 
 /// The keys `charter.toml` knows, at the top and in `[manifest]`.
-const KEYS: [&str; 8] = [
+const KEYS: [&str; 9] = [
     "policies",
     "format",
     "manifest",
@@ -166,12 +179,14 @@ const KEYS: [&str; 8] = [
     "waivers",
     "max_waiver_days",
     "log",
+    "evidence",
 ];
 const OVERRIDES_KEYS: [&str; 2] = ["deny", "never"];
 const MANIFEST_KEYS: [&str; 4] = ["people", "ai_tools", "ai_emails", "ai_logins"];
 const LIMITS_KEYS: [&str; 1] = ["eval_memory"];
 const LOG_KEYS: [&str; 2] = ["file", "origin"];
-const HELP: &str = "charter.toml accepts `policies = \"dir\"`, `format = \"human\"` (or json, jsonl, sarif, junit, github), a `[manifest]` table (`people`, `ai_tools`, `ai_emails`, `ai_logins`), a `[limits]` table (`eval_memory = \"64MiB\"`), an `[overrides]` table (`deny = true`, `never = [\"policy\"]`), `waivers = \"waivers.yaml\"`, `max_waiver_days = 90` and a `[log]` table (`file`, `origin`)";
+const EVIDENCE_KEYS: [&str; 2] = ["attest", "key_file"];
+const HELP: &str = "charter.toml accepts `policies = \"dir\"`, `format = \"human\"` (or json, jsonl, sarif, junit, github), a `[manifest]` table (`people`, `ai_tools`, `ai_emails`, `ai_logins`), a `[limits]` table (`eval_memory = \"64MiB\"`), an `[overrides]` table (`deny = true`, `never = [\"policy\"]`), `waivers = \"waivers.yaml\"`, `max_waiver_days = 90`, a `[log]` table (`file`, `origin`) and an `[evidence]` table (`attest`, `key_file`)";
 
 pub fn load(path: &Path) -> Result<Config, String> {
     let text = super::files::read_text(path)
@@ -227,6 +242,15 @@ pub fn load(path: &Path) -> Result<Config, String> {
             relative(base, &p)
         }
     });
+    for p in [&mut config.evidence.attest, &mut config.evidence.key_file] {
+        *p = p.take().map(|p| {
+            if p.is_absolute() {
+                p
+            } else {
+                relative(base, &p)
+            }
+        });
+    }
     config.waivers = config.waivers.map(|p| {
         if p.is_absolute() {
             p
@@ -278,6 +302,7 @@ fn unknown_keys(text: &str) -> Vec<(String, usize, &'static [&'static str])> {
     struct Outer {
         manifest: Option<Keys>,
         limits: Option<Keys>,
+        evidence: Option<Keys>,
         overrides: Option<Keys>,
         log: Option<Keys>,
     }
@@ -285,6 +310,7 @@ fn unknown_keys(text: &str) -> Vec<(String, usize, &'static [&'static str])> {
         for (table, known) in [
             (outer.manifest, &MANIFEST_KEYS[..]),
             (outer.limits, &LIMITS_KEYS[..]),
+            (outer.evidence, &EVIDENCE_KEYS[..]),
             (outer.overrides, &OVERRIDES_KEYS[..]),
             (outer.log, &LOG_KEYS[..]),
         ] {

@@ -6,6 +6,7 @@ use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
 use super::{Format, config};
+use crate::evidence::digest::{self, Digest};
 use crate::source::Sources;
 
 pub struct Project {
@@ -17,6 +18,10 @@ pub struct Project {
     pub format: Option<Format>,
     /// The evaluation options charter.toml sets (`[limits]`); the rest are defaults.
     pub options: crate::eval::Options,
+    /// The policy-set digest (`evidence::digest`): of the files read, whatever they hold.
+    pub digest: Digest,
+    /// charter.toml's `[evidence]` table.
+    pub evidence: config::EvidenceConfig,
     /// The waiver file read with the set, if there is one.
     pub waivers: Option<crate::source::FileId>,
     /// `max_waiver_days` of charter.toml (default 90).
@@ -46,7 +51,13 @@ pub fn load(policies: Option<&Path>, config_file: Option<&Path>) -> Result<Proje
         .or(cfg.policies)
         .unwrap_or_else(|| PathBuf::from("policies"));
     let mut sources = Sources::new();
-    let ids = read_set(&dir, &mut sources)?;
+    let named = read_set_named(&dir, &mut sources)?;
+    let listed: Vec<(String, &[u8])> = named
+        .iter()
+        .map(|(id, name)| (name.clone(), sources.get(*id).text.as_bytes()))
+        .collect();
+    let digest = digest::policy_set(&listed);
+    let ids: Vec<crate::source::FileId> = named.into_iter().map(|(id, _)| id).collect();
     // The waiver file: named in charter.toml (it must exist), else `waivers.yaml` in the policy
     // folder when there is one.
     let waiver_default = cfg
@@ -85,6 +96,8 @@ pub fn load(policies: Option<&Path>, config_file: Option<&Path>) -> Result<Proje
             deny_overrides: cfg.overrides.deny,
             ..crate::eval::Options::default()
         },
+        digest,
+        evidence: cfg.evidence,
         waivers,
         max_waiver_days: cfg.max_waiver_days.unwrap_or(MAX_WAIVER_DAYS),
         waiver_path: waiver_default,
@@ -93,11 +106,22 @@ pub fn load(policies: Option<&Path>, config_file: Option<&Path>) -> Result<Proje
 
 /// Reads every `.charter` file under `dir` into `sources`: their ids, or the message.
 pub fn read_set(dir: &Path, sources: &mut Sources) -> Result<Vec<crate::source::FileId>, String> {
+    Ok(read_set_named(dir, sources)?
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect())
+}
+
+/// [`read_set`], with each file's path relative to `dir` (what the policy-set digest lists).
+pub fn read_set_named(
+    dir: &Path,
+    sources: &mut Sources,
+) -> Result<Vec<(crate::source::FileId, String)>, String> {
     let mut ids = Vec::new();
     let mut errors = Vec::new();
     for path in charter_files(dir)? {
         match super::files::read_text(&path) {
-            Ok(text) => ids.push(sources.add(display(&path), text)),
+            Ok(text) => ids.push((sources.add(display(&path), text), relative_name(dir, &path))),
             Err(e) => errors.push(format!("cannot read policy file `{}`: {e}", display(&path))),
         }
     }
@@ -251,6 +275,34 @@ fn never_overridden(
         set.program = None;
     }
     Ok(())
+}
+
+/// A policy file's path relative to the policy folder, `/` between folders (what the
+/// policy-set digest lists).
+pub fn relative_name(dir: &Path, path: &Path) -> String {
+    let rel = path.strip_prefix(dir).unwrap_or(path);
+    let parts: Vec<String> = rel
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    parts.join("/")
+}
+
+/// The policy folder a command uses: `--policies`, else charter.toml's (found from
+/// `config_file` or by walking up), else `policies/`.
+pub fn policy_dir(policies: Option<&Path>, config_file: Option<&Path>) -> Result<PathBuf, String> {
+    if let Some(p) = policies {
+        return Ok(p.to_path_buf());
+    }
+    let found = match config_file {
+        Some(p) => Some(p.to_path_buf()),
+        None => std::env::current_dir().ok().and_then(|d| config::find(&d)),
+    };
+    let cfg = found
+        .map(|p| config::load(&p))
+        .transpose()?
+        .unwrap_or_default();
+    Ok(cfg.policies.unwrap_or_else(|| PathBuf::from("policies")))
 }
 
 /// A path as the user gave it, without a leading `./`.

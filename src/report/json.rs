@@ -2,9 +2,10 @@
 //! documents it field by field.
 //!
 //! ```text
-//! { "version": 1, "decision": "deny", "policies": 5,
+//! { "version": 1, "decision": "deny", <provenance>, "now", "policies": 5,
 //!   "diagnostics": [ <diagnostic> ],            // problems in the policy files
-//!   "manifests": [ { "path", "decision", "diagnostics": [ <diagnostic> ],
+//!   "manifests": [ { "path", "decision", "manifest_digest", <provenance>,
+//!                    "diagnostics": [ <diagnostic> ],
 //!                    "results": [ { "policy", "severity", "outcome", "message", "help", "remediation",
 //!                                   "location", "clauses": [ {"text", "location"} ],
 //!                                   "evidence": [ {"path", "text", "location"} ],
@@ -13,7 +14,12 @@
 //!                                   (`override` only on an `overridden` result, `waiver` on a `waived` one)
 //! <diagnostic> = { "level", "code", "message", "help", "labels": [ {"text", "location"} ] }
 //! <location>   = { "file", "line", "column", "end_line", "end_column" }   (1-based)
+//! <provenance> = "policy_set_digest": "sha256:<hex>", "engine": "charter/<version>",
+//!                "evaluated_at": RFC 3339
 //! ```
+//!
+//! Each manifest object is a whole decision record (issue 18): with the same policy set,
+//! manifest and `--now` it is the same bytes, whatever the thread count or input order.
 
 use serde::Serialize;
 
@@ -29,6 +35,9 @@ pub const VERSION: u32 = 1;
 struct JsonRun<'a> {
     version: u32,
     decision: &'a str,
+    policy_set_digest: String,
+    engine: &'static str,
+    evaluated_at: String,
     /// The `now` policies saw (RFC 3339), when any policy reads it; else null.
     now: Option<String>,
     policies: usize,
@@ -40,6 +49,11 @@ struct JsonRun<'a> {
 struct JsonManifest<'a> {
     path: &'a str,
     decision: &'a str,
+    /// `sha256:<hex>` of the manifest's bytes; null when it could not be read.
+    manifest_digest: Option<String>,
+    policy_set_digest: String,
+    engine: &'static str,
+    evaluated_at: String,
     diagnostics: Vec<JsonDiagnostic<'a>>,
     results: Vec<JsonResult<'a>>,
 }
@@ -151,6 +165,10 @@ fn manifest<'a>(run: &'a Run<'_>, m: &'a ManifestRun) -> JsonManifest<'a> {
     JsonManifest {
         path: &m.name,
         decision: manifest_decision(m),
+        manifest_digest: m.digest.map(|d| d.to_string()),
+        policy_set_digest: run.provenance.policy_set.to_string(),
+        engine: super::ENGINE,
+        evaluated_at: run.provenance.evaluated_at.to_string(),
         diagnostics: m
             .diagnostics
             .iter()
@@ -254,6 +272,9 @@ pub(super) fn frame(head: &Run<'_>, decision: &str, n: usize) -> (String, String
     let doc = JsonRun {
         version: VERSION,
         decision,
+        policy_set_digest: head.provenance.policy_set.to_string(),
+        engine: super::ENGINE,
+        evaluated_at: head.provenance.evaluated_at.to_string(),
         now: head.now.map(|t| t.to_string()),
         policies: head.program.map_or(0, |p| p.policies.len()),
         diagnostics: head
@@ -285,14 +306,23 @@ pub struct Lines {
     policies: Vec<(FileId, [usize; 4])>,
     /// Per policy: the result object of a pass and of a skip, as JSON.
     plain: Vec<[String; 2]>,
+    /// `,"policy_set_digest":…,"engine":…,"evaluated_at":…`: the same on every line.
+    provenance: String,
 }
 
 impl Lines {
     pub fn new(run: &Run<'_>) -> Lines {
+        let mut provenance = String::from(",\"policy_set_digest\":");
+        write_str(&mut provenance, &run.provenance.policy_set.to_string());
+        provenance.push_str(",\"engine\":");
+        write_str(&mut provenance, super::ENGINE);
+        provenance.push_str(",\"evaluated_at\":");
+        write_str(&mut provenance, &run.provenance.evaluated_at.to_string());
         let Some(program) = run.program else {
             return Lines {
                 policies: Vec::new(),
                 plain: Vec::new(),
+                provenance,
             };
         };
         let mut policies = Vec::new();
@@ -309,7 +339,11 @@ impl Lines {
             };
             plain.push([object(Outcome::Pass), object(Outcome::Skip)]);
         }
-        Lines { policies, plain }
+        Lines {
+            policies,
+            plain,
+            provenance,
+        }
     }
 
     /// One manifest's line (with its newline). `run` gives the sources that hold the manifest.
@@ -320,7 +354,17 @@ impl Lines {
         write_str(&mut out, &m.name);
         out.push_str(",\"decision\":\"");
         out.push_str(manifest_decision(m));
-        out.push_str("\",\"diagnostics\":");
+        out.push_str("\",\"manifest_digest\":");
+        match m.digest {
+            Some(d) => {
+                out.push_str("\"sha256:");
+                out.push_str(&d.hex());
+                out.push('"');
+            }
+            None => out.push_str("null"),
+        }
+        out.push_str(&self.provenance);
+        out.push_str(",\"diagnostics\":");
         if m.diagnostics.is_empty() {
             out.push_str("[]");
         } else {

@@ -7,6 +7,7 @@
 //!     <testcase name="policy set" classname="charter"> <error> every error </error> or
 //!                                                       <system-out> the warnings </system-out>
 //!   <testsuite name=MANIFEST tests failures errors skipped>     one per manifest, sorted
+//!     <properties> manifest_digest, policy_set_digest, engine, evaluated_at </properties>
 //!     <testcase name=POLICY classname=MANIFEST file=POLICY_FILE line=LINE>   one per policy
 //!       pass:                 nothing inside
 //!       overridden, waived:   <properties> outcome=overridden|waived, override|waiver=MESSAGE
@@ -29,6 +30,7 @@ use std::io::Write;
 use super::{ManifestRun, Run, locate, override_diagnostic, plain_text, result_diagnostic};
 use crate::diag::{Diagnostic, Level};
 use crate::eval::Outcome;
+use crate::evidence::digest::Digest;
 use crate::source::Sources;
 use crate::syntax::ast::Severity;
 
@@ -62,6 +64,8 @@ enum Body {
 
 struct Suite {
     name: String,
+    /// `<property name value>` pairs (what the decision is reproduced from).
+    properties: Vec<(&'static str, String)>,
     cases: Vec<Case>,
     out: Option<String>,
 }
@@ -114,6 +118,7 @@ impl Doc {
         if !head.policy_diagnostics.is_empty() {
             let suite = Suite {
                 name: "policy set".into(),
+                properties: provenance(head, None),
                 cases: vec![problems_case(
                     head.sources,
                     "policy set",
@@ -149,11 +154,24 @@ impl Doc {
     }
 }
 
+/// The `<properties>` of a suite: what its decisions were made from (issue 18).
+fn provenance(run: &Run<'_>, digest: Option<Digest>) -> Vec<(&'static str, String)> {
+    let mut p = Vec::with_capacity(4);
+    if let Some(d) = digest {
+        p.push(("manifest_digest", d.to_string()));
+    }
+    p.push(("policy_set_digest", run.provenance.policy_set.to_string()));
+    p.push(("engine", super::ENGINE.to_string()));
+    p.push(("evaluated_at", run.provenance.evaluated_at.to_string()));
+    p
+}
+
 fn manifest_suite(run: &Run<'_>, m: &ManifestRun) -> Suite {
     let sources = run.sources;
     let (Some(decision), Some(program)) = (&m.decision, run.program) else {
         return Suite {
             name: m.name.clone(),
+            properties: provenance(run, m.digest),
             cases: vec![problems_case(sources, "manifest", &m.name, &m.diagnostics)],
             out: None,
         };
@@ -204,6 +222,7 @@ fn manifest_suite(run: &Run<'_>, m: &ManifestRun) -> Suite {
         .collect();
     Suite {
         name: m.name.clone(),
+        properties: provenance(run, m.digest),
         cases,
         out: (!warnings.is_empty()).then(|| warnings.join("\n")),
     }
@@ -273,6 +292,16 @@ fn write_suite(s: &Suite) -> String {
         n.errors,
         n.skipped
     );
+    if !s.properties.is_empty() {
+        x.push_str("    <properties>\n");
+        for (name, value) in &s.properties {
+            x.push_str(&format!(
+                "      <property name=\"{name}\" value=\"{}\"/>\n",
+                attr(value)
+            ));
+        }
+        x.push_str("    </properties>\n");
+    }
     for c in &s.cases {
         let mut open = format!(
             "    <testcase name=\"{}\" classname=\"{}\"",

@@ -6,7 +6,8 @@
 //!     "tool": { "driver": { "name": "charter", "version", "rules": [ <rule> ] } },
 //!     "columnKind": "unicodeCodePoints",
 //!     "results": [ <result> ],
-//!     "properties": { "decision" } } ] }
+//!     "properties": { "decision", "engine": "charter/<version>", "policySetDigest": "sha256:<hex>",
+//!                     "evaluatedAt": RFC 3339 } } ] }
 //! <rule>   = one per policy, in policy-set order, then one per diagnostic code used:
 //!            { "id": policy name | diagnostic code, "name", "shortDescription": first line of
 //!              the doc comment, "fullDescription": the doc comment, "help",
@@ -17,7 +18,7 @@
 //!                             then the failed clause in the policy file ],
 //!              "relatedLocations": [ each failed clause in the policy file (or the policy's
 //!                                    name), each deciding value, each with its text ],
-//!              "properties": { "manifest", "policy", "severity", "outcome" } }
+//!              "properties": { "manifest", "manifestDigest", "policy", "severity", "outcome" } }
 //! ```
 //!
 //! A refusal is anchored in the manifest, the file a change adds, so code scanning shows it on
@@ -58,8 +59,12 @@ struct SarifRun<'a> {
 }
 
 #[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
 struct RunProperties<'a> {
     decision: &'a str,
+    engine: &'static str,
+    policy_set_digest: String,
+    evaluated_at: String,
 }
 
 #[derive(Serialize)]
@@ -116,6 +121,9 @@ struct SarifResult<'a> {
 struct ResultProperties<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     manifest: Option<&'a str>,
+    /// `sha256:<hex>` of the manifest's bytes (issue 18).
+    #[serde(rename = "manifestDigest", skip_serializing_if = "Option::is_none")]
+    manifest_digest: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     policy: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -184,7 +192,8 @@ pub(super) fn part(run: &Run<'_>, m: &ManifestRun) -> Part {
         .diagnostics
         .iter()
         .map(|d| {
-            let result = diagnostic_to_result(sources, d, UNKNOWN_RULE, Some(&m.name));
+            let mut result = diagnostic_to_result(sources, d, UNKNOWN_RULE, Some(&m.name));
+            result.properties.manifest_digest = m.digest.map(|d| d.to_string());
             (code_rule(d), super::json::indented(&result, RESULT_INDENT))
         })
         .collect();
@@ -195,7 +204,8 @@ pub(super) fn part(run: &Run<'_>, m: &ManifestRun) -> Part {
             .iter()
             .filter(|r| super::is_failure(r) || r.overridden.is_some() || r.waived.is_some())
         {
-            let result = policy_result(sources, program, r, &m.name, file);
+            let mut result = policy_result(sources, program, r, &m.name, file);
+            result.properties.manifest_digest = m.digest.map(|d| d.to_string());
             results.push(super::json::indented(&result, RESULT_INDENT));
         }
     }
@@ -290,7 +300,12 @@ impl Doc {
                 },
                 column_kind: "unicodeCodePoints",
                 results: Vec::new(),
-                properties: RunProperties { decision },
+                properties: RunProperties {
+                    decision,
+                    engine: super::ENGINE,
+                    policy_set_digest: head.provenance.policy_set.to_string(),
+                    evaluated_at: head.provenance.evaluated_at.to_string(),
+                },
             }],
         };
         let mut s = serde_json::to_string_pretty(&log)
@@ -452,6 +467,7 @@ fn policy_result<'a>(
         related_locations: related_locations(sources, &labels),
         properties: ResultProperties {
             manifest: Some(manifest),
+            manifest_digest: None,
             policy: Some(&p.name),
             severity: Some(p.severity.as_str()),
             outcome: Some(r.outcome.as_str()),
@@ -489,6 +505,7 @@ fn diagnostic_to_result<'a>(
         related_locations: related_locations(sources, d.labels.get(1..).unwrap_or_default()),
         properties: ResultProperties {
             manifest,
+            manifest_digest: None,
             policy: None,
             severity: None,
             outcome: None,

@@ -11,6 +11,9 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// The evaluation time of runs whose output is compared.
+const NOW: &str = "2026-12-24T09:00:00Z";
+
 fn args(a: &[&str]) -> Vec<String> {
     a.iter().map(|s| s.to_string()).collect()
 }
@@ -26,7 +29,8 @@ fn json_lines_are_the_manifests_of_the_json_format() {
         .collect();
     dirs.sort();
     for dir in dirs {
-        let mut base = args(&["check", "--policies", "."]);
+        // One evaluation time for both runs: it is part of every record.
+        let mut base = args(&["check", "--now", NOW, "--policies", "."]);
         base.extend(case_manifests(&dir));
         let mut json_args = base.clone();
         json_args.insert(1, "--format=json".into());
@@ -90,9 +94,13 @@ fn check_in(dir: &Path, extra: &[&str]) -> (i32, String, String) {
 fn output_does_not_depend_on_the_number_of_threads() {
     let dir = corpus(300);
     for format in ["human", "jsonl", "json"] {
-        let one = check_in(dir.path(), &["-j", "1", "--format", format, "changes"]);
-        let two = check_in(dir.path(), &["-j", "2", "--format", format, "changes"]);
-        let four = check_in(dir.path(), &["-j", "4", "--format", format, "changes"]);
+        let run = |j: &str| {
+            check_in(
+                dir.path(),
+                &["-j", j, "--now", NOW, "--format", format, "changes"],
+            )
+        };
+        let (one, two, four) = (run("1"), run("2"), run("4"));
         assert_eq!(one, two, "{format}: 1 and 2 threads differ");
         assert_eq!(one, four, "{format}: 1 and 4 threads differ");
         assert_eq!(
@@ -159,6 +167,7 @@ fn problems_sort_among_files_by_name() {
 
 #[test]
 fn summary_counts_outcomes_per_policy() {
+    let _redact = crate::support::redact_provenance();
     let dir = corpus(30);
     let (code, out, err) = check_in(dir.path(), &["--summary", "changes"]);
     assert_eq!(code, 2);
@@ -218,6 +227,7 @@ fn standard_input_streams() {
 /// A manifest file is one value: text after it is reported where it starts, with the fix.
 #[test]
 fn text_after_a_json_value_is_reported() {
+    let _redact = crate::support::redact_provenance();
     let dir = TempDir::new("two-values");
     let file = dir.path().join("two.json");
     std::fs::write(&file, "{\"id\": \"CHG-1\"} {\"id\": \"CHG-2\"}\n").expect("a file");
@@ -235,6 +245,7 @@ fn text_after_a_json_value_is_reported() {
 /// that is not UTF-8, is an input problem (exit 2) that names the file.
 #[test]
 fn json_lines_files_are_streams() {
+    let _redact = crate::support::redact_provenance();
     let dir = TempDir::new("jsonl-files");
     let (ok, line) = allowed_example();
     let history = dir.path().join("history");
@@ -384,6 +395,7 @@ fn the_output_file_is_not_read_back() {
 /// the lines after it are still checked (a named file and standard input alike).
 #[test]
 fn a_line_that_is_not_utf8_does_not_end_the_stream() {
+    let _redact = crate::support::redact_provenance();
     let dir = TempDir::new("jsonl-not-utf8");
     let (_, line) = allowed_example();
     let mut bytes = Vec::new();
@@ -450,7 +462,17 @@ fn document_formats_keep_a_long_run_out_of_memory() {
     let policies = root().join("policies").display().to_string();
     let dir = TempDir::new("spool");
     let run = |format: &str, tmp: &Path, report: Option<&str>| {
-        let mut args = vec!["check", "--policies", &policies, "--format", format, "-"];
+        // One evaluation time, so that two runs give the same records.
+        let mut args = vec![
+            "check",
+            "--policies",
+            &policies,
+            "--now",
+            "2026-12-01T10:00:00Z",
+            "--format",
+            format,
+            "-",
+        ];
         let report = report.map(|r| format!("{r}={}", dir.path().join(r).display()));
         if let Some(r) = &report {
             args.splice(1..1, ["--report", r.as_str()]);

@@ -29,6 +29,39 @@ static REPORT: LazyLock<jsonschema::Validator> = LazyLock::new(|| {
         .expect("the report schema compiles")
 });
 
+static DECISION: LazyLock<jsonschema::Validator> = LazyLock::new(|| {
+    jsonschema::validator_for(&schema("charter-decision-v1.schema.json"))
+        .expect("the decision predicate schema compiles")
+});
+
+/// An in-toto statement of `charter check --attest`: Statement v1, and its predicate valid
+/// against `schemas/charter-decision-v1.schema.json`.
+pub fn check_decision_statement(statement: &Value) -> Result<(), String> {
+    if statement["_type"] != "https://in-toto.io/Statement/v1" {
+        return Err(format!(
+            "not an in-toto Statement v1: {}",
+            statement["_type"]
+        ));
+    }
+    if statement["predicateType"] != "https://charter.dev/decision/v1" {
+        return Err(format!("predicate type {}", statement["predicateType"]));
+    }
+    let subjects = statement["subject"].as_array().cloned().unwrap_or_default();
+    if subjects.is_empty()
+        || subjects
+            .iter()
+            .any(|s| !s["name"].is_string() || !s["digest"].is_object())
+    {
+        return Err(format!("subjects: {}", statement["subject"]));
+    }
+    validate(
+        &DECISION,
+        "the decision predicate",
+        &statement["predicate"].to_string(),
+    )
+    .map(|_| ())
+}
+
 fn validate(validator: &jsonschema::Validator, what: &str, text: &str) -> Result<Value, String> {
     let doc: Value = serde_json::from_str(text).map_err(|e| format!("{what} is not JSON: {e}"))?;
     let errors: Vec<String> = validator
@@ -211,12 +244,17 @@ fn run_in(dir: &Path, args: &[&str]) -> (i32, String, String) {
 
 #[test]
 fn report_schema_is_a_valid_schema() {
-    let s = schema("charter-report.schema.json");
-    assert!(
-        jsonschema::meta::is_valid(&s),
-        "{:?}",
-        jsonschema::meta::validate(&s)
-    );
+    for name in [
+        "charter-report.schema.json",
+        "charter-decision-v1.schema.json",
+    ] {
+        let s = schema(name);
+        assert!(
+            jsonschema::meta::is_valid(&s),
+            "{name}: {:?}",
+            jsonschema::meta::validate(&s)
+        );
+    }
 }
 
 #[test]
@@ -312,6 +350,7 @@ fn junit_counts_the_right_failures() {
 
 #[test]
 fn junit_escapes_what_xml_cannot_hold() {
+    let _redact = crate::support::redact_provenance();
     // Quotes, ampersands, angle brackets, tabs and control characters from a manifest's values.
     let dir = root().join("tests/fixtures/escapes");
     let (code, out, _) = run_in(
@@ -356,7 +395,9 @@ fn report_files_match_standard_output() {
     let tmp = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("report_files");
     let _ = std::fs::remove_dir_all(&tmp);
     let formats = ["human", "json", "sarif", "junit", "github"];
-    let mut args: Vec<String> = vec!["check".into(), "examples/changes".into()];
+    // One evaluation time for every run compared: it is part of every format's output.
+    let now = "--now=2026-12-24T09:00:00Z";
+    let mut args: Vec<String> = vec!["check".into(), now.into(), "examples/changes".into()];
     for f in formats {
         // A folder that does not exist yet is made.
         args.push(format!(
@@ -367,7 +408,7 @@ fn report_files_match_standard_output() {
     let (code, human, err) = charter(&root(), &args);
     assert_eq!((code, err.as_str()), (1, ""));
     for f in formats {
-        let (c, stdout, _) = run_in(&root(), &["check", "--format", f, "examples/changes"]);
+        let (c, stdout, _) = run_in(&root(), &["check", now, "--format", f, "examples/changes"]);
         assert_eq!(c, 1);
         let file = std::fs::read_to_string(tmp.join("out").join(f)).expect("report written");
         assert_eq!(file, stdout, "--report {f}=FILE differs from --format {f}");

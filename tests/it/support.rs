@@ -245,3 +245,48 @@ pub fn real_changes() -> PathBuf {
         None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/real-changes"),
     }
 }
+
+/// Snapshot settings for `charter check` output: the evaluation time (the clock, unless the run
+/// passed `--now`) becomes `[TIME]` and the engine's version `[VERSION]`, so snapshots change
+/// with what a case decides, not with the day or the release. The policy-set and manifest
+/// digests stay: they are the same on every machine.
+pub fn provenance_filters(settings: &mut insta::Settings) {
+    settings.add_filter(
+        r#"(evaluated(?:_at|At)?(?:": "|":"|" value="| ))\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z"#,
+        "${1}[TIME]",
+    );
+    settings.add_filter(
+        &format!(
+            r"charter([/ ]){}\b",
+            regex_escape(env!("CARGO_PKG_VERSION"))
+        ),
+        "charter${1}[VERSION]",
+    );
+}
+
+/// [`provenance_filters`] on a copy of the current settings, bound until the guard drops.
+pub fn redact_provenance() -> insta::internals::SettingsBindDropGuard {
+    let mut settings = insta::Settings::clone_current();
+    provenance_filters(&mut settings);
+    settings.bind_to_scope()
+}
+
+fn regex_escape(s: &str) -> String {
+    s.chars()
+        .flat_map(|c| {
+            let special = "\\.+*?()|[]{}^$#&-~".contains(c);
+            special
+                .then_some('\\')
+                .into_iter()
+                .chain(std::iter::once(c))
+        })
+        .collect()
+}
+
+/// `text` with every `"evaluated_at"` value of JSON output replaced by `[TIME]`: for comparing
+/// the output of two runs that read the clock.
+pub fn untimed(text: &str) -> String {
+    let re = regex::Regex::new(r#""evaluated_at": ?"[^"]*""#).expect("a valid pattern");
+    re.replace_all(text, r#""evaluated_at":"[TIME]""#)
+        .into_owned()
+}

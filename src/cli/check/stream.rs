@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use super::attest::{AttestFile, Attester};
 use super::inputs::{Input, Inputs, read_manifest};
 use super::spool::Spool;
 use crate::bulk::{self, Checker};
@@ -61,6 +62,9 @@ struct Done {
     /// With `--log`: the record's leaf hash (computed here, on the worker), and the record
     /// when it is not `piece` (JSON Lines output is the record itself).
     logged: Option<(Hash, Option<String>)>,
+    /// With `--attest`: the manifest's envelope line (`None` when it could not be read), made
+    /// on the worker that checked it.
+    envelope: Option<String>,
 }
 
 /// Where a deferred document goes once the run ends.
@@ -185,8 +189,10 @@ pub fn stream(
     summary: bool,
     progress: &mut Progress,
     mut log: Option<&mut LogWriter>,
+    mut attest: Option<(&Attester<'_>, &mut AttestFile)>,
 ) -> Streamed {
     let program = checker.program;
+    let attester = attest.as_ref().map(|(a, _)| *a);
     // With `--log`, each manifest's record is its JSON Lines line: its fragments worked out once.
     let lines = log.is_some().then(|| report::json::Lines::new(head));
     let live_lines = live.is_some_and(|r| matches!(r.format(), doc::Format::Jsonl));
@@ -209,6 +215,7 @@ pub fn stream(
             _ => false,
         };
         let one = Run {
+            provenance: head.provenance,
             sources: if with_text { sources } else { head.sources },
             now: head.now,
             program: Some(program),
@@ -242,6 +249,7 @@ pub fn stream(
             tally,
             outcomes,
             logged,
+            envelope: attester.and_then(|a| a.envelope(&run)),
         }
     };
     let mut out = Output::new(std::io::stdout(), std::io::stdout().is_terminal());
@@ -253,6 +261,9 @@ pub fn stream(
             if let Err(e) = log.add(leaf, record.as_bytes()) {
                 done.log_error = Some(e);
             }
+        }
+        if let Some((_, file)) = attest.as_mut() {
+            file.write(d.envelope.as_deref());
         }
         if !d.piece.is_empty() {
             out.write(&d.piece, progress);
@@ -297,6 +308,8 @@ fn problem(name: String, message: String) -> ManifestRun {
     ManifestRun {
         name,
         file: None,
+        digest: None,
+        commit: None,
         diagnostics: vec![Diagnostic::error("charter::manifest::io", message)],
         decision: None,
     }
