@@ -201,7 +201,6 @@ pub fn evaluate(
 ) -> Decision {
     let mut ev = Evaluator::new(program, &manifest.root, sources, options);
     ev.coverage = options.coverage.then(Vec::new);
-    ev.deny_overrides = options.deny_overrides;
     let results: Vec<PolicyResult> = (0..program.policies.len()).map(|i| ev.policy(i)).collect();
     let verdict = results
         .iter()

@@ -352,6 +352,11 @@ pub fn manifest_fails(run: &Run<'_>, m: &ManifestRun) -> bool {
             .is_some_and(|p| d.results.iter().any(|r| result_fails(run, p, r)))
 }
 
+/// A failure an override or a waiver let pass: reported as a note in every format.
+pub fn is_excused(r: &PolicyResult) -> bool {
+    r.overridden.is_some() || r.waived.is_some()
+}
+
 /// A failed or errored result: the ones every format reports.
 pub fn is_failure(r: &PolicyResult) -> bool {
     matches!(r.outcome, Outcome::Fail | Outcome::Error)

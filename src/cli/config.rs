@@ -228,48 +228,23 @@ pub fn load(path: &Path) -> Result<Config, String> {
         .map(|n| format!("{}{}", path.display(), position(&text, n.span().start)))
         .collect();
     let base = path.parent().unwrap_or(Path::new("."));
-    config.policies = config.policies.map(|p| {
-        if p.is_absolute() {
-            p
-        } else {
-            relative(base, &p)
-        }
-    });
-    config.log.file = config.log.file.map(|p| {
-        if p.is_absolute() {
-            p
-        } else {
-            relative(base, &p)
-        }
-    });
-    for p in [&mut config.evidence.attest, &mut config.evidence.key_file] {
-        *p = p.take().map(|p| {
-            if p.is_absolute() {
-                p
-            } else {
-                relative(base, &p)
-            }
-        });
+    // Paths in the file are relative to it.
+    for p in [
+        &mut config.policies,
+        &mut config.log.file,
+        &mut config.evidence.attest,
+        &mut config.evidence.key_file,
+        &mut config.waivers,
+        &mut config.manifest.people,
+    ] {
+        *p = p.take().map(|p| relative(base, &p));
     }
-    config.waivers = config.waivers.map(|p| {
-        if p.is_absolute() {
-            p
-        } else {
-            relative(base, &p)
-        }
-    });
-    config.manifest.people = config.manifest.people.map(|p| {
-        if p.is_absolute() {
-            p
-        } else {
-            relative(base, &p)
-        }
-    });
     Ok(config)
 }
 
+/// `p` as seen from the working directory, when it is written relative to `base`.
 fn relative(base: &Path, p: &Path) -> PathBuf {
-    if base.as_os_str().is_empty() {
+    if p.is_absolute() || base.as_os_str().is_empty() {
         p.to_path_buf()
     } else {
         base.join(p)

@@ -38,14 +38,7 @@ pub const MAX_WAIVER_DAYS: u32 = 90;
 
 /// Loads the policy set. The error is a message for standard error (the run exits 2).
 pub fn load(policies: Option<&Path>, config_file: Option<&Path>) -> Result<Project, String> {
-    let found = match config_file {
-        Some(p) => Some(p.to_path_buf()),
-        None => std::env::current_dir().ok().and_then(|d| config::find(&d)),
-    };
-    let cfg = found
-        .map(|p| config::load(&p))
-        .transpose()?
-        .unwrap_or_default();
+    let cfg = project_config(config_file)?;
     let dir = policies
         .map(Path::to_path_buf)
         .or(cfg.policies)
@@ -232,7 +225,7 @@ fn never_overridden(
     let mut forbidden = Vec::new();
     for (name, at) in cfg.never.iter().zip(&cfg.never_at) {
         let name = name.get_ref();
-        match program.policies.iter().find(|p| &p.name == name) {
+        match program.policies.iter().position(|p| &p.name == name) {
             None => {
                 let hint =
                     crate::diag::suggest(name, program.policies.iter().map(|p| p.name.as_str()))
@@ -242,9 +235,9 @@ fn never_overridden(
                     "{at}: `[overrides] never` names `{name}`, which is not a policy of the set{hint}"
                 ));
             }
-            Some(p) => {
-                let index = program.policies.iter().position(|q| q.name == p.name);
-                for w in program.waivers.iter().filter(|w| Some(w.policy) == index) {
+            Some(index) => {
+                let p = &program.policies[index];
+                for w in program.waivers.iter().filter(|w| w.policy == index) {
                     forbidden.push(
                         crate::diag::Diagnostic::error(
                             "charter::waiver::forbidden",
@@ -294,15 +287,21 @@ pub fn policy_dir(policies: Option<&Path>, config_file: Option<&Path>) -> Result
     if let Some(p) = policies {
         return Ok(p.to_path_buf());
     }
+    let cfg = project_config(config_file)?;
+    Ok(cfg.policies.unwrap_or_else(|| PathBuf::from("policies")))
+}
+
+/// charter.toml: `config_file`, else the one found by walking up from the working directory,
+/// else the defaults.
+fn project_config(config_file: Option<&Path>) -> Result<config::Config, String> {
     let found = match config_file {
         Some(p) => Some(p.to_path_buf()),
         None => std::env::current_dir().ok().and_then(|d| config::find(&d)),
     };
-    let cfg = found
+    Ok(found
         .map(|p| config::load(&p))
         .transpose()?
-        .unwrap_or_default();
-    Ok(cfg.policies.unwrap_or_else(|| PathBuf::from("policies")))
+        .unwrap_or_default())
 }
 
 /// A path as the user gave it, without a leading `./`.

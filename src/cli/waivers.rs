@@ -103,7 +103,6 @@ pub fn run(args: &Args) -> Exit {
             },
         };
         let first = sources.len();
-        let mut texts = Vec::new();
         for (i, input) in Inputs::gather(&args.manifests).into_iter().enumerate() {
             let (name, text) = match input {
                 Input::File(path) => match read_manifest(&path) {
@@ -137,9 +136,7 @@ pub fn run(args: &Args) -> Exit {
                     problems += 1;
                 }
             }
-            texts.push(text);
         }
-        drop(texts);
     }
     let rows: Vec<Row> = program
         .waivers

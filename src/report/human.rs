@@ -91,12 +91,6 @@ pub fn render_manifest(run: &Run<'_>, m: &ManifestRun, style: Style) -> String {
                     _ => program.policies[r.policy].name.clone(),
                 })
                 .collect();
-            let overridden: Vec<&str> = d
-                .results
-                .iter()
-                .filter(|r| r.outcome == Outcome::Overridden)
-                .map(|r| program.policies[r.policy].name.as_str())
-                .collect();
             let (pass, skip) = (
                 count_outcomes(d, Outcome::Pass),
                 count_outcomes(d, Outcome::Skip),
@@ -105,17 +99,17 @@ pub fn render_manifest(run: &Run<'_>, m: &ManifestRun, style: Style) -> String {
             if !failed.is_empty() {
                 detail = format!("failed: {}; ", failed.join(", "));
             }
-            if !overridden.is_empty() {
-                detail.push_str(&format!("overridden: {}; ", overridden.join(", ")));
-            }
-            let waived: Vec<&str> = d
-                .results
-                .iter()
-                .filter(|r| r.outcome == Outcome::Waived)
-                .map(|r| program.policies[r.policy].name.as_str())
-                .collect();
-            if !waived.is_empty() {
-                detail.push_str(&format!("waived: {}; ", waived.join(", ")));
+            for (outcome, word) in [
+                (Outcome::Overridden, "overridden"),
+                (Outcome::Waived, "waived"),
+            ] {
+                let names: Vec<&str> = (d.results.iter())
+                    .filter(|r| r.outcome == outcome)
+                    .map(|r| program.policies[r.policy].name.as_str())
+                    .collect();
+                if !names.is_empty() {
+                    detail.push_str(&format!("{word}: {}; ", names.join(", ")));
+                }
             }
             detail.push_str(&format!("{pass} passed, {skip} skipped"));
             detail

@@ -202,7 +202,7 @@ pub(super) fn part(run: &Run<'_>, m: &ManifestRun) -> Part {
         for r in decision
             .results
             .iter()
-            .filter(|r| super::is_failure(r) || r.overridden.is_some() || r.waived.is_some())
+            .filter(|r| super::is_failure(r) || super::is_excused(r))
         {
             let mut result = policy_result(sources, program, r, &m.name, file);
             result.properties.manifest_digest = m.digest.map(|d| d.to_string());

@@ -322,7 +322,7 @@ fn needs_text(run: &ManifestRun) -> bool {
         || run.decision.as_ref().is_some_and(|d| {
             d.results
                 .iter()
-                .any(|r| report::is_failure(r) || r.overridden.is_some() || r.waived.is_some())
+                .any(|r| report::is_failure(r) || report::is_excused(r))
         })
 }
 
